@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+/**
+ * `harness` — the command line. Each subcommand lives in its own module under harness/commands/ and
+ * is registered here. UserErrors print as two lines (what, how to fix) and exit 2; other errors are
+ * bugs and print their stack. The process exits explicitly: Dawn keeps Node alive while its GPU
+ * object is referenced.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { isUserError } from '../engine/errors.js';
+import { commands } from './commands/index.js';
+
+function reportFailure(error: unknown, verbose: boolean): number {
+  if (isUserError(error)) {
+    process.stderr.write(`error: ${error.message}\n  fix: ${error.hint}\n`);
+    if (verbose && error.stack) process.stderr.write(`${error.stack}\n`);
+    return 2;
+  }
+  process.stderr.write(`internal error (a bug in gnomon; please report it):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return 1;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  try {
+    let parser = yargs(argv)
+      .scriptName('harness')
+      .usage('$0 <command> [options]')
+      .option('verbose', { type: 'boolean', default: false, describe: 'print stack traces with errors' })
+      .demandCommand(1, 'name a command (harness --help lists them)')
+      .strict()
+      .recommendCommands()
+      .help()
+      .alias('help', 'h')
+      .wrap(Math.min(110, process.stdout.columns ?? 100))
+      .fail((message, error) => {
+        if (error) throw error;
+        throw new UsageError(message);
+      });
+    for (const command of commands) parser = parser.command(command);
+    await parser.parseAsync();
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`error: ${error.message}\n  fix: run harness --help (or harness <command> --help)\n`);
+      return 2;
+    }
+    return reportFailure(error, verbose);
+  }
+}
+
+class UsageError extends Error {}
+
+const code = await main(hideBin(process.argv));
+// Flush stdout/stderr before exiting: large reports are written asynchronously to pipes.
+process.stdout.write('', () => process.exit(code));

@@ -1,0 +1,34 @@
+/**
+ * The `--model` family of options shared by every command that runs a model, and the one function
+ * that turns them into a LanguageModel. Without `--model`, commands run on the built-in demo
+ * checkpoint (created on first use), so every command works on a fresh machine.
+ */
+import type { LanguageModel } from '../engine/language-model.js';
+import { loadModel } from '../engine/index.js';
+import type { BackendName, FeatureLevel } from '../engine/device.js';
+import { ensureDemoCheckpoint } from './demo-checkpoint.js';
+
+export const modelOptions = {
+  model: { type: 'string', describe: 'InternLM2 checkpoint folder (config.json, *.safetensors, tokenizer.json); default: the built-in demo model' },
+  backend: { type: 'string', choices: ['vulkan', 'metal', 'd3d12', 'opengles', 'default'], describe: 'WebGPU backend (env GNOMON_BACKEND)' },
+  'feature-level': { type: 'string', choices: ['core', 'compatibility'], describe: 'WebGPU feature level (env GNOMON_FEATURE_LEVEL)' },
+  weights: { type: 'string', choices: ['native', 'f32', 'f16'], default: 'native', describe: 'weight format on the GPU: as stored (bf16 unpacked in the shader), or converted' },
+} as const;
+
+export interface ModelArguments {
+  readonly model?: string | undefined;
+  readonly backend?: string | undefined;
+  readonly featureLevel?: string | undefined;
+  readonly weights?: string | undefined;
+}
+
+export async function openModel(args: ModelArguments): Promise<LanguageModel> {
+  const dir = args.model ?? (await ensureDemoCheckpoint());
+  return loadModel(dir, {
+    device: {
+      ...(args.backend ? { backend: args.backend as BackendName } : {}),
+      ...(args.featureLevel ? { featureLevel: args.featureLevel as FeatureLevel } : {}),
+    },
+    weightFormat: (args.weights ?? 'native') as 'native' | 'f32' | 'f16',
+  });
+}
