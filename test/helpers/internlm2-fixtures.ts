@@ -1,0 +1,34 @@
+/**
+ * Paths of the shared InternLM2 fixture checkpoints (read-only), and writable copies of them for tests
+ * that break a file on purpose.
+ */
+import { chmodSync, cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const FIXTURES_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../shared/fixtures/internlm2');
+
+export type FixtureName = 'tiny-fp32' | 'tiny-bf16-sharded' | 'tiny-ntk';
+
+export function fixtureDir(name: FixtureName): string {
+  return join(FIXTURES_DIR, name);
+}
+
+/** A fresh temporary folder; remove it with removeTempFolder (tests call it in afterEach/afterAll). */
+export function makeTempFolder(prefix = 'gnomon-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function removeTempFolder(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Copies a fixture checkpoint into a new temporary folder with writable files. */
+export function writableFixtureCopy(name: FixtureName): string {
+  const dir = join(makeTempFolder(), name);
+  cpSync(fixtureDir(name), dir, { recursive: true });
+  chmodSync(dir, 0o755);
+  for (const file of readdirSync(dir)) chmodSync(join(dir, file), 0o644);
+  return dir;
+}
