@@ -1,0 +1,51 @@
+/**
+ * The engine's entry point: open a checkpoint folder and return a LanguageModel running on WebGPU.
+ */
+import { basename, resolve } from 'node:path';
+import { openCheckpoint } from './checkpoint.js';
+import { sharedDevice, type DeviceOptions, type GpuContext } from './device.js';
+import type { WeightFormatChoice } from './gpu-tensor.js';
+import type { LanguageModel } from './language-model.js';
+import { InternLM2Model } from './model.js';
+import { InternLM2Session } from './session.js';
+import { loadTokenizer } from './tokenizer.js';
+import type { InternLM2Config } from './config.js';
+
+export interface LoadModelOptions {
+  readonly device?: DeviceOptions;
+  readonly weightFormat?: WeightFormatChoice;
+  /** Longest sequence accepted; default: max_position_embeddings (× factor under dynamic NTK). */
+  readonly contextLength?: number;
+  /** Rows per forward chunk (activation memory bound). */
+  readonly chunkRows?: number;
+  /** Most sequences in the KV cache at once. */
+  readonly maxSlots?: number;
+}
+
+export function defaultContextLength(config: InternLM2Config): number {
+  const scaling = config.ropeScaling;
+  return scaling ? Math.floor(config.maxPositions * scaling.factor) : config.maxPositions;
+}
+
+export function describeAdapter(context: GpuContext): string {
+  const a = context.adapter;
+  const name = a.description || a.device || a.architecture || a.vendor || 'unknown adapter';
+  return `${name} (${a.backend}, ${a.featureLevel}${context.hasShaderF16 ? ', shader-f16' : ''})`;
+}
+
+export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<LanguageModel> {
+  const checkpoint = await openCheckpoint(dir);
+  const tokenizer = await loadTokenizer(dir, { vocabSize: checkpoint.config.vocabSize });
+  const context = await sharedDevice(options.device ?? {});
+  const model = await InternLM2Model.load(context, checkpoint, {
+    weightFormat: options.weightFormat ?? 'native',
+    ...(options.chunkRows ? { chunkRows: options.chunkRows } : {}),
+  });
+  return new InternLM2Session(model, tokenizer, {
+    name: basename(resolve(dir)),
+    contextLength: options.contextLength ?? defaultContextLength(checkpoint.config),
+    vocabSize: checkpoint.config.vocabSize,
+    checkpointHash: checkpoint.hash,
+    device: describeAdapter(context),
+  }, options.maxSlots ? { maxSlots: options.maxSlots } : {});
+}

@@ -1,0 +1,389 @@
+/**
+ * InternLM2 forward pass on the GPU:
+ *   embed → [RMSNorm → wqkv → RoPE + KV cache write → GQA attention → wo (+residual) →
+ *            RMSNorm → w1, w3 → SwiGLU → w2 (+residual)] × layers → (picked rows only) norm → output
+ *   → log-softmax / argmax.
+ *
+ * A forward call takes ragged rows: each row is one token of some sequence, with the cache slot it
+ * belongs to and its position. Rows are processed in chunks of `chunkRows` (bounded activation
+ * memory at any context length); every kernel computes each row independently, so a row's result
+ * never depends on the other rows in its chunk (batch invariance). Bind groups are built once; per
+ * chunk only the row count, row metadata and RoPE table are written.
+ */
+import type { Checkpoint } from './checkpoint.js';
+import type { InternLM2Config } from './config.js';
+import type { GpuContext } from './device.js';
+import { UserError } from './errors.js';
+import { createStorageBuffer, type GpuMatrix, type WeightFormatChoice } from './gpu-tensor.js';
+import { kernelCache } from './kernels.js';
+import { writeRopeRow } from './rope.js';
+import { createUniform, StepUniform } from './uniforms.js';
+import { destroyWeights, uploadWeights, type ModelWeights } from './weights.js';
+
+export interface ForwardRow {
+  readonly token: number;
+  readonly slot: number;
+  readonly position: number;
+  /** RoPE base for this row's sequence (see rope.ts for the convention). */
+  readonly ropeBase: number;
+}
+
+/** A row whose next-token distribution is wanted; `target` is the token to score (if any). */
+export interface Pick {
+  readonly row: number;
+  readonly target: number | undefined;
+}
+
+export interface PickResult {
+  /** log p(target); 0 when the pick has no target. */
+  readonly targetLogprob: number;
+  readonly argmax: number;
+  readonly maxLogit: number;
+  readonly logSumExp: number;
+}
+
+export interface ForwardResult {
+  readonly picks: PickResult[];
+  /** Full logits per pick, only when asked for (sampling). */
+  readonly logits?: Float32Array[];
+}
+
+interface Dispatch {
+  readonly pipeline: GPUComputePipeline;
+  readonly bindGroup: GPUBindGroup;
+  readonly workgroups: (rows: number) => [number, number, number];
+}
+
+const NO_TARGET = 0xffffffff;
+
+export interface ModelLoadOptions {
+  readonly weightFormat: WeightFormatChoice;
+  /** Rows per forward chunk; defaults to what fits the binding limit, at most 512. */
+  readonly chunkRows?: number;
+}
+
+export class InternLM2Model {
+  readonly config: InternLM2Config;
+  readonly context: GpuContext;
+  readonly weights: ModelWeights;
+  readonly chunkRows: number;
+  readonly pickRows: number;
+  private readonly device: GPUDevice;
+  private readonly buffers: Record<'x' | 'h' | 'qkv' | 'q' | 'attn' | 'gate' | 'up' | 'tokens' | 'rowMeta' | 'rope' | 'pickIndex' | 'pickTargets' | 'picked' | 'pickedNormed' | 'logits' | 'pickResult', GPUBuffer>;
+  private readonly layerStep: StepUniform;
+  private readonly pickStep: StepUniform;
+  private layerDispatches: Dispatch[] = [];
+  private pickDispatches: Dispatch[] = [];
+  private kvSlots = 0;
+  private kvMaxLen = 0;
+  private kvBuffers: { k: GPUBuffer; v: GPUBuffer }[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(context: GpuContext, config: InternLM2Config, weights: ModelWeights, chunkRows: number, pickRows: number) {
+    this.context = context;
+    this.device = context.device;
+    this.config = config;
+    this.weights = weights;
+    this.chunkRows = chunkRows;
+    this.pickRows = pickRows;
+    const c = config;
+    const f = 4;
+    const qkvWidth = (c.heads + 2 * c.kvHeads) * c.headDim;
+    const make = (label: string, bytes: number, usage = 0): GPUBuffer => createStorageBuffer(this.device, bytes, label, usage);
+    this.buffers = {
+      x: make('x', chunkRows * c.hiddenSize * f),
+      h: make('h', chunkRows * c.hiddenSize * f),
+      qkv: make('qkv', chunkRows * qkvWidth * f),
+      q: make('q', chunkRows * c.heads * c.headDim * f),
+      attn: make('attn', chunkRows * c.heads * c.headDim * f),
+      gate: make('gate', chunkRows * c.intermediateSize * f),
+      up: make('up', chunkRows * c.intermediateSize * f),
+      tokens: make('tokens', chunkRows * 4),
+      rowMeta: make('rowMeta', chunkRows * 8),
+      rope: make('rope', chunkRows * c.headDim * f),
+      pickIndex: make('pickIndex', pickRows * 4),
+      pickTargets: make('pickTargets', pickRows * 4),
+      picked: make('picked', pickRows * c.hiddenSize * f),
+      pickedNormed: make('pickedNormed', pickRows * c.hiddenSize * f),
+      logits: make('logits', pickRows * c.vocabSize * f),
+      pickResult: make('pickResult', pickRows * 16),
+    };
+    this.layerStep = new StepUniform(this.device, 'layer rows');
+    this.pickStep = new StepUniform(this.device, 'picked rows');
+  }
+
+  static async load(context: GpuContext, checkpoint: Checkpoint, options: ModelLoadOptions): Promise<InternLM2Model> {
+    const c = checkpoint.config;
+    if (c.headDim > 256 || c.headDim % 2 !== 0) {
+      throw new UserError(`${checkpoint.dir}/config.json: head dimension ${c.headDim} is not supported (even, at most 256)`, 'check hidden_size and num_attention_heads');
+    }
+    const maxBinding = Math.min(context.limits.maxStorageBufferBindingSize, context.limits.maxBufferSize);
+    const widest = Math.max(c.intermediateSize, (c.heads + 2 * c.kvHeads) * c.headDim, c.hiddenSize) * 4;
+    const chunkRows = Math.max(1, Math.min(options.chunkRows ?? 512, Math.floor(maxBinding / widest), 65535));
+    const pickRows = Math.max(1, Math.min(chunkRows, 256, Math.floor(maxBinding / (c.vocabSize * 4))));
+    const weights = await uploadWeights(context, checkpoint, options.weightFormat);
+    const model = new InternLM2Model(context, c, weights, chunkRows, pickRows);
+    await model.buildPickDispatches();
+    return model;
+  }
+
+  /** Makes room for `slots` sequences of up to `maxLen` positions; contents are not preserved when it grows. */
+  async ensureKvCache(slots: number, maxLen: number): Promise<void> {
+    if (slots <= this.kvSlots && maxLen <= this.kvMaxLen) return;
+    const c = this.config;
+    const newSlots = Math.max(slots, this.kvSlots);
+    const newMaxLen = Math.max(maxLen, this.kvMaxLen);
+    const bytes = newSlots * newMaxLen * c.kvHeads * c.headDim * 4;
+    const maxBinding = Math.min(this.context.limits.maxStorageBufferBindingSize, this.context.limits.maxBufferSize);
+    if (bytes > maxBinding) {
+      const positions = Math.floor(maxBinding / (c.kvHeads * c.headDim * 4));
+      throw new UserError(
+        `the KV cache for ${newSlots} sequence(s) of ${newMaxLen} tokens needs ${(bytes / 2 ** 20).toFixed(0)} MiB per layer, more than this adapter's binding limit (${(maxBinding / 2 ** 20).toFixed(0)} MiB, room for ${positions} positions)`,
+        'use shorter contexts or a smaller batch, or a GPU with a larger maxStorageBufferBindingSize (harness doctor shows it)',
+      );
+    }
+    for (const { k, v } of this.kvBuffers) {
+      k.destroy();
+      v.destroy();
+    }
+    this.kvBuffers = [];
+    for (let l = 0; l < c.layers; l += 1) {
+      this.kvBuffers.push({ k: createStorageBuffer(this.device, bytes, `k cache ${l}`), v: createStorageBuffer(this.device, bytes, `v cache ${l}`) });
+    }
+    this.kvSlots = newSlots;
+    this.kvMaxLen = newMaxLen;
+    this.layerDispatches = await this.buildLayerDispatches();
+  }
+
+  get kvCapacity(): { slots: number; maxLen: number } {
+    return { slots: this.kvSlots, maxLen: this.kvMaxLen };
+  }
+
+  /** Copies positions [0, length) of one cache slot into others (a shared prefix). */
+  copyKvPrefix(fromSlot: number, toSlots: readonly number[], length: number): void {
+    if (toSlots.length === 0 || length === 0) return;
+    const c = this.config;
+    const slotBytes = this.kvMaxLen * c.kvHeads * c.headDim * 4;
+    const bytes = length * c.kvHeads * c.headDim * 4;
+    const encoder = this.device.createCommandEncoder({ label: 'kv prefix copy' });
+    for (const { k, v } of this.kvBuffers) {
+      for (const to of toSlots) {
+        encoder.copyBufferToBuffer(k, fromSlot * slotBytes, k, to * slotBytes, bytes);
+        encoder.copyBufferToBuffer(v, fromSlot * slotBytes, v, to * slotBytes, bytes);
+      }
+    }
+    this.device.queue.submit([encoder.finish()]);
+  }
+
+  /** Runs rows through the model (in order, chunked) and returns the picked rows' results. */
+  forward(rows: readonly ForwardRow[], picks: readonly Pick[], wantLogits = false): Promise<ForwardResult> {
+    const run = this.queue.then(() => this.runForward(rows, picks, wantLogits));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async runForward(rows: readonly ForwardRow[], picks: readonly Pick[], wantLogits: boolean): Promise<ForwardResult> {
+    const c = this.config;
+    for (const row of rows) {
+      if (row.slot >= this.kvSlots || row.position >= this.kvMaxLen) throw new Error(`row (slot ${row.slot}, position ${row.position}) outside the KV cache (${this.kvSlots} × ${this.kvMaxLen})`);
+      if (row.token < 0 || row.token >= c.vocabSize || !Number.isInteger(row.token)) {
+        throw new UserError(`token id ${row.token} is outside the model's vocabulary (0..${c.vocabSize - 1})`, 'the tokenizer does not match this checkpoint; use the tokenizer files shipped with it');
+      }
+    }
+    const resultBytes = Math.max(16, picks.length * 16);
+    const allResults = this.device.createBuffer({ label: 'all pick results', size: resultBytes, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+    const logitsReadback = wantLogits && picks.length > 0
+      ? this.device.createBuffer({ label: 'logits readback', size: picks.length * c.vocabSize * 4, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ })
+      : undefined;
+    const picksByChunk = new Map<number, { pick: Pick; index: number }[]>();
+    picks.forEach((pick, index) => {
+      if (pick.row < 0 || pick.row >= rows.length) throw new Error(`pick row ${pick.row} outside the ${rows.length} rows`);
+      const chunk = Math.floor(pick.row / this.chunkRows);
+      const list = picksByChunk.get(chunk) ?? [];
+      list.push({ pick, index });
+      picksByChunk.set(chunk, list);
+    });
+
+    const tokens = new Uint32Array(this.chunkRows);
+    const meta = new Uint32Array(this.chunkRows * 2);
+    const rope = new Float32Array(this.chunkRows * c.headDim);
+    for (let start = 0; start < rows.length; start += this.chunkRows) {
+      const count = Math.min(this.chunkRows, rows.length - start);
+      for (let i = 0; i < count; i += 1) {
+        const row = rows[start + i] as ForwardRow;
+        tokens[i] = row.token;
+        meta[2 * i] = row.slot;
+        meta[2 * i + 1] = row.position;
+        writeRopeRow(rope, i, row.position, row.ropeBase, c);
+      }
+      const queue = this.device.queue;
+      queue.writeBuffer(this.buffers.tokens, 0, tokens, 0, count);
+      queue.writeBuffer(this.buffers.rowMeta, 0, meta, 0, count * 2);
+      queue.writeBuffer(this.buffers.rope, 0, rope, 0, count * c.headDim);
+      this.layerStep.set(count);
+      const encoder = this.device.createCommandEncoder({ label: `forward rows ${start}..${start + count}` });
+      this.encode(encoder, this.layerDispatches, count);
+      queue.submit([encoder.finish()]);
+
+      const chunkPicks = picksByChunk.get(start / this.chunkRows) ?? [];
+      for (let p = 0; p < chunkPicks.length; p += this.pickRows) {
+        const group = chunkPicks.slice(p, p + this.pickRows);
+        const index = new Uint32Array(group.length);
+        const targets = new Uint32Array(group.length);
+        group.forEach(({ pick }, i) => {
+          index[i] = pick.row - start;
+          targets[i] = pick.target ?? NO_TARGET;
+        });
+        queue.writeBuffer(this.buffers.pickIndex, 0, index);
+        queue.writeBuffer(this.buffers.pickTargets, 0, targets);
+        this.pickStep.set(group.length);
+        const pickEncoder = this.device.createCommandEncoder({ label: 'picked rows' });
+        this.encode(pickEncoder, this.pickDispatches, group.length);
+        // Picks of one group are consecutive in `picks` order only if sorted; copy each result to its slot.
+        group.forEach(({ index: pickIndex }, i) => {
+          pickEncoder.copyBufferToBuffer(this.buffers.pickResult, i * 16, allResults, pickIndex * 16, 16);
+          if (logitsReadback) pickEncoder.copyBufferToBuffer(this.buffers.logits, i * c.vocabSize * 4, logitsReadback, pickIndex * c.vocabSize * 4, c.vocabSize * 4);
+        });
+        queue.submit([pickEncoder.finish()]);
+      }
+    }
+    await allResults.mapAsync(GPUMapMode.READ);
+    const words = new Uint32Array(allResults.getMappedRange().slice(0));
+    allResults.unmap();
+    allResults.destroy();
+    const floats = new Float32Array(words.buffer);
+    const results: PickResult[] = picks.map((_, i) => ({
+      targetLogprob: floats[4 * i] ?? Number.NaN,
+      argmax: words[4 * i + 1] ?? 0,
+      maxLogit: floats[4 * i + 2] ?? Number.NaN,
+      logSumExp: floats[4 * i + 3] ?? Number.NaN,
+    }));
+    if (!logitsReadback) return { picks: results };
+    await logitsReadback.mapAsync(GPUMapMode.READ);
+    const all = new Float32Array(logitsReadback.getMappedRange().slice(0));
+    logitsReadback.unmap();
+    logitsReadback.destroy();
+    const logits = picks.map((_, i) => all.subarray(i * c.vocabSize, (i + 1) * c.vocabSize));
+    return { picks: results, logits };
+  }
+
+  private encode(encoder: GPUCommandEncoder, dispatches: readonly Dispatch[], rows: number): void {
+    const pass = encoder.beginComputePass();
+    for (const d of dispatches) {
+      const [x, y, z] = d.workgroups(rows);
+      if (x === 0 || y === 0 || z === 0) continue;
+      pass.setPipeline(d.pipeline);
+      pass.setBindGroup(0, d.bindGroup);
+      pass.dispatchWorkgroups(x, y, z);
+    }
+    pass.end();
+  }
+
+  private bind(pipeline: GPUComputePipeline, resources: readonly (GPUBuffer | undefined)[], label: string): GPUBindGroup {
+    const entries: GPUBindGroupEntry[] = [];
+    resources.forEach((buffer, binding) => {
+      if (buffer) entries.push({ binding, resource: { buffer } });
+    });
+    return this.device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries });
+  }
+
+  /** y (+)= x W^T for every row chunk of W. */
+  private async matmul(w: GpuMatrix, x: GPUBuffer, y: GPUBuffer, yStride: number, accumulate: boolean, step: StepUniform): Promise<Dispatch[]> {
+    const pipeline = await kernelCache(this.device).pipeline({ file: 'matmul_naive.wgsl', weightFormat: w.format });
+    return w.chunks.map((chunk) => {
+      const params = createUniform(this.device, `${w.name} params`, [{ u32: chunk.rowCount }, { u32: w.cols }, { u32: chunk.rowStart }, { u32: yStride }, { u32: accumulate ? 1 : 0 }]);
+      return {
+        pipeline,
+        bindGroup: this.bind(pipeline, [params, chunk.buffer, x, y, step.buffer], w.name),
+        workgroups: (rows: number): [number, number, number] => [Math.ceil(chunk.rowCount / 64), rows, 1],
+      };
+    });
+  }
+
+  private async rmsnorm(gain: GPUBuffer, x: GPUBuffer, y: GPUBuffer, step: StepUniform): Promise<Dispatch> {
+    const pipeline = await kernelCache(this.device).pipeline({ file: 'rmsnorm.wgsl' });
+    const params = createUniform(this.device, 'rmsnorm params', [{ u32: this.config.hiddenSize }, { f32: this.config.rmsNormEps }]);
+    return { pipeline, bindGroup: this.bind(pipeline, [params, gain, x, y, step.buffer], 'rmsnorm'), workgroups: (rows) => [rows, 1, 1] };
+  }
+
+  private async buildLayerDispatches(): Promise<Dispatch[]> {
+    const c = this.config;
+    const b = this.buffers;
+    const cache = kernelCache(this.device);
+    const step = this.layerStep;
+    const dispatches: Dispatch[] = [];
+    const embed = this.weights.embed;
+    const embedPipeline = await cache.pipeline({ file: 'embed.wgsl', weightFormat: embed.format });
+    for (const chunk of embed.chunks) {
+      const params = createUniform(this.device, 'embed params', [{ u32: c.hiddenSize }, { u32: chunk.rowStart }, { u32: chunk.rowCount }]);
+      dispatches.push({
+        pipeline: embedPipeline,
+        bindGroup: this.bind(embedPipeline, [params, chunk.buffer, b.tokens, b.x, step.buffer], 'embed'),
+        workgroups: (rows) => [Math.ceil(c.hiddenSize / 64), rows, 1],
+      });
+    }
+    const ropePipeline = await cache.pipeline({ file: 'rope_kv.wgsl' });
+    const attentionPipeline = await cache.pipeline({ file: 'attention.wgsl' });
+    const swigluPipeline = await cache.pipeline({ file: 'swiglu.wgsl' });
+    const qkvWidth = (c.heads + 2 * c.kvHeads) * c.headDim;
+    const ropeParams = createUniform(this.device, 'rope params', [{ u32: c.heads }, { u32: c.kvHeads }, { u32: c.headDim }, { u32: this.kvMaxLen }]);
+    const attentionParams = createUniform(this.device, 'attention params', [{ u32: c.heads }, { u32: c.kvHeads }, { u32: c.headDim }, { u32: this.kvMaxLen }, { f32: 1 / Math.sqrt(c.headDim) }]);
+    const swigluParams = createUniform(this.device, 'swiglu params', [{ u32: c.intermediateSize }]);
+    for (let l = 0; l < c.layers; l += 1) {
+      const layer = this.weights.layers[l];
+      const kv = this.kvBuffers[l];
+      if (!layer || !kv) throw new Error(`layer ${l} missing`);
+      dispatches.push(await this.rmsnorm(layer.attentionNorm, b.x, b.h, step));
+      dispatches.push(...(await this.matmul(layer.wqkv, b.h, b.qkv, qkvWidth, false, step)));
+      dispatches.push({
+        pipeline: ropePipeline,
+        bindGroup: this.bind(ropePipeline, [ropeParams, b.qkv, b.rowMeta, b.rope, b.q, kv.k, kv.v, step.buffer], `rope ${l}`),
+        workgroups: (rows) => [Math.ceil(c.headDim / 2 / 64), c.heads + 2 * c.kvHeads, rows],
+      });
+      dispatches.push({
+        pipeline: attentionPipeline,
+        bindGroup: this.bind(attentionPipeline, [attentionParams, b.q, b.rowMeta, kv.k, kv.v, b.attn, step.buffer], `attention ${l}`),
+        workgroups: (rows) => [c.heads, rows, 1],
+      });
+      dispatches.push(...(await this.matmul(layer.wo, b.attn, b.x, c.hiddenSize, true, step)));
+      dispatches.push(await this.rmsnorm(layer.ffnNorm, b.x, b.h, step));
+      dispatches.push(...(await this.matmul(layer.w1, b.h, b.gate, c.intermediateSize, false, step)));
+      dispatches.push(...(await this.matmul(layer.w3, b.h, b.up, c.intermediateSize, false, step)));
+      dispatches.push({
+        pipeline: swigluPipeline,
+        bindGroup: this.bind(swigluPipeline, [swigluParams, b.gate, b.up, step.buffer], `swiglu ${l}`),
+        workgroups: (rows) => [Math.ceil(c.intermediateSize / 64), rows, 1],
+      });
+      dispatches.push(...(await this.matmul(layer.w2, b.gate, b.x, c.hiddenSize, true, step)));
+    }
+    return dispatches;
+  }
+
+  private async buildPickDispatches(): Promise<void> {
+    const c = this.config;
+    const b = this.buffers;
+    const cache = kernelCache(this.device);
+    const step = this.pickStep;
+    const gatherPipeline = await cache.pipeline({ file: 'gather_rows.wgsl' });
+    const gatherParams = createUniform(this.device, 'gather params', [{ u32: c.hiddenSize }]);
+    const logSoftmaxPipeline = await cache.pipeline({ file: 'logsoftmax.wgsl' });
+    const logSoftmaxParams = createUniform(this.device, 'logsoftmax params', [{ u32: c.vocabSize }]);
+    this.pickDispatches = [
+      { pipeline: gatherPipeline, bindGroup: this.bind(gatherPipeline, [gatherParams, b.pickIndex, b.x, b.picked, step.buffer], 'gather'), workgroups: (rows) => [Math.ceil(c.hiddenSize / 64), rows, 1] },
+      await this.rmsnorm(this.weights.norm, b.picked, b.pickedNormed, step),
+      ...(await this.matmul(this.weights.output, b.pickedNormed, b.logits, c.vocabSize, false, step)),
+      { pipeline: logSoftmaxPipeline, bindGroup: this.bind(logSoftmaxPipeline, [logSoftmaxParams, b.logits, b.pickTargets, b.pickResult, step.buffer], 'logsoftmax'), workgroups: (rows) => [rows, 1, 1] },
+    ];
+  }
+
+  dispose(): void {
+    destroyWeights(this.weights);
+    for (const buffer of Object.values(this.buffers)) buffer.destroy();
+    for (const { k, v } of this.kvBuffers) {
+      k.destroy();
+      v.destroy();
+    }
+    this.layerStep.buffer.destroy();
+    this.pickStep.buffer.destroy();
+  }
+}

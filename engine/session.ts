@@ -1,0 +1,264 @@
+/**
+ * The LanguageModel the harness uses, on top of the GPU forward pass: continuation scoring with a
+ * shared prefix, and greedy or sampled generation, both batched over several sequences. Calls are
+ * serialised (one GPU model, one KV cache).
+ */
+import type { InternLM2Config } from './config.js';
+import { UserError } from './errors.js';
+import type {
+  EngineCounters, GenerateOptions, GenerateRequest, GenerationResult, LanguageModel, ModelInfo, ScoredContinuation, ScoreRequest, TextTokenizer,
+} from './language-model.js';
+import type { ForwardRow, InternLM2Model, Pick } from './model.js';
+import { ropeBase } from './rope.js';
+import { sampleToken, seededRandom, type RandomSource } from './sampling.js';
+
+export interface SessionOptions {
+  /** Most sequences held in the KV cache at once; larger batches run in groups. */
+  readonly maxSlots?: number;
+}
+
+export class InternLM2Session implements LanguageModel {
+  readonly info: ModelInfo;
+  readonly tokenizer: TextTokenizer;
+  readonly counters: EngineCounters = { forwardTokens: 0, prefillMs: 0, decodeMs: 0 };
+  private readonly model: InternLM2Model;
+  private readonly config: InternLM2Config;
+  private readonly maxSlots: number;
+  private lock: Promise<unknown> = Promise.resolve();
+
+  constructor(model: InternLM2Model, tokenizer: TextTokenizer, info: ModelInfo, options: SessionOptions = {}) {
+    this.model = model;
+    this.config = model.config;
+    this.tokenizer = tokenizer;
+    this.info = info;
+    this.maxSlots = options.maxSlots ?? 64;
+  }
+
+  private serialised<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(work);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  private checkLength(length: number, what: string): void {
+    if (length > this.info.contextLength) {
+      throw new UserError(`${what} is ${length} tokens, longer than the model's context of ${this.info.contextLength} tokens`, 'shorten the input (the harness records such items as skipped), or raise --context-length if the model supports it');
+    }
+  }
+
+  /** Slots per group so that `slots × maxLen` positions fit the KV cache's binding limit. */
+  private slotsThatFit(maxLen: number): number {
+    const c = this.config;
+    const limits = this.model.context.limits;
+    const maxBinding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+    return Math.max(1, Math.min(this.maxSlots, Math.floor(maxBinding / (maxLen * c.kvHeads * c.headDim * 4))));
+  }
+
+  scoreContinuations(prefixIds: readonly number[], continuations: readonly (readonly number[])[]): Promise<ScoredContinuation[]> {
+    return this.scoreBatch([{ prefixIds, continuations }]).then((results) => results[0] ?? []);
+  }
+
+  scoreBatch(requests: readonly ScoreRequest[]): Promise<ScoredContinuation[][]> {
+    return this.serialised(async () => {
+      const results: ScoredContinuation[][] = [];
+      let group: ScoreRequest[] = [];
+      let groupSlots = 0;
+      let groupMaxLen = 0;
+      for (const request of requests) {
+        if (request.prefixIds.length === 0) throw new Error('scoreContinuations needs a non-empty prefix (start it with bos)');
+        const longest = Math.max(0, ...request.continuations.map((c) => c.length));
+        const length = request.prefixIds.length + longest;
+        this.checkLength(length, 'a scored sequence (prefix + continuation)');
+        const slots = Math.max(1, request.continuations.length);
+        const maxLen = Math.max(groupMaxLen, length);
+        if (group.length > 0 && groupSlots + slots > this.slotsThatFit(maxLen)) {
+          results.push(...(await this.scoreGroup(group, groupSlots, groupMaxLen)));
+          group = [];
+          groupSlots = 0;
+          groupMaxLen = 0;
+        }
+        group.push(request);
+        groupSlots += slots;
+        groupMaxLen = Math.max(groupMaxLen, length);
+      }
+      if (group.length > 0) results.push(...(await this.scoreGroup(group, groupSlots, groupMaxLen)));
+      return results;
+    });
+  }
+
+  /**
+   * One group of requests: all prefixes in one forward call (each into the first slot of its
+   * request), the prefix cache copied to the other continuations' slots, then every continuation's
+   * tokens in a second call. Continuations are never re-run through the prefix.
+   */
+  private async scoreGroup(requests: readonly ScoreRequest[], slots: number, maxLen: number): Promise<ScoredContinuation[][]> {
+    const started = performance.now();
+    await this.model.ensureKvCache(slots, maxLen);
+    const prefixRows: ForwardRow[] = [];
+    const prefixPicks: Pick[] = [];
+    const continuationRows: ForwardRow[] = [];
+    const continuationPicks: Pick[] = [];
+    // Where each continuation token's log-prob comes from: [call (0 prefix, 1 continuation), pick index].
+    const sources: [number, number][][][] = [];
+    let slot = 0;
+    for (const request of requests) {
+      const prefixLength = request.prefixIds.length;
+      const base = ropeBase(this.config, prefixLength);
+      const firstSlot = slot;
+      request.prefixIds.forEach((token, position) => prefixRows.push({ token, slot: firstSlot, position, ropeBase: base }));
+      const lastPrefixRow = prefixRows.length - 1;
+      const perContinuation: [number, number][][] = [];
+      request.continuations.forEach((continuation, c) => {
+        const continuationSlot = firstSlot + c;
+        const tokenSources: [number, number][] = [];
+        const fullBase = ropeBase(this.config, prefixLength + continuation.length);
+        continuation.forEach((token, i) => {
+          if (i === 0) {
+            tokenSources.push([0, prefixPicks.length]);
+            prefixPicks.push({ row: lastPrefixRow, target: token });
+          } else {
+            tokenSources.push([1, continuationPicks.length]);
+            continuationPicks.push({ row: continuationRows.length - 1, target: token });
+          }
+          // The last token is only a target: nothing is predicted from it.
+          if (i < continuation.length - 1) {
+            continuationRows.push({ token, slot: continuationSlot, position: prefixLength + i, ropeBase: fullBase });
+          }
+        });
+        perContinuation.push(tokenSources);
+      });
+      sources.push(perContinuation);
+      slot += Math.max(1, request.continuations.length);
+    }
+    const prefixResult = await this.model.forward(prefixRows, prefixPicks);
+    this.counters.forwardTokens += prefixRows.length;
+    let continuationResult = { picks: [] as { targetLogprob: number }[] };
+    if (continuationRows.length > 0) {
+      slot = 0;
+      for (const request of requests) {
+        const others = request.continuations.slice(1).map((_, i) => slot + 1 + i);
+        this.model.copyKvPrefix(slot, others, request.prefixIds.length);
+        slot += Math.max(1, request.continuations.length);
+      }
+      continuationResult = await this.model.forward(continuationRows, continuationPicks);
+      this.counters.forwardTokens += continuationRows.length;
+    }
+    this.counters.prefillMs += performance.now() - started;
+    return sources.map((perContinuation) => perContinuation.map((tokenSources) => {
+      const tokenLogprobs = tokenSources.map(([call, index]) => (call === 0 ? prefixResult.picks[index] : continuationResult.picks[index])?.targetLogprob ?? Number.NaN);
+      return { tokenLogprobs, sumLogprob: tokenLogprobs.reduce((a, b) => a + b, 0) };
+    }));
+  }
+
+  generate(promptIds: readonly number[], options: GenerateOptions): Promise<GenerationResult> {
+    return this.generateBatch([{ promptIds, options }]).then((results) => results[0] as GenerationResult);
+  }
+
+  generateBatch(requests: readonly GenerateRequest[]): Promise<GenerationResult[]> {
+    return this.serialised(async () => {
+      const results: GenerationResult[] = [];
+      let start = 0;
+      while (start < requests.length) {
+        let maxLen = 0;
+        let end = start;
+        while (end < requests.length) {
+          const request = requests[end] as GenerateRequest;
+          if (request.promptIds.length === 0) throw new Error('generate needs a non-empty prompt (start it with bos)');
+          const length = request.promptIds.length + request.options.maxNewTokens;
+          this.checkLength(request.promptIds.length, 'a prompt');
+          const candidate = Math.max(maxLen, Math.min(length, this.info.contextLength));
+          if (end > start && end - start + 1 > this.slotsThatFit(candidate)) break;
+          maxLen = candidate;
+          end += 1;
+        }
+        results.push(...(await this.generateGroup(requests.slice(start, end), maxLen)));
+        start = end;
+      }
+      return results;
+    });
+  }
+
+  private async generateGroup(requests: readonly GenerateRequest[], maxLen: number): Promise<GenerationResult[]> {
+    await this.model.ensureKvCache(requests.length, maxLen);
+    const sequences = requests.map((request, slot) => ({
+      slot,
+      request,
+      ids: [...request.promptIds],
+      generated: [] as number[],
+      finish: undefined as GenerationResult['finishReason'] | undefined,
+      text: '',
+      random: request.options.sampling ? seededRandom(request.options.sampling.seed) : undefined as RandomSource | undefined,
+      limit: maxLen,
+    }));
+    const wantLogits = requests.some((r) => r.options.sampling);
+    // Prefill every prompt in one call; pick each prompt's last row.
+    let rows: ForwardRow[] = [];
+    let picks: Pick[] = [];
+    for (const s of sequences) {
+      const base = ropeBase(this.config, s.ids.length);
+      s.ids.forEach((token, position) => rows.push({ token, slot: s.slot, position, ropeBase: base }));
+      picks.push({ row: rows.length - 1, target: undefined });
+    }
+    let active = sequences.filter((s) => s.request.options.maxNewTokens > 0);
+    for (const s of sequences) if (s.request.options.maxNewTokens <= 0) s.finish = 'max_tokens';
+    let phase: 'prefill' | 'decode' = 'prefill';
+    while (active.length > 0) {
+      const started = performance.now();
+      const activeSlots = new Set(active.map((s) => s.slot));
+      const allPicks = picks;
+      const result = await this.model.forward(rows, allPicks, wantLogits);
+      this.counters.forwardTokens += rows.length;
+      if (phase === 'prefill') this.counters.prefillMs += performance.now() - started;
+      else this.counters.decodeMs += performance.now() - started;
+      phase = 'decode';
+      // Picks are in slot order of the sequences that were active for this call.
+      const stepSequences = sequences.filter((s) => activeSlots.has(s.slot));
+      for (let i = 0; i < stepSequences.length; i += 1) {
+        const s = stepSequences[i];
+        const pick = result.picks[i];
+        if (!s || !pick) continue;
+        const sampling = s.request.options.sampling;
+        const logits = result.logits?.[i];
+        const token = sampling && logits && s.random ? sampleToken(logits, sampling.temperature, sampling.topP, s.random) : pick.argmax;
+        await this.advance(s, token);
+      }
+      active = sequences.filter((s) => s.finish === undefined);
+      rows = [];
+      picks = [];
+      for (const s of active) {
+        const position = s.ids.length - 1;
+        rows.push({ token: s.ids[position] as number, slot: s.slot, position, ropeBase: ropeBase(this.config, s.ids.length) });
+        picks.push({ row: rows.length - 1, target: undefined });
+      }
+    }
+    return Promise.all(sequences.map(async (s) => ({ tokenIds: s.generated, text: s.text, finishReason: s.finish ?? 'max_tokens' })));
+  }
+
+  /** Appends a token and decides whether the sequence is finished. */
+  private async advance(s: { ids: number[]; generated: number[]; finish: GenerationResult['finishReason'] | undefined; text: string; request: GenerateRequest; limit: number }, token: number): Promise<void> {
+    const options = s.request.options;
+    if (options.stopTokenIds?.includes(token)) {
+      s.finish = 'stop_token';
+      s.text = await this.tokenizer.decode(s.generated);
+      return;
+    }
+    s.ids.push(token);
+    s.generated.push(token);
+    s.text = await this.tokenizer.decode(s.generated);
+    const stops = options.stopStrings ?? [];
+    for (const stop of stops) {
+      const at = stop === '' ? -1 : s.text.indexOf(stop);
+      if (at >= 0) {
+        s.text = s.text.slice(0, at);
+        s.finish = 'stop_string';
+        return;
+      }
+    }
+    if (s.generated.length >= options.maxNewTokens || s.ids.length >= s.limit) s.finish = 'max_tokens';
+  }
+
+  async dispose(): Promise<void> {
+    await this.lock;
+    this.model.dispose();
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Uploads an opened checkpoint's weights to the GPU, one tensor at a time (see gpu-tensor.ts).
+ */
+import type { Checkpoint } from './checkpoint.js';
+import type { GpuContext } from './device.js';
+import { chooseWeightFormat, destroyMatrix, uploadMatrix, uploadVector, type GpuMatrix, type WeightFormatChoice } from './gpu-tensor.js';
+import type { TensorEntry } from './safetensors.js';
+
+export interface LayerWeights {
+  readonly wqkv: GpuMatrix;
+  readonly wo: GpuMatrix;
+  readonly w1: GpuMatrix;
+  readonly w3: GpuMatrix;
+  readonly w2: GpuMatrix;
+  readonly attentionNorm: GPUBuffer;
+  readonly ffnNorm: GPUBuffer;
+}
+
+export interface ModelWeights {
+  readonly embed: GpuMatrix;
+  readonly layers: readonly LayerWeights[];
+  readonly norm: GPUBuffer;
+  readonly output: GpuMatrix;
+  /** Bytes of weights on the GPU. */
+  readonly bytes: number;
+}
+
+export async function uploadWeights(context: GpuContext, checkpoint: Checkpoint, choice: WeightFormatChoice): Promise<ModelWeights> {
+  const { device } = context;
+  const maxBinding = Math.min(context.limits.maxStorageBufferBindingSize, context.limits.maxBufferSize);
+  const entry = (name: string): TensorEntry => {
+    const found = checkpoint.tensors.get(name);
+    if (!found) throw new Error(`checkpoint lost tensor ${name} after validation`);
+    return found;
+  };
+  let bytes = 0;
+  const matrix = async (name: string): Promise<GpuMatrix> => {
+    const tensor = entry(name);
+    const uploaded = await uploadMatrix(device, tensor, chooseWeightFormat(tensor.dtype, choice, context.hasShaderF16), maxBinding);
+    bytes += uploaded.bytes;
+    return uploaded;
+  };
+  const vector = async (name: string): Promise<GPUBuffer> => {
+    const buffer = await uploadVector(device, entry(name));
+    bytes += buffer.size;
+    return buffer;
+  };
+  const embed = await matrix('model.tok_embeddings.weight');
+  const layers: LayerWeights[] = [];
+  for (let i = 0; i < checkpoint.config.layers; i += 1) {
+    const prefix = `model.layers.${i}`;
+    layers.push({
+      wqkv: await matrix(`${prefix}.attention.wqkv.weight`),
+      wo: await matrix(`${prefix}.attention.wo.weight`),
+      w1: await matrix(`${prefix}.feed_forward.w1.weight`),
+      w3: await matrix(`${prefix}.feed_forward.w3.weight`),
+      w2: await matrix(`${prefix}.feed_forward.w2.weight`),
+      attentionNorm: await vector(`${prefix}.attention_norm.weight`),
+      ffnNorm: await vector(`${prefix}.ffn_norm.weight`),
+    });
+  }
+  const norm = await vector('model.norm.weight');
+  const output = await matrix('output.weight');
+  return { embed, layers, norm, output, bytes };
+}
+
+export function destroyWeights(weights: ModelWeights): void {
+  destroyMatrix(weights.embed);
+  destroyMatrix(weights.output);
+  weights.norm.destroy();
+  for (const layer of weights.layers) {
+    for (const m of [layer.wqkv, layer.wo, layer.w1, layer.w3, layer.w2]) destroyMatrix(m);
+    layer.attentionNorm.destroy();
+    layer.ffnNorm.destroy();
+  }
+}

@@ -1,0 +1,6 @@
+// weights/f32.wgsl — weight storage as f32; prepended to kernels that read a weight matrix.
+@group(0) @binding(1) var<storage, read> weight: array<f32>;
+
+fn weight_at(index: u32) -> f32 {
+  return weight[index];
+}
