@@ -1,0 +1,35 @@
+/**
+ * The letter a generated answer chooses. Reasoning models think first: `<think>…</think>` is removed
+ * (an unclosed `<think>` removes the rest, since the model never got to answer). Then explicit answer
+ * phrases win (`答案是 B`, `答案：B`, `The answer is (B)`, `Answer: B`), and otherwise the first capital
+ * A–D that stands alone (not inside a Latin word, so "Because" is not B) — OpenCompass's
+ * first_capital_postprocess, minus its habit of reading the first letter of any capitalised word.
+ * No letter at all is "no answer", reported separately from wrong answers.
+ */
+import type { ChoiceLetter } from './dataset.js';
+
+export function stripThinking(text: string): string {
+  const closed = text.replace(/<think>[\s\S]*?<\/think>/g, '');
+  const open = closed.indexOf('<think>');
+  return open >= 0 ? closed.slice(0, open) : closed;
+}
+
+const ANSWER_PATTERNS: readonly RegExp[] = [
+  /答案\s*(?:是|为|应该是|应为|选)\s*[:：]?\s*[(（]?\s*([A-D])(?![A-Za-z])/,
+  /答案\s*[:：]\s*[(（]?\s*([A-D])(?![A-Za-z])/,
+  /(?:选|选择)\s*[(（]?\s*([A-D])\s*[)）]?\s*(?:项|选项)?/,
+  /[Tt]he (?:correct )?answer is:?\s*\(?\s*([A-D])(?![A-Za-z])/,
+  /[Aa]nswer\s*[:：]\s*\(?\s*([A-D])(?![A-Za-z])/,
+];
+
+const STANDALONE_LETTER = /(?<![A-Za-z])([A-D])(?![A-Za-z])/;
+
+export function extractChoice(output: string): ChoiceLetter | undefined {
+  const text = stripThinking(output);
+  for (const pattern of ANSWER_PATTERNS) {
+    const match = pattern.exec(text);
+    if (match?.[1]) return match[1] as ChoiceLetter;
+  }
+  const match = STANDALONE_LETTER.exec(text);
+  return match?.[1] as ChoiceLetter | undefined;
+}

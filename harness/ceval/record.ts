@@ -1,0 +1,57 @@
+/** One C-Eval-style record per question: the JSONL line the runner appends and reports read. */
+import type { FinishReason } from '../../engine/language-model.js';
+import type { ChoiceLetter } from './dataset.js';
+import type { QuestionOutcome } from './statistics.js';
+
+export const CEVAL_RECORD_SCHEMA = 'gnomon.ceval.record.v1';
+export const RECORDS_FILE = 'records.jsonl';
+
+export type EvaluationMode = 'ppl' | 'gen';
+
+export interface CevalRecord {
+  readonly schema: typeof CEVAL_RECORD_SCHEMA;
+  /** ceval, cmmlu or the custom set's name. */
+  readonly dataset: string;
+  readonly split: string;
+  readonly subject: string;
+  readonly id: string;
+  /** 0-based data row in the subject's file. */
+  readonly row: number;
+  readonly mode: EvaluationMode;
+  /** sha256 (12 hex) of the rendered prompt text. */
+  readonly prompt_hash: string;
+  /** The prompt exactly as rendered (special tokens as text; bos shown when it was added). */
+  readonly prompt: string;
+  readonly prompt_tokens: number;
+  /** ppl: natural-log probability of each letter after the prompt. */
+  readonly choices?: Readonly<Record<ChoiceLetter, number>>;
+  /** gen: the generated text and why it stopped. */
+  readonly output?: string;
+  readonly finish_reason?: FinishReason;
+  /** The chosen letter; null when the model gave none (gen) or the question was skipped. */
+  readonly extracted: ChoiceLetter | null;
+  /** null on unlabelled splits (C-Eval test). */
+  readonly target: ChoiceLetter | null;
+  /** null when there is no target or the question was skipped. */
+  readonly correct: boolean | null;
+  /** Tokens through the model for this question: prompt + scored or generated tokens. */
+  readonly n_tokens: number;
+  /** Wall time; a batch's time is shared evenly among its questions. */
+  readonly ms: number;
+  readonly status: 'ok' | 'skipped';
+  readonly skip_reason?: string;
+}
+
+/** Resume key: a question is its subject and data row. */
+export function recordKey(record: { readonly subject: string; readonly row: number }): string {
+  return `${record.subject}#${record.row}`;
+}
+
+export function recordOutcome(record: CevalRecord): QuestionOutcome {
+  return {
+    subject: record.subject,
+    status: record.status,
+    correct: record.correct === true,
+    noAnswer: record.status === 'ok' && record.mode === 'gen' && record.extracted === null,
+  };
+}

@@ -1,0 +1,166 @@
+/**
+ * Runs a question set through a LanguageModel and appends one record per question as it finishes.
+ * ppl mode: one scoring request per question — the prompt as a shared prefix and the four letters
+ * as continuations — several questions per `scoreBatch` call for throughput (results do not depend
+ * on batching). gen mode: greedy `generateBatch`, answer extracted from the text.
+ * Finished questions (by subject and row) are skipped, which is what `--resume` relies on.
+ */
+import type { LanguageModel } from '../../engine/language-model.js';
+import { RecordWriter } from '../records.js';
+import { extractChoice } from './answer-extraction.js';
+import { CHOICE_LETTERS, type ChoiceLetter, type ChoiceQuestion } from './dataset.js';
+import { continuationIds, encodePrompt, promptHash, promptMessages, renderPromptTexts } from './prompt.js';
+import type { QuestionSet, SubjectEntry } from './question-set.js';
+import { CEVAL_RECORD_SCHEMA, recordKey, type CevalRecord, type EvaluationMode } from './record.js';
+
+export interface CevalRunOptions {
+  readonly mode: EvaluationMode;
+  /** Render turns with the chat template (else plain text joined OpenCompass's way). */
+  readonly chat: boolean;
+  /** At most this many questions per subject (the first ones). */
+  readonly limit?: number | undefined;
+  /** gen mode: most new tokens. */
+  readonly maxOutLen: number;
+  /** Questions per engine call. */
+  readonly batchSize: number;
+  readonly recordsFile: string;
+  /** Keys (`recordKey`) already in the records file. */
+  readonly finished: ReadonlySet<string>;
+  readonly onRecord?: (record: CevalRecord, done: number, total: number) => void;
+}
+
+export interface CevalRunSummary {
+  readonly total: number;
+  readonly alreadyFinished: number;
+  readonly written: number;
+  readonly ms: number;
+}
+
+interface PreparedQuestion {
+  readonly question: ChoiceQuestion;
+  readonly promptText: string;
+  readonly promptIds: number[];
+  /** ppl: the four letters' token ids after the prompt. */
+  readonly continuations: readonly (readonly number[])[];
+  readonly skipReason?: string;
+}
+
+/** Renders one question's prompt and tokens; the text is what `--show-prompt` prints. */
+export async function prepareQuestion(model: LanguageModel, set: QuestionSet, subject: SubjectEntry, shots: readonly ChoiceQuestion[],
+  question: ChoiceQuestion, mode: EvaluationMode, chat: boolean, maxOutLen: number): Promise<PreparedQuestion> {
+  const tokenizer = model.tokenizer;
+  const texts = renderPromptTexts(set.promptStyle, promptMessages(set.promptStyle, subject.promptName, shots, question), chat, tokenizer);
+  const text = mode === 'ppl' ? texts.scoringPrefixText : texts.generationText;
+  const promptIds = await encodePrompt(text, tokenizer);
+  const continuations = mode === 'ppl' ? await Promise.all(CHOICE_LETTERS.map((letter) => continuationIds(text, promptIds, letter, tokenizer))) : [];
+  const promptText = await tokenizer.decode(promptIds, false);
+  const needed = mode === 'ppl' ? promptIds.length + Math.max(...continuations.map((c) => c.length)) : promptIds.length + 1;
+  const context = model.info.contextLength;
+  const skipReason = needed > context
+    ? `prompt is ${promptIds.length} tokens (${mode === 'ppl' ? 'with the longest letter' : 'with one new token'}: ${needed}), longer than the model's context of ${context} tokens`
+    : undefined;
+  return { question, promptText, promptIds, continuations, ...(skipReason ? { skipReason } : {}) };
+}
+
+function baseRecord(set: QuestionSet, prepared: PreparedQuestion, mode: EvaluationMode) {
+  const { question } = prepared;
+  return {
+    schema: CEVAL_RECORD_SCHEMA,
+    dataset: set.name,
+    split: set.split,
+    subject: question.subject,
+    id: question.id,
+    row: question.row,
+    mode,
+    prompt_hash: promptHash(prepared.promptText),
+    prompt: prepared.promptText,
+    prompt_tokens: prepared.promptIds.length,
+    target: question.answer ?? null,
+  } as const;
+}
+
+function argmaxLetter(scores: Readonly<Record<ChoiceLetter, number>>): ChoiceLetter {
+  let best: ChoiceLetter = 'A';
+  for (const letter of CHOICE_LETTERS) if (scores[letter] > scores[best]) best = letter;
+  return best;
+}
+
+async function runBatch(model: LanguageModel, set: QuestionSet, batch: readonly PreparedQuestion[], options: CevalRunOptions): Promise<CevalRecord[]> {
+  const runnable = batch.filter((p) => p.skipReason === undefined);
+  const started = performance.now();
+  const records = new Map<PreparedQuestion, CevalRecord>();
+  if (runnable.length > 0 && options.mode === 'ppl') {
+    const results = await model.scoreBatch(runnable.map((p) => ({ prefixIds: p.promptIds, continuations: p.continuations })));
+    const ms = (performance.now() - started) / runnable.length;
+    runnable.forEach((prepared, index) => {
+      const scored = results[index] ?? [];
+      const choices = Object.fromEntries(CHOICE_LETTERS.map((letter, i) => [letter, scored[i]?.sumLogprob ?? Number.NaN])) as Record<ChoiceLetter, number>;
+      const extracted = argmaxLetter(choices);
+      const target = prepared.question.answer;
+      records.set(prepared, {
+        ...baseRecord(set, prepared, 'ppl'), choices, extracted,
+        correct: target === undefined ? null : extracted === target,
+        n_tokens: prepared.promptIds.length + prepared.continuations.reduce((sum, c) => sum + c.length, 0),
+        ms, status: 'ok',
+      });
+    });
+  } else if (runnable.length > 0) {
+    const context = model.info.contextLength;
+    const results = await model.generateBatch(runnable.map((p) => ({
+      promptIds: p.promptIds,
+      options: { maxNewTokens: Math.min(options.maxOutLen, context - p.promptIds.length), stopTokenIds: model.tokenizer.stopTokenIds },
+    })));
+    const ms = (performance.now() - started) / runnable.length;
+    runnable.forEach((prepared, index) => {
+      const result = results[index];
+      const output = result?.text ?? '';
+      const extracted = extractChoice(output) ?? null;
+      const target = prepared.question.answer;
+      records.set(prepared, {
+        ...baseRecord(set, prepared, 'gen'), output, finish_reason: result?.finishReason ?? 'max_tokens', extracted,
+        correct: target === undefined ? null : extracted === target,
+        n_tokens: prepared.promptIds.length + (result?.tokenIds.length ?? 0),
+        ms, status: 'ok',
+      });
+    });
+  }
+  return batch.map((prepared) => records.get(prepared) ?? {
+    ...baseRecord(set, prepared, options.mode), extracted: null, correct: null, n_tokens: 0, ms: 0,
+    status: 'skipped', skip_reason: prepared.skipReason ?? 'not run',
+  });
+}
+
+/** The questions of each chosen subject, after `--limit`. */
+export function plannedQuestions(set: QuestionSet, limit: number | undefined): { subject: SubjectEntry; shots: readonly ChoiceQuestion[]; questions: readonly ChoiceQuestion[] }[] {
+  return set.subjects.map((subject) => {
+    const loaded = set.loadSubject(subject.subject);
+    return { subject, shots: loaded.shots, questions: limit === undefined ? loaded.questions : loaded.questions.slice(0, limit) };
+  });
+}
+
+export async function runQuestionSet(model: LanguageModel, set: QuestionSet, options: CevalRunOptions): Promise<CevalRunSummary> {
+  const started = performance.now();
+  // Load every subject before running any: a missing or malformed file fails now, not an hour in.
+  const plan = plannedQuestions(set, options.limit);
+  const total = plan.reduce((sum, p) => sum + p.questions.length, 0);
+  const writer = new RecordWriter<CevalRecord>(options.recordsFile);
+  let alreadyFinished = 0;
+  let written = 0;
+  for (const { subject, shots, questions } of plan) {
+    const pending = questions.filter((q) => {
+      const done = options.finished.has(recordKey(q));
+      if (done) alreadyFinished += 1;
+      return !done;
+    });
+    for (let start = 0; start < pending.length; start += options.batchSize) {
+      const slice = pending.slice(start, start + options.batchSize);
+      const prepared = await Promise.all(slice.map((q) => prepareQuestion(model, set, subject, shots, q, options.mode, options.chat, options.maxOutLen)));
+      for (const record of await runBatch(model, set, prepared, options)) {
+        writer.append(record);
+        written += 1;
+        options.onRecord?.(record, alreadyFinished + written, total);
+      }
+    }
+  }
+  return { total, alreadyFinished, written, ms: performance.now() - started };
+}

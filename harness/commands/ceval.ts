@@ -1,0 +1,94 @@
+/**
+ * `harness ceval` — C-Eval (and CMMLU, and custom multiple-choice sets) the way OpenCompass runs
+ * them: `--mode ppl` scores the four letters after one shared prompt, `--mode gen` generates greedily
+ * and reads the letter from the text. Writes records, tables and an HTML report into a run folder.
+ */
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { UserError } from '../../engine/errors.js';
+import { runCevalEvaluation, showPrompt, type CevalSettings } from '../ceval/evaluation.js';
+import { writeCevalReport } from '../../reports/ceval/write-report.js';
+import { modelOptions, openModel } from '../model-options.js';
+
+interface CevalArguments {
+  model?: string;
+  backend?: string;
+  featureLevel?: string;
+  weights?: string;
+  mode: 'ppl' | 'gen';
+  preset: 'ceval' | 'cmmlu';
+  dataDir: string;
+  subjects?: string[];
+  split: 'val' | 'test' | 'dev';
+  limit?: number;
+  shots?: number;
+  chat: 'auto' | 'on' | 'off';
+  maxOutLen: number;
+  batchSize: number;
+  custom?: string;
+  columns?: string;
+  name?: string;
+  out: string;
+  resume?: string;
+  showPrompt?: string;
+  report?: string;
+}
+
+function settingsFrom(args: ArgumentsCamelCase<CevalArguments>): CevalSettings {
+  const subjects = args.subjects?.flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  if (!Number.isInteger(args.maxOutLen) || args.maxOutLen < 1) throw new UserError(`--max-out-len ${args.maxOutLen}: expected a whole number ≥ 1`, 'OpenCompass uses 16 for C-Eval gen');
+  if (!Number.isInteger(args.batchSize) || args.batchSize < 1) throw new UserError(`--batch-size ${args.batchSize}: expected a whole number ≥ 1`, 'e.g. --batch-size 8');
+  return {
+    preset: args.preset, custom: args.custom, columns: args.columns, name: args.name, dataDir: args.dataDir,
+    subjects: subjects && subjects.length > 0 ? subjects : undefined, split: args.split, limit: args.limit, shots: args.shots,
+    chat: args.chat, mode: args.mode, maxOutLen: args.maxOutLen, batchSize: args.batchSize,
+  };
+}
+
+const command: CommandModule<object, CevalArguments> = {
+  command: 'ceval',
+  describe: 'C-Eval / CMMLU / custom multiple-choice accuracy by letter scoring (ppl) or generation (gen), OpenCompass-style',
+  builder: (yargs: Argv) => yargs
+    .options(modelOptions)
+    .option('mode', { type: 'string', choices: ['ppl', 'gen'] as const, default: 'ppl' as const, describe: 'ppl: score A/B/C/D after one shared prompt; gen: greedy generation, letter read from the text' })
+    .option('preset', { type: 'string', choices: ['ceval', 'cmmlu'] as const, default: 'ceval' as const, describe: 'question set: C-Eval (DIR/ceval/formal_ceval) or CMMLU (DIR/cmmlu)' })
+    .option('data-dir', { type: 'string', default: './data', describe: 'data folder in OpenCompass layout (holds ceval/ and cmmlu/)' })
+    .option('subjects', { type: 'string', array: true, describe: 'subjects to run (space or comma separated); default all' })
+    .option('split', { type: 'string', choices: ['val', 'test', 'dev'] as const, default: 'val' as const, describe: 'C-Eval split; test has no answers and writes submission.json' })
+    .option('limit', { type: 'number', describe: 'at most N questions per subject (the first N)' })
+    .option('shots', { type: 'number', describe: 'few-shot examples (first dev rows); default 5 for presets, 0 for --custom' })
+    .option('chat', { type: 'string', choices: ['auto', 'on', 'off'] as const, default: 'auto' as const, describe: 'render turns with the chat template (auto: when the checkpoint has one) or as plain text' })
+    .option('max-out-len', { type: 'number', default: 16, describe: 'gen mode: most new tokens per answer' })
+    .option('batch-size', { type: 'number', default: 8, describe: 'questions per engine call (results do not depend on it)' })
+    .option('custom', { type: 'string', describe: 'your own questions: a .csv (header row) or .jsonl file with question,A,B,C,D,answer' })
+    .option('columns', { type: 'string', describe: 'with --custom: map fields to your column names, e.g. question=题目,answer=答案' })
+    .option('name', { type: 'string', describe: 'with --custom: name of the set in tables and prompts (default: file name)' })
+    .option('out', { type: 'string', default: 'runs', describe: 'parent folder for run directories' })
+    .option('resume', { type: 'string', describe: 'continue the run in RUN_DIR, skipping finished questions (same --model)' })
+    .option('show-prompt', { type: 'string', describe: 'print the fully rendered prompt of SUBJECT\'s first question and exit' })
+    .option('report', { type: 'string', describe: 'rewrite the tables and report.html of RUN_DIR from its records (no model)' }) as unknown as Argv<CevalArguments>,
+  handler: async (args) => {
+    if (args.report) {
+      const written = writeCevalReport(args.report);
+      process.stdout.write(`${written.text}\n${written.files.map((f) => `wrote ${f}`).join('\n')}\n`);
+      return;
+    }
+    const settings = settingsFrom(args);
+    const model = await openModel(args);
+    try {
+      if (args.showPrompt !== undefined) {
+        process.stdout.write(`${await showPrompt(model, settings, args.showPrompt)}\n`);
+        return;
+      }
+      const result = await runCevalEvaluation(model, {
+        settings, outDir: args.out, resumeDir: args.resume, command: process.argv.slice(2).join(' '),
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+      process.stdout.write(`\n${result.text}\n${result.files.map((f) => `wrote ${f}`).join('\n')}\n`);
+    } finally {
+      await model.dispose();
+    }
+  },
+};
+
+// The command list holds modules of every option type; yargs checks options at run time.
+export default command as unknown as CommandModule<object, never>;
