@@ -1,0 +1,191 @@
+/**
+ * Runs a needle sweep: plans each cell, guards the context, generates greedily, scores, and appends
+ * one flushed JSONL record per cell before starting the next, so a killed sweep loses only the cell
+ * in flight and `--resume` skips every finished key.
+ */
+import type { LanguageModel } from '../../engine/language-model.js';
+import { finishedKeys, readJsonl, RecordWriter } from '../records.js';
+import { cellSeed } from './cell-seed.js';
+import { cellKey, gridCells, type GridCell, type NeedleGrid } from './grid.js';
+import type { Haystack } from './haystack.js';
+import { HaystackTokens } from './haystack-tokens.js';
+import type { NeedleJudge } from './judge.js';
+import { NEEDLE_SCHEMA, type NeedleRecord } from './needle-record.js';
+import { planCell, type CellPlan, type PlanOptions } from './plan-cell.js';
+import { scoreOutput } from './scoring.js';
+
+export interface SweepOptions {
+  readonly grid: NeedleGrid;
+  readonly haystack: Haystack;
+  readonly plan: PlanOptions;
+  /** `<run dir>/records.jsonl`; finished keys in it are skipped. */
+  readonly recordsFile: string;
+  readonly judge?: NeedleJudge;
+  /** Called after each record is written (progress lines). */
+  readonly onRecord?: (record: NeedleRecord, done: number, total: number) => void;
+}
+
+export interface SweepResult {
+  /** Every record in the file after the sweep (resumed ones included), in file order. */
+  readonly records: NeedleRecord[];
+  readonly ran: number;
+  readonly skipped: number;
+  /** Wall time of the sweep and its parts, for the bench. */
+  readonly wallMs: number;
+  readonly planMs: number;
+  readonly generateMs: number;
+  readonly sentenceEncodeMs: number;
+}
+
+export async function runNeedleSweep(model: LanguageModel, options: SweepOptions): Promise<SweepResult> {
+  const started = performance.now();
+  const finished = finishedKeys<NeedleRecord>(options.recordsFile, (record) => record.key);
+  const writer = new RecordWriter<NeedleRecord>(options.recordsFile);
+  const tokens = new HaystackTokens(options.haystack, model.tokenizer);
+  const cells = gridCells(options.grid);
+  let ran = 0;
+  let planMs = 0;
+  let generateMs = 0;
+  for (const cell of cells) {
+    if (finished.has(cellKey(cell))) continue;
+    const record = await runCell(model, cell, tokens, options);
+    planMs += record.timings.plan_ms;
+    generateMs += record.timings.generate_ms;
+    writer.append(record);
+    ran += 1;
+    options.onRecord?.(record, finished.size + ran, cells.length);
+  }
+  return {
+    records: readJsonl<NeedleRecord>(options.recordsFile),
+    ran,
+    skipped: cells.length - ran,
+    wallMs: performance.now() - started,
+    planMs,
+    generateMs,
+    sentenceEncodeMs: tokens.encodeMs,
+  };
+}
+
+async function runCell(model: LanguageModel, cell: GridCell, tokens: HaystackTokens, options: SweepOptions): Promise<NeedleRecord> {
+  const planStarted = performance.now();
+  let plan: CellPlan;
+  try {
+    plan = await planCell(cell, tokens, model.tokenizer, options.plan);
+  } catch (error) {
+    return failedPlanRecord(cell, options, error, performance.now() - planStarted);
+  }
+  const planMs = performance.now() - planStarted;
+  const base = planRecord(plan, options);
+
+  // Never truncate: a prompt that (with its answer reserve) does not fit the context is not run.
+  if (plan.lengthActual > model.info.contextLength) {
+    return {
+      ...base,
+      status: 'exceeds_context',
+      error: `prompt ${plan.promptTokens} + answer reserve ${plan.answerReserve} tokens > context ${model.info.contextLength}`,
+      timings: { plan_ms: planMs, generate_ms: 0, prefill_ms: 0, decode_ms: 0 },
+    };
+  }
+
+  const prefillBefore = model.counters.prefillMs;
+  const decodeBefore = model.counters.decodeMs;
+  const generateStarted = performance.now();
+  try {
+    const result = await model.generate(plan.promptIds, { maxNewTokens: plan.answerReserve, stopTokenIds: model.tokenizer.stopTokenIds });
+    const generateMs = performance.now() - generateStarted;
+    const scored = scoreOutput(plan.task, result.text);
+    const judged = options.judge
+      ? await options.judge.judge({ question: plan.task.question, expected: plan.task.expected, output: result.text, language: plan.task.language })
+      : undefined;
+    return {
+      ...base,
+      output: result.text,
+      finish_reason: result.finishReason,
+      matched: scored.matched,
+      distractors_matched: scored.distractorsMatched,
+      score: scored.score,
+      status: 'ok',
+      timings: { plan_ms: planMs, generate_ms: generateMs, prefill_ms: model.counters.prefillMs - prefillBefore, decode_ms: model.counters.decodeMs - decodeBefore },
+      ...(judged && options.judge ? { judge: { name: options.judge.name, score: judged.score, ...(judged.rationale !== undefined ? { rationale: judged.rationale } : {}) } } : {}),
+    };
+  } catch (error) {
+    return {
+      ...base,
+      status: 'error',
+      error: errorText(error),
+      timings: { plan_ms: planMs, generate_ms: performance.now() - generateStarted, prefill_ms: model.counters.prefillMs - prefillBefore, decode_ms: model.counters.decodeMs - decodeBefore },
+    };
+  }
+}
+
+function planRecord(plan: CellPlan, options: SweepOptions): NeedleRecord {
+  return {
+    schema: NEEDLE_SCHEMA,
+    key: plan.key,
+    task: plan.task.kind,
+    language: plan.task.language,
+    haystack: options.haystack.name,
+    repeat: plan.cell.repeat,
+    seed: plan.seed,
+    length_target: plan.cell.lengthTarget,
+    length_actual: plan.lengthActual,
+    prompt_tokens: plan.promptTokens,
+    answer_reserve: plan.answerReserve,
+    depth_target: plan.cell.depthTarget,
+    depth_actual: plan.depthActual,
+    needle: plan.placements[0]?.text ?? null,
+    needles: plan.placements.map((fact) => ({ text: fact.text, key: fact.key, value: fact.value, role: fact.role, depth_target: fact.depthTarget, depth_actual: fact.depthActual })),
+    question: plan.task.question,
+    expected: plan.task.expected,
+    output: null,
+    finish_reason: null,
+    matched: [],
+    distractors_matched: [],
+    score: null,
+    status: 'ok',
+    prompt_hash: plan.promptHash,
+    haystack_start: plan.haystackStart,
+    haystack_sentences: plan.haystackSentences,
+    haystack_wrapped: plan.haystackWrapped,
+    timings: { plan_ms: 0, generate_ms: 0, prefill_ms: 0, decode_ms: 0 },
+  };
+}
+
+function failedPlanRecord(cell: GridCell, options: SweepOptions, error: unknown, planMs: number): NeedleRecord {
+  return {
+    schema: NEEDLE_SCHEMA,
+    key: cellKey(cell),
+    task: options.plan.task.kind,
+    language: options.plan.language ?? options.haystack.language,
+    haystack: options.haystack.name,
+    repeat: cell.repeat,
+    seed: cellSeed(options.plan.globalSeed, cell.lengthTarget, cell.depthTarget, cell.repeat),
+    length_target: cell.lengthTarget,
+    length_actual: null,
+    prompt_tokens: null,
+    answer_reserve: options.plan.answerReserve,
+    depth_target: cell.depthTarget,
+    depth_actual: null,
+    needle: null,
+    needles: [],
+    question: null,
+    expected: [],
+    output: null,
+    finish_reason: null,
+    matched: [],
+    distractors_matched: [],
+    score: null,
+    status: 'error',
+    error: errorText(error),
+    prompt_hash: null,
+    haystack_start: null,
+    haystack_sentences: null,
+    haystack_wrapped: null,
+    timings: { plan_ms: planMs, generate_ms: 0, prefill_ms: 0, decode_ms: 0 },
+  };
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
