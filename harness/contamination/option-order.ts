@@ -1,0 +1,77 @@
+/**
+ * Option-order probe (after Oren et al. 2023, "Proving Test Set Contamination in Black Box Language
+ * Models"): if the model never saw an item, nothing singles out the published order of its options,
+ * so the original order should have the highest log-probability in about 1/m of items (m orders
+ * compared). A model that saw the item verbatim prefers the order it saw.
+ *
+ * Per item: the question is the shared prefix; each order's option block ("A. …\nB. …", letters in
+ * place, option texts permuted) is a continuation; the original "ranks first" only when its
+ * log-probability is strictly higher than every other order's (a tie is not a win, which keeps the
+ * binomial test against 1/m conservative).
+ */
+import seedrandom from 'seedrandom';
+import type { LanguageModel } from '../../engine/language-model.js';
+import { CHOICE_LETTERS, type ChoiceLetter } from '../ceval/dataset.js';
+import { renderOptions, type ContaminationItem } from './items.js';
+
+export interface OptionOrderScores {
+  /** Orders compared, the original included. */
+  readonly orders: number;
+  readonly originalLogprob: number;
+  readonly bestOtherLogprob: number;
+  /** 1 + the number of other orders with a strictly higher log-probability. */
+  readonly originalRank: number;
+  /** Other orders with exactly the original's log-probability. */
+  readonly ties: number;
+  readonly originalFirst: boolean;
+}
+
+function allPermutations<T>(values: readonly T[]): T[][] {
+  if (values.length <= 1) return [[...values]];
+  return values.flatMap((value, index) => allPermutations([...values.slice(0, index), ...values.slice(index + 1)]).map((rest) => [value, ...rest]));
+}
+
+/**
+ * The original order first, then the others: all of them when `orders` ≥ 4! = 24, else a sample of
+ * `orders − 1` distinct non-original orders, seeded by (seed, item key) so that an item's orders do
+ * not depend on which other items run or in what batches.
+ */
+export function optionOrders(orders: number, seed: string, itemKey: string): ChoiceLetter[][] {
+  const [original, ...others] = allPermutations(CHOICE_LETTERS);
+  if (!original) return [];
+  if (orders >= others.length + 1) return [original, ...others];
+  const random = seedrandom(`${seed}:${itemKey}`);
+  const pool = [...others];
+  // Partial Fisher–Yates: the first `orders − 1` of a shuffled pool.
+  for (let i = 0; i < orders - 1; i += 1) {
+    const j = i + Math.floor(random() * (pool.length - i));
+    [pool[i], pool[j]] = [pool[j] as ChoiceLetter[], pool[i] as ChoiceLetter[]];
+  }
+  return [original, ...pool.slice(0, Math.max(0, orders - 1))];
+}
+
+export function rankOriginal(logprobs: readonly number[]): Omit<OptionOrderScores, 'orders'> {
+  const [original = Number.NaN, ...others] = logprobs;
+  const higher = others.filter((value) => value > original).length;
+  const ties = others.filter((value) => value === original).length;
+  return {
+    originalLogprob: original,
+    bestOtherLogprob: others.length > 0 ? Math.max(...others) : Number.NaN,
+    originalRank: 1 + higher,
+    ties,
+    originalFirst: higher === 0 && ties === 0,
+  };
+}
+
+/** Scores one multiple-choice item's option orders; null for items without options. */
+export async function probeOptionOrder(model: LanguageModel, item: ContaminationItem, orders: number, seed: string): Promise<OptionOrderScores | null> {
+  const choices = item.choices;
+  if (!choices) return null;
+  const bos = model.tokenizer.bosId;
+  const question = await model.tokenizer.encode(`${item.question}\n`);
+  const prefixIds = bos !== undefined ? [bos, ...question] : question;
+  const permutations = optionOrders(orders, seed, item.key);
+  const continuations = await Promise.all(permutations.map((order) => model.tokenizer.encode(renderOptions(choices, order))));
+  const scored = await model.scoreContinuations(prefixIds, continuations);
+  return { orders: permutations.length, ...rankOriginal(scored.map((s) => s.sumLogprob)) };
+}
