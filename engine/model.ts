@@ -77,6 +77,7 @@ export class InternLM2Model {
   private kvSlots = 0;
   private kvMaxLen = 0;
   private kvBuffers: { k: GPUBuffer; v: GPUBuffer }[] = [];
+  private kvScratch: GPUBuffer | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(context: GpuContext, config: InternLM2Config, weights: ModelWeights, chunkRows: number, pickRows: number) {
@@ -159,17 +160,25 @@ export class InternLM2Model {
     return { slots: this.kvSlots, maxLen: this.kvMaxLen };
   }
 
-  /** Copies positions [0, length) of one cache slot into others (a shared prefix). */
+  /**
+   * Copies positions [0, length) of one cache slot into others (a shared prefix). WebGPU forbids a
+   * buffer-to-buffer copy within one buffer, so the prefix goes through a scratch buffer.
+   */
   copyKvPrefix(fromSlot: number, toSlots: readonly number[], length: number): void {
     if (toSlots.length === 0 || length === 0) return;
     const c = this.config;
     const slotBytes = this.kvMaxLen * c.kvHeads * c.headDim * 4;
     const bytes = length * c.kvHeads * c.headDim * 4;
+    if (!this.kvScratch || this.kvScratch.size < bytes) {
+      this.kvScratch?.destroy();
+      this.kvScratch = createStorageBuffer(this.device, bytes, 'kv prefix scratch');
+    }
+    const scratch = this.kvScratch;
     const encoder = this.device.createCommandEncoder({ label: 'kv prefix copy' });
     for (const { k, v } of this.kvBuffers) {
-      for (const to of toSlots) {
-        encoder.copyBufferToBuffer(k, fromSlot * slotBytes, k, to * slotBytes, bytes);
-        encoder.copyBufferToBuffer(v, fromSlot * slotBytes, v, to * slotBytes, bytes);
+      for (const buffer of [k, v]) {
+        encoder.copyBufferToBuffer(buffer, fromSlot * slotBytes, scratch, 0, bytes);
+        for (const to of toSlots) encoder.copyBufferToBuffer(scratch, 0, buffer, to * slotBytes, bytes);
       }
     }
     this.device.queue.submit([encoder.finish()]);
@@ -383,6 +392,7 @@ export class InternLM2Model {
       k.destroy();
       v.destroy();
     }
+    this.kvScratch?.destroy();
     this.layerStep.buffer.destroy();
     this.pickStep.buffer.destroy();
   }
