@@ -1,0 +1,67 @@
+/**
+ * Full logits rows against the fixtures' float64 reference (through the model's pick path with
+ * logits read back), in f32 and — where the adapter has shader-f16 — with f16 weights.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { openCheckpoint } from '../../engine/checkpoint.js';
+import { sharedDevice } from '../../engine/device.js';
+import type { WeightFormatChoice } from '../../engine/gpu-tensor.js';
+import { InternLM2Model } from '../../engine/model.js';
+import { ropeBase } from '../../engine/rope.js';
+import { FIXTURE_NAMES, readGolden } from '../helpers/golden.js';
+import { fixtureDir, type FixtureName } from '../helpers/internlm2-fixtures.js';
+
+const models: InternLM2Model[] = [];
+afterAll(() => {
+  for (const model of models) model.dispose();
+});
+
+async function goldenLogits(name: FixtureName, weightFormat: WeightFormatChoice): Promise<{ worst: number; scale: number }> {
+  const golden = readGolden(name);
+  const checkpoint = await openCheckpoint(fixtureDir(name));
+  const model = await InternLM2Model.load(await sharedDevice(), checkpoint, { weightFormat });
+  models.push(model);
+  const ids = golden.input_ids;
+  await model.ensureKvCache(1, ids.length);
+  const base = ropeBase(checkpoint.config, ids.length);
+  const positions = Object.keys(golden.logits_rows).map(Number);
+  const result = await model.forward(
+    ids.map((token, position) => ({ token, slot: 0, position, ropeBase: base })),
+    positions.map((row) => ({ row, target: undefined })),
+    true,
+  );
+  let worst = 0;
+  let scale = 0;
+  positions.forEach((position, i) => {
+    const expected = golden.logits_rows[String(position)] ?? [];
+    const got = result.logits?.[i] ?? new Float32Array();
+    expect(got.length).toBe(expected.length);
+    expected.forEach((value, v) => {
+      worst = Math.max(worst, Math.abs((got[v] ?? Number.NaN) - value));
+      scale = Math.max(scale, Math.abs(value));
+    });
+    // The argmax read back with the row must be the row's true argmax.
+    expect(result.picks[i]?.argmax).toBe(expected.indexOf(Math.max(...expected)));
+  });
+  return { worst, scale };
+}
+
+describe.each(FIXTURE_NAMES)('logits rows: %s', (name) => {
+  it('match the reference within 1e-3 (f32 compute)', async () => {
+    const { worst } = await goldenLogits(name, 'native');
+    expect(worst).toBeLessThan(1e-3);
+  });
+});
+
+describe('f16 weights', () => {
+  it('stay within the f16 rounding bound on tiny-fp32', async ({ skip }) => {
+    if (!(await sharedDevice()).hasShaderF16) skip('adapter has no shader-f16');
+    const { worst, scale } = await goldenLogits('tiny-fp32', 'f16');
+    // Rounding each weight to f16 perturbs it by at most 2^-11 relative; through 2 layers, the norm
+    // and the output head the logits (|logit| ≤ scale) move by a few times 2^-11 · scale. The bound
+    // 8 · 2^-11 · scale (≈ 1.6e-2 for scale ≈ 4) is that estimate with a 2× margin; the README of the
+    // fixtures expects about 1e-2 in float16.
+    expect(worst).toBeLessThan(8 * 2 ** -11 * scale);
+    expect(worst).toBeGreaterThan(0); // the f16 path really ran
+  });
+});
