@@ -29,6 +29,8 @@ export interface ByteLevelVocabulary {
   readonly vocabSize: number;
   /** Token id of each byte value. */
   readonly byteTokenIds: readonly number[];
+  /** Token strings by id (byte-level characters: Ġ is a space). */
+  readonly tokens: readonly string[];
 }
 
 function specialToken(content: string, id: number): Record<string, unknown> {
@@ -81,6 +83,7 @@ export function buildByteLevelTokenizer(merges: readonly (readonly [string, stri
     tokenizerJson: `${JSON.stringify(json, null, 2)}\n`,
     vocabSize: nextId,
     byteTokenIds: byteChars.map((char) => vocab[char]!),
+    tokens: Object.entries(vocab).sort(([, a], [, b]) => a - b).map(([token]) => token),
   };
 }
 

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openCheckpoint } from '../../engine/checkpoint.js';
 import { decodeToFloat32, readTensorBytes } from '../../engine/safetensors.js';
-import { tinyCheckpointId, writeTinyCheckpoint, type TinyCheckpointSpec } from '../../engine/tiny-checkpoint.js';
+import { buildByteLevelTokenizer, ENGLISH_MERGES } from '../../engine/byte-level-tokenizer.js';
+import { isReadableToken, tinyCheckpointId, writeTinyCheckpoint, type TinyCheckpointSpec } from '../../engine/tiny-checkpoint.js';
 import { loadTokenizer } from '../../engine/tokenizer.js';
 import { fixtureDir, makeTempFolder, removeTempFolder } from '../helpers/internlm2-fixtures.js';
 
@@ -59,6 +60,21 @@ describe('writeTinyCheckpoint', () => {
     const w2 = await stats('model.layers.1.feed_forward.w2.weight');
     expect(w2.std).toBeGreaterThan(0.8 * 1.6 / Math.sqrt(48));
     expect(w2.std).toBeLessThan(1.2 * 1.6 / Math.sqrt(48));
+  });
+
+  it('sets one residual dimension aside so the output head favours readable tokens', async () => {
+    const checkpoint = await openCheckpoint(join(root, 'a'));
+    const hidden = checkpoint.config.hiddenSize;
+    const embedding = decodeToFloat32('F32', await readTensorBytes(checkpoint.tensors.get('model.tok_embeddings.weight')!));
+    const output = decodeToFloat32('F32', await readTensorBytes(checkpoint.tensors.get('output.weight')!));
+    const { tokens } = buildByteLevelTokenizer(ENGLISH_MERGES);
+    expect(tokens).toHaveLength(checkpoint.config.vocabSize);
+    tokens.forEach((token, id) => {
+      expect(embedding[id * hidden]).toBe(8);
+      expect(output[id * hidden]).toBe(isReadableToken(token) ? 1 : -1);
+    });
+    expect(['a', 'Z', '7', 'Ġ', 'Ġthe', '.'].every(isReadableToken)).toBe(true);
+    expect(['Ċ', 'Ā', 'ä', '<s>', '<|im_end|>'].some(isReadableToken)).toBe(false);
   });
 
   it('writes bf16 shards with an index and NTK scaling that openCheckpoint accepts', async () => {
