@@ -1,7 +1,7 @@
 /**
  * Scoring without a judge model: a needle counts as recalled when its value appears in the output
- * after normalisation (NFKC, so full-width digits match; case and whitespace ignored; digit-group
- * separators removed) and not as part of a longer number. NeedleBench's retrieval scores likewise
+ * after normalisation (NFKC, so full-width digits match; case ignored; thousands separators
+ * removed) and not as part of a longer number. NeedleBench's retrieval scores likewise
  * start from "is the keyword in the prediction"; multi-needle scores are the recalled fraction, as
  * in NeedleBench's multi-needle evaluator.
  */
@@ -16,13 +16,14 @@ export interface NeedleScore {
   readonly distractorsMatched: readonly string[];
 }
 
-/** NFKC, lower case, no whitespace, no separators inside numbers ("482,193" → "482193"). */
+/** NFKC, lower case, whitespace runs as one space, no thousands separators ("482,193" → "482193"). */
 export function normaliseAnswer(text: string): string {
   return text
     .normalize('NFKC')
     .toLowerCase()
-    .replace(/\s+/g, '')
-    .replace(/(?<=\d)[,_'’，](?=\d)/g, '');
+    .replace(/\s+/g, ' ')
+    // Thousands separators only ("482,193", "482 193"); "987255, 618326" stays two numbers.
+    .replace(/(?<=\d)[,_'’， ](?=\d{3}(?!\d))/g, '');
 }
 
 /** Whether `value` occurs in `output` (both normalised), not inside a longer run of digits. */
