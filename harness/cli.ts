@@ -5,7 +5,7 @@
  * bugs and print their stack. The process exits explicitly: Dawn keeps Node alive while its GPU
  * object is referenced.
  */
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isUserError } from '../engine/errors.js';
 import { commands } from './commands/index.js';
@@ -23,7 +23,7 @@ function reportFailure(error: unknown, verbose: boolean): number {
 async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
   try {
-    let parser = yargs(argv)
+    let parser: Argv = yargs(argv)
       .scriptName('harness')
       .usage('$0 <command> [options]')
       .option('verbose', { type: 'boolean', default: false, describe: 'print stack traces with errors' })
@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
         if (error) throw error;
         throw new UsageError(message);
       });
-    for (const command of commands) parser = parser.command(command);
+    for (const register of commands) parser = register(parser);
     await parser.parseAsync();
     return 0;
   } catch (error) {

@@ -1,7 +1,13 @@
 /** Every `harness` subcommand, in the order `--help` lists them. */
-import type { CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import ceval from './ceval.js';
 import convertTokenizer from './convert-tokenizer.js';
+import doctor from './doctor.js';
 
-// Each module's default export is a yargs CommandModule; options types differ per command.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- yargs' own CommandModule default
-export const commands: CommandModule<object, never>[] = [convertTokenizer];
+// Each module's default export is a yargs CommandModule with its own argument type; registering each
+// through its own call keeps those types checked. Add one line per command.
+export const commands: readonly ((parser: Argv) => Argv)[] = [
+  (parser) => parser.command(doctor),
+  (parser) => parser.command(ceval),
+  (parser) => parser.command(convertTokenizer),
+];
