@@ -77,14 +77,17 @@ export function convertSentencePieceModel(
       'use a tokenizer.json from the model release',
     );
   }
-  for (const id of addedTokens.keys()) {
-    if (id >= model.pieces.length) {
+  // Ids past the model's pieces are tokens the release added on top (the tokenizers library numbers
+  // such tokens from the vocabulary size up, so they must follow on without gaps).
+  const extraIds = [...addedTokens.keys()].filter((id) => id >= model.pieces.length).sort((a, b) => a - b);
+  extraIds.forEach((id, index) => {
+    if (id !== model.pieces.length + index) {
       throw new UserError(
-        `tokenizer_config.json: added_tokens_decoder has id ${id}, beyond the ${model.pieces.length} pieces of ${file}`,
+        `tokenizer_config.json: added_tokens_decoder has id ${id}, but ${file} has ${model.pieces.length} pieces and the added ids must continue from there without gaps`,
         'the two files come from different tokenizers; copy both from the same model release',
       );
     }
-  }
+  });
 
   const pieces = model.pieces.map((piece, id) => ({ ...piece, piece: addedTokens.get(id)?.content ?? piece.piece }));
   const addedTokenList: TokenizerJsonAddedToken[] = [];
@@ -101,6 +104,10 @@ export function convertSentencePieceModel(
     const special = override?.special ?? piece.type !== PieceType.UserDefined;
     addedTokenList.push({ id, content: piece.piece, single_word: false, lstrip: false, rstrip: false, normalized: false, special });
   });
+  for (const id of extraIds) {
+    const { content, special } = addedTokens.get(id)!;
+    addedTokenList.push({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special });
+  }
 
   const unkPiece = pieces[trainer.unkId]?.piece ?? trainer.unkPiece;
   let tokenizerModel: JsonObject;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../engine/errors.js';
+import convertTokenizerCommand from '../../harness/commands/convert-tokenizer.js';
 import { convertTokenizerFolder, mergesFromVocabulary } from '../../engine/sentencepiece-convert.js';
 import { parseSentencePieceModel, PieceType } from '../../engine/sentencepiece-model.js';
 import { loadTokenizer } from '../../engine/tokenizer.js';
@@ -200,16 +201,18 @@ describe.skipIf(!toolsPresent)('SentencePiece models with spm_train defaults', (
 
   // nmt_nfkc normalization and remove_extra_whitespaces: the converter adds the compiled character
   // map and whitespace clean-up that Hugging Face's Llama converter leaves out.
-  it.each(['bpe', 'unigram'])('%s model: encodings equal spm_encode', async (modelType) => {
-    const modelFile = trainSentencePiece(corpus, join(scratch, `default-${modelType}`), {
-      model_type: modelType,
-      vocab_size: 700,
-      byte_fallback: true,
-    });
+  it.each([
+    ['bpe', true],
+    ['unigram', true],
+    ['bpe', false],
+    ['unigram', false],
+  ] as const)('%s model (byte_fallback %s): encodings and decodings equal SentencePiece', async (modelType, byteFallback) => {
+    const name = `default-${modelType}-${byteFallback ? 'bytes' : 'unk'}`;
+    const modelFile = trainSentencePiece(corpus, join(scratch, name), { model_type: modelType, vocab_size: 700, byte_fallback: byteFallback });
     const model = parseSentencePieceModel(readFileSync(modelFile), modelFile);
     expect(model.normalizer).toMatchObject({ name: 'nmt_nfkc', removeExtraWhitespaces: true });
     expect(model.normalizer.precompiledCharsmap.length).toBeGreaterThan(0);
-    const dir = folderWithModel(`default-${modelType}`, modelFile);
+    const dir = folderWithModel(name, modelFile);
     const result = convertTokenizerFolder(dir);
     // No tokenizer_config.json in the folder: the converter writes a minimal one.
     expect(result.configFile).toBe(join(dir, 'tokenizer_config.json'));
@@ -218,7 +221,15 @@ describe.skipIf(!toolsPresent)('SentencePiece models with spm_train defaults', (
     expect([tokenizer.bosId, tokenizer.eosId, tokenizer.addBos]).toEqual([1, 2, true]);
     const texts = [...SAMPLES, 'ｆｕｌｌｗｉｄｔｈ　ＡＢＣ１２３', '① ② ③', 'ﬁ ligature'];
     const reference = spmEncodeIds(modelFile, texts, scratch);
-    expect(mismatches(texts, await encodeAll(tokenizer, texts), reference)).toEqual([]);
+    const ours = await encodeAll(tokenizer, texts);
+    expect(mismatches(texts, ours, reference)).toEqual([]);
+    // Without byte fallback, unseen characters become <unk> (id 0), one per run as in SentencePiece.
+    expect(ours.flat().includes(0)).toBe(!byteFallback);
+    for (const ids of ours) {
+      // SentencePiece writes <unk> as " ⁇ "; the Hugging Face decoder drops it with the other specials.
+      const expected = spmDecodeIds(modelFile, ids, scratch).replaceAll(' \u2047 ', '');
+      if (!ids.includes(0)) expect(await tokenizer.decode(ids)).toBe(expected);
+    }
   });
 });
 
@@ -248,10 +259,14 @@ describe.skipIf(!toolsPresent)('conversion inputs and errors', () => {
       added_tokens_decoder: {
         [String(startId)]: { content: '<|im_start|>', special: true },
         [String(endId)]: { content: '<|im_end|>', special: true },
+        // A token added past the SentencePiece vocabulary.
+        [String(model.pieces.length)]: { content: '<|action_start|>', special: true },
       },
     });
     convertTokenizerFolder(dir);
     const tokenizer = await loadTokenizer(dir);
+    expect(tokenizer.vocabSize).toBe(model.pieces.length + 1);
+    expect(await tokenizer.encode('x<|action_start|>')).toContain(model.pieces.length);
     expect(tokenizer.tokenId('<|im_start|>')).toBe(startId);
     expect(tokenizer.tokenId('[UNUSED_TOKEN_1]')).toBeUndefined();
     expect(tokenizer.stopTokenIds).toEqual([2, endId]);
@@ -259,6 +274,12 @@ describe.skipIf(!toolsPresent)('conversion inputs and errors', () => {
     expect(ids[0]).toBe(startId);
     expect(ids.at(-1)).toBe(endId);
     expect(await tokenizer.decode(ids)).toBe('user');
+  });
+
+  it('rejects added_tokens_decoder ids that leave a gap after the vocabulary', () => {
+    const pieces = parseSentencePieceModel(readFileSync(modelFile), modelFile).pieces.length;
+    const dir = folderWithModel('gap', modelFile, { added_tokens_decoder: { [String(pieces + 5)]: { content: '<x>', special: true } } });
+    expect(() => convertTokenizerFolder(dir)).toThrow(/added_tokens_decoder has id \d+/);
   });
 
   it('keeps user-defined symbols as tokens SentencePiece matches whole', async () => {
@@ -277,6 +298,24 @@ describe.skipIf(!toolsPresent)('conversion inputs and errors', () => {
     expect(convertTokenizerFolder(dir, { outputFile }).outputFile).toBe(outputFile);
     expect(() => convertTokenizerFolder(dir, { outputFile })).toThrow(/already exists/);
     expect(convertTokenizerFolder(dir, { outputFile, overwrite: true }).outputFile).toBe(outputFile);
+  });
+
+  it('runs as `harness convert-tokenizer DIR`, printing what it wrote and a check encoding', async () => {
+    const dir = folderWithModel('command', modelFile, { bos_token: '<s>', eos_token: '</s>' });
+    const printed: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      printed.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      const handler = convertTokenizerCommand.handler as (args: { dir: string; force: boolean }) => Promise<void>;
+      await handler({ dir, force: false });
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(printed.join('')).toMatch(/^wrote .*tokenizer\.json: bpe model, 500 pieces, \d+ merges, \d+ special\/added tokens\ncheck: .* tokens; bos 1, eos 2, chat template no\n$/);
+    expect((await loadTokenizer(dir)).vocabSize).toBe(500);
   });
 
   it('rejects a truncated model file, naming it', () => {
