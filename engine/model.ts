@@ -60,6 +60,8 @@ export interface ModelLoadOptions {
   readonly weightFormat: WeightFormatChoice;
   /** Rows per forward chunk; defaults to what fits the binding limit, at most 512. */
   readonly chunkRows?: number;
+  /** Caps the storage-binding size below the adapter's (tests: forces tensors to split into chunks). */
+  readonly maxBindingBytes?: number;
 }
 
 export class InternLM2Model {
@@ -118,11 +120,11 @@ export class InternLM2Model {
     if (c.headDim > 256 || c.headDim % 2 !== 0) {
       throw new UserError(`${checkpoint.dir}/config.json: head dimension ${c.headDim} is not supported (even, at most 256)`, 'check hidden_size and num_attention_heads');
     }
-    const maxBinding = Math.min(context.limits.maxStorageBufferBindingSize, context.limits.maxBufferSize);
+    const maxBinding = Math.min(context.limits.maxStorageBufferBindingSize, context.limits.maxBufferSize, options.maxBindingBytes ?? Infinity);
     const widest = Math.max(c.intermediateSize, (c.heads + 2 * c.kvHeads) * c.headDim, c.hiddenSize) * 4;
     const chunkRows = Math.max(1, Math.min(options.chunkRows ?? 512, Math.floor(maxBinding / widest), 65535));
     const pickRows = Math.max(1, Math.min(chunkRows, 256, Math.floor(maxBinding / (c.vocabSize * 4))));
-    const weights = await uploadWeights(context, checkpoint, options.weightFormat);
+    const weights = await uploadWeights(context, checkpoint, options.weightFormat, maxBinding);
     const model = new InternLM2Model(context, c, weights, chunkRows, pickRows);
     await model.buildPickDispatches();
     return model;

@@ -25,9 +25,9 @@ export interface ModelWeights {
   readonly bytes: number;
 }
 
-export async function uploadWeights(context: GpuContext, checkpoint: Checkpoint, choice: WeightFormatChoice): Promise<ModelWeights> {
+/** `maxBinding`: largest buffer a kernel may bind; larger matrices are split into row chunks. */
+export async function uploadWeights(context: GpuContext, checkpoint: Checkpoint, choice: WeightFormatChoice, maxBinding: number): Promise<ModelWeights> {
   const { device } = context;
-  const maxBinding = Math.min(context.limits.maxStorageBufferBindingSize, context.limits.maxBufferSize);
   const entry = (name: string): TensorEntry => {
     const found = checkpoint.tensors.get(name);
     if (!found) throw new Error(`checkpoint lost tensor ${name} after validation`);

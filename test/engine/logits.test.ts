@@ -65,3 +65,29 @@ describe('f16 weights', () => {
     expect(worst).toBeGreaterThan(0); // the f16 path really ran
   });
 });
+
+describe('tensors larger than the binding limit', () => {
+  it('are split into row chunks transparently (same logits as unsplit)', async () => {
+    const golden = readGolden('tiny-bf16-sharded');
+    const checkpoint = await openCheckpoint(fixtureDir('tiny-bf16-sharded'));
+    const context = await sharedDevice();
+    const ids = golden.input_ids.slice(0, 30);
+    const run = async (maxBindingBytes?: number) => {
+      const model = await InternLM2Model.load(context, checkpoint, { weightFormat: 'native', ...(maxBindingBytes ? { maxBindingBytes } : {}) });
+      models.push(model);
+      await model.ensureKvCache(1, ids.length);
+      const base = ropeBase(checkpoint.config, ids.length);
+      const result = await model.forward(ids.map((token, position) => ({ token, slot: 0, position, ropeBase: base })), [{ row: 29, target: ids[5] }], true);
+      return { model, result };
+    };
+    const whole = await run();
+    // 4 KiB bindings: the 384×64 bf16 embedding and output head (48 KiB each) split into 12+ chunks,
+    // the 176-wide feed-forward matrices into several, and the forward runs in small row chunks.
+    const split = await run(4096);
+    expect(split.model.weights.output.chunks.length).toBeGreaterThanOrEqual(12);
+    expect(split.model.weights.embed.chunks.length).toBeGreaterThanOrEqual(12);
+    expect(split.model.chunkRows).toBeLessThan(ids.length);
+    expect(Array.from(split.result.logits?.[0] ?? [])).toEqual(Array.from(whole.result.logits?.[0] ?? []));
+    expect(split.result.picks).toEqual(whole.result.picks);
+  });
+});
