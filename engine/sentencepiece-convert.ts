@@ -112,7 +112,8 @@ export function convertSentencePieceModel(
   const unkPiece = pieces[trainer.unkId]?.piece ?? trainer.unkPiece;
   let tokenizerModel: JsonObject;
   if (trainer.modelType === 'bpe') {
-    const vocab: JsonObject = {};
+    // No prototype: a piece spelled "__proto__" must become a key like any other.
+    const vocab = Object.create(null) as JsonObject;
     const ids = new Map<string, number>();
     pieces.forEach((piece, id) => {
       if (ids.has(piece.piece)) {
