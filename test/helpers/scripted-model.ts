@@ -14,6 +14,7 @@ export interface ScriptedModelOptions {
   readonly tokenizer?: TextTokenizer;
   readonly name?: string;
   readonly contextLength?: number;
+  readonly checkpointHash?: string;
   /** log p(token | context); default: every token equally likely over the vocabulary. */
   readonly tokenLogprob?: (contextIds: readonly number[], tokenId: number) => number;
   /** The text the model "writes" after a prompt (stop tokens inside it end generation). */
@@ -39,7 +40,7 @@ export class ScriptedModel implements LanguageModel {
       name: options.name ?? 'scripted',
       contextLength: options.contextLength ?? 32768,
       vocabSize: this.tokenizer.vocabSize,
-      checkpointHash: 'scripted',
+      checkpointHash: options.checkpointHash ?? 'scripted',
       device: 'scripted',
     };
   }
