@@ -3,11 +3,17 @@
  * its safetensors file, so host memory never holds more than one chunk of one tensor. Matrices larger
  * than the device's storage-binding limit are split into row chunks (separate buffers); kernels are
  * dispatched once per chunk with the chunk's first row as an offset.
+ *
+ * Layouts: 'nk' keeps the checkpoint's row-major [out][in] order (embedding lookups, the naive
+ * kernel); 'kn' stores each chunk transposed, [in][chunk rows], so that the tiled matmul and the
+ * decode matrix-vector kernel read consecutive output columns from consecutive addresses. The model
+ * picks the layout per matrix at load time.
  */
 import { UserError } from './errors.js';
 import type { WeightFormat } from './kernels.js';
 import { decodeToFloat32, readTensorBytes, type TensorDtype, type TensorEntry } from './safetensors.js';
 import { float32ToFloat16Bits } from './half-precision.js';
+import { float32ToBfloat16Bits } from './safetensors-writer.js';
 
 export type WeightFormatChoice = 'native' | 'f32' | 'f16';
 
@@ -17,11 +23,16 @@ export interface MatrixChunk {
   readonly buffer: GPUBuffer;
 }
 
+/** 'nk': row-major [rows][cols] as stored; 'kn': each chunk transposed to [cols][chunk rows]. */
+export type MatrixLayout = 'nk' | 'kn';
+
 export interface GpuMatrix {
   readonly name: string;
   readonly rows: number;
   readonly cols: number;
   readonly format: WeightFormat;
+  /** Absent means 'nk'. */
+  readonly layout?: MatrixLayout;
   readonly chunks: readonly MatrixChunk[];
   readonly bytes: number;
 }
@@ -58,30 +69,77 @@ function convertRows(dtype: TensorDtype, bytes: Uint8Array, format: WeightFormat
     const half = float32ToFloat16Bits(values);
     return new Uint8Array(half.buffer, half.byteOffset, half.byteLength);
   }
+  if (format === 'bf16') {
+    const brain = float32ToBfloat16Bits(values);
+    return new Uint8Array(brain.buffer, brain.byteOffset, brain.byteLength);
+  }
   throw new Error(`no conversion from ${dtype} to ${format}`);
 }
 
-export async function uploadMatrix(device: GPUDevice, entry: TensorEntry, format: WeightFormat, maxBindingBytes: number): Promise<GpuMatrix> {
+/** Rows per chunk so that one chunk fits a storage binding. */
+function rowsPerChunk(name: string, file: string, rows: number, cols: number, format: WeightFormat, maxBindingBytes: number): number {
+  const rowBytes = cols * BYTES[format];
+  let perChunk = Math.max(1, Math.floor(maxBindingBytes / rowBytes));
+  // bf16 packs two values per u32 word: a chunk must start on a word boundary.
+  if (format === 'bf16' && cols % 2 === 1 && perChunk % 2 === 1 && perChunk < rows) perChunk -= 1;
+  if (perChunk < 1 || rowBytes > maxBindingBytes) {
+    throw new UserError(`${file}: tensor ${name} has rows of ${rowBytes} bytes, more than this adapter's storage binding limit (${maxBindingBytes})`, 'use a GPU with a larger maxStorageBufferBindingSize (harness doctor shows it)');
+  }
+  return perChunk;
+}
+
+/** [rows][cols] elements of `bytesPerValue` bytes → [cols][rows]. */
+export function transposeBytes(data: Uint8Array, rows: number, cols: number, bytesPerValue: number): Uint8Array {
+  const aligned = data.byteOffset % bytesPerValue === 0 ? data : data.slice();
+  const out = new Uint8Array(rows * cols * bytesPerValue);
+  if (bytesPerValue === 4) {
+    const from = new Uint32Array(aligned.buffer, aligned.byteOffset, rows * cols);
+    const to = new Uint32Array(out.buffer);
+    for (let r = 0; r < rows; r += 1) for (let c = 0; c < cols; c += 1) to[c * rows + r] = from[r * cols + c] as number;
+  } else {
+    const from = new Uint16Array(aligned.buffer, aligned.byteOffset, rows * cols);
+    const to = new Uint16Array(out.buffer);
+    for (let r = 0; r < rows; r += 1) for (let c = 0; c < cols; c += 1) to[c * rows + r] = from[r * cols + c] as number;
+  }
+  return out;
+}
+
+function placeChunk(device: GPUDevice, name: string, rowStart: number, rowCount: number, cols: number, format: WeightFormat, data: Uint8Array, layout: MatrixLayout): MatrixChunk {
+  const placed = layout === 'kn' ? transposeBytes(data, rowCount, cols, BYTES[format]) : data;
+  const buffer = createStorageBuffer(device, placed.byteLength, `${name}[${rowStart}..${rowStart + rowCount})`);
+  writePadded(device, buffer, placed);
+  return { rowStart, rowCount, buffer };
+}
+
+export async function uploadMatrix(device: GPUDevice, entry: TensorEntry, format: WeightFormat, maxBindingBytes: number, layout: MatrixLayout = 'nk'): Promise<GpuMatrix> {
   const [rows, cols] = entry.shape.length === 2 ? entry.shape : [entry.shape[0] ?? 0, 1];
   if (rows === undefined || cols === undefined) throw new Error(`${entry.name}: bad shape`);
-  const rowBytes = cols * BYTES[format];
-  let rowsPerChunk = Math.max(1, Math.floor(maxBindingBytes / rowBytes));
-  // bf16 packs two values per u32 word: a chunk must start on a word boundary.
-  if (format === 'bf16' && cols % 2 === 1 && rowsPerChunk % 2 === 1 && rowsPerChunk < rows) rowsPerChunk -= 1;
-  if (rowsPerChunk < 1 || rowBytes > maxBindingBytes) {
-    throw new UserError(`${entry.file}: tensor ${entry.name} has rows of ${rowBytes} bytes, more than this adapter's storage binding limit (${maxBindingBytes})`, 'use a GPU with a larger maxStorageBufferBindingSize (harness doctor shows it)');
-  }
+  const perChunk = rowsPerChunk(entry.name, entry.file, rows, cols, format, maxBindingBytes);
   const storedRowBytes = cols * (entry.dtype === 'F32' ? 4 : 2);
   const chunks: MatrixChunk[] = [];
-  for (let rowStart = 0; rowStart < rows; rowStart += rowsPerChunk) {
-    const rowCount = Math.min(rowsPerChunk, rows - rowStart);
+  for (let rowStart = 0; rowStart < rows; rowStart += perChunk) {
+    const rowCount = Math.min(perChunk, rows - rowStart);
     const stored = await readTensorBytes(entry, rowStart * storedRowBytes, rowCount * storedRowBytes);
-    const data = convertRows(entry.dtype, stored, format);
-    const buffer = createStorageBuffer(device, data.byteLength, `${entry.name}[${rowStart}..${rowStart + rowCount})`);
-    writePadded(device, buffer, data);
-    chunks.push({ rowStart, rowCount, buffer });
+    chunks.push(placeChunk(device, entry.name, rowStart, rowCount, cols, format, convertRows(entry.dtype, stored, format), layout));
   }
-  return { name: entry.name, rows, cols, format, chunks, bytes: rows * rowBytes };
+  return { name: entry.name, rows, cols, format, layout, chunks, bytes: rows * cols * BYTES[format] };
+}
+
+/**
+ * A matrix from host values ([rows][cols], f32), stored in `format` and `layout`: for kernel tests
+ * and benchmarks. f16/bf16 round to nearest even.
+ */
+export function uploadMatrixValues(device: GPUDevice, name: string, values: Float32Array, rows: number, cols: number, format: WeightFormat, layout: MatrixLayout, maxBindingBytes: number): GpuMatrix {
+  if (values.length !== rows * cols) throw new Error(`${name}: ${values.length} values for a ${rows}×${cols} matrix`);
+  const perChunk = rowsPerChunk(name, '(generated)', rows, cols, format, maxBindingBytes);
+  const chunks: MatrixChunk[] = [];
+  for (let rowStart = 0; rowStart < rows; rowStart += perChunk) {
+    const rowCount = Math.min(perChunk, rows - rowStart);
+    const part = values.subarray(rowStart * cols, (rowStart + rowCount) * cols);
+    const data = convertRows('F32', new Uint8Array(part.buffer, part.byteOffset, part.byteLength), format);
+    chunks.push(placeChunk(device, name, rowStart, rowCount, cols, format, data, layout));
+  }
+  return { name, rows, cols, format, layout, chunks, bytes: rows * cols * BYTES[format] };
 }
 
 /** Norm gains and other small vectors: always f32 on the GPU. */

@@ -1,0 +1,110 @@
+/**
+ * shaders/matmul_tiled.wgsl and shaders/matvec.wgsl (weights in the transposed "kn" layout): within
+ * the f32 dot-product bound of an f64 reference, and bit-for-bit equal to matmul_naive.wgsl on the
+ * same weights — the model relies on that equality to pick a kernel by row count without changing
+ * any result (batch invariance).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { WeightFormat } from '../../../engine/kernels.js';
+import { transposeBytes } from '../../../engine/gpu-tensor.js';
+import { expectIdentical, expectWithin, gamma } from '../../helpers/float-comparison.js';
+import { KernelRunner } from '../../helpers/kernel-runner.js';
+import { seededRandom, toBfloat16, toFloat16, uniformFloats } from '../../helpers/seeded-arrays.js';
+
+const runner = await KernelRunner.open();
+const formats: WeightFormat[] = runner.context.hasShaderF16 ? ['f32', 'f16', 'bf16'] : ['f32', 'bf16'];
+const MATVEC_MAX_ROWS = 8;
+
+afterEach(() => {
+  runner.release();
+  expect(runner.context.errors).toEqual([]);
+});
+
+function weightStorage(format: WeightFormat, w: Float32Array): { data: Float32Array | Uint16Array; values: Float32Array } {
+  if (format === 'f32') return { data: w, values: w };
+  const rounded = format === 'f16' ? toFloat16(w) : toBfloat16(w);
+  return { data: rounded.bits, values: rounded.values };
+}
+
+/** The kn layout of an [n][k] weight array, as engine/gpu-tensor.ts stores it. */
+function transposed(data: Float32Array | Uint16Array, n: number, k: number): Float32Array | Uint16Array {
+  const bytes = transposeBytes(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), n, k, data.BYTES_PER_ELEMENT);
+  return data instanceof Float32Array ? new Float32Array(bytes.buffer) : new Uint16Array(bytes.buffer);
+}
+
+interface Case {
+  readonly rows: number;
+  readonly n: number;
+  readonly k: number;
+  readonly nOffset: number;
+  readonly yStride: number;
+  readonly accumulate: boolean;
+}
+
+type Kernel = 'matmul_naive.wgsl' | 'matmul_tiled.wgsl' | 'matvec.wgsl';
+
+async function run(kernel: Kernel, format: WeightFormat, c: Case, x: Float32Array, w: Float32Array | Uint16Array, y0: Float32Array): Promise<Float32Array> {
+  const params = runner.uniform([{ u32: c.n }, { u32: c.k }, { u32: c.nOffset }, { u32: c.yStride }, { u32: c.accumulate ? 1 : 0 }]);
+  const y = runner.storage(y0, 'y');
+  const weights = kernel === 'matmul_naive.wgsl' ? w : transposed(w, c.n, c.k);
+  // One extra workgroup row/column beyond the work: the kernels must leave what lies past it alone.
+  const groups: [number, number, number] =
+    kernel === 'matmul_naive.wgsl' ? [Math.ceil(c.n / 64), c.rows + 1, 1]
+      : kernel === 'matmul_tiled.wgsl' ? [Math.ceil(c.n / 64) + 1, Math.ceil(c.rows / 64) + 1, 1]
+        : [Math.ceil(c.n / 64) + 1, 1, 1];
+  await runner.dispatch({ file: kernel, weightFormat: format }, [params, runner.storage(weights, 'W'), runner.storage(x, 'x'), y, runner.step(c.rows)], groups);
+  return runner.readFloat32(y, y0.length);
+}
+
+async function check(format: WeightFormat, c: Case, seed: string): Promise<void> {
+  const random = seededRandom(seed);
+  const x = uniformFloats(random, (c.rows + 1) * c.k);
+  const weights = weightStorage(format, uniformFloats(random, c.n * c.k));
+  const y0 = uniformFloats(random, (c.rows + 1) * c.yStride, -4, 4);
+  const tiled = await run('matmul_tiled.wgsl', format, c, x, weights.data, y0);
+
+  const expected = Float64Array.from(y0);
+  const bound = new Float64Array(y0.length);
+  for (let m = 0; m < c.rows; m += 1) {
+    for (let j = 0; j < c.n; j += 1) {
+      let sum = 0;
+      let magnitude = 0;
+      for (let kk = 0; kk < c.k; kk += 1) {
+        const product = (x[m * c.k + kk] as number) * (weights.values[j * c.k + kk] as number);
+        sum += product;
+        magnitude += Math.abs(product);
+      }
+      const index = m * c.yStride + c.nOffset + j;
+      const start = c.accumulate ? (y0[index] as number) : 0;
+      expected[index] = start + sum;
+      // k correctly rounded products and sums (+1 add into y) err by at most γ·Σ|terms|.
+      bound[index] = gamma(c.accumulate ? c.k + 1 : c.k) * (magnitude + Math.abs(start));
+    }
+  }
+  // Untouched elements have bound 0: rows past step.rows and columns outside the chunk come back as they were.
+  expectWithin(tiled, expected, (i) => bound[i] as number, `tiled ${format} ${JSON.stringify(c)}`);
+  expectIdentical(tiled, await run('matmul_naive.wgsl', format, c, x, weights.data, y0), `tiled = naive, ${format} ${JSON.stringify(c)}`);
+  if (c.rows <= MATVEC_MAX_ROWS) {
+    expectIdentical(await run('matvec.wgsl', format, c, x, weights.data, y0), tiled, `matvec = tiled, ${format} ${JSON.stringify(c)}`);
+  }
+}
+
+const shapes: readonly { rows: number; n: number; k: number }[] = [
+  { rows: 1, n: 1, k: 1 },
+  { rows: 3, n: 5, k: 63 },
+  { rows: 8, n: 65, k: 300 },
+  { rows: 2, n: 130, k: 17 },
+  { rows: 70, n: 63, k: 33 },
+  { rows: 129, n: 131, k: 40 },
+];
+
+describe.each(formats)('tiled matmul and matvec with %s weights (kn layout)', (format) => {
+  it.each(shapes)('overwrite: rows $rows, n $n, k $k', async ({ rows, n, k }) => {
+    await check(format, { rows, n, k, nOffset: 0, yStride: n, accumulate: false }, `tiled ${format} ${rows} ${n} ${k}`);
+  });
+
+  it('accumulates into a column range of a wider y', async () => {
+    await check(format, { rows: 5, n: 65, k: 33, nOffset: 63, yStride: 131, accumulate: true }, `tiled acc ${format}`);
+    await check(format, { rows: 67, n: 7, k: 130, nOffset: 1, yStride: 9, accumulate: true }, `tiled acc2 ${format}`);
+  });
+});
