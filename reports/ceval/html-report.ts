@@ -20,7 +20,8 @@ function commonPrefix(texts: readonly string[]): string {
     while (i < prefix.length && i < text.length && prefix.charCodeAt(i) === text.charCodeAt(i)) i += 1;
     prefix = prefix.slice(0, i);
   }
-  return prefix;
+  // Cut back to a line start so that each question's own text (what the search box matches) stays whole.
+  return prefix.slice(0, prefix.lastIndexOf('\n') + 1);
 }
 
 /** Compact question rows for the page script. */
