@@ -52,7 +52,12 @@ interface Dispatch {
   readonly pipeline: GPUComputePipeline;
   readonly bindGroup: GPUBindGroup;
   readonly workgroups: (rows: number) => [number, number, number];
+  /** Kernel variants chosen by row count compute identical results (see the shaders); absent: always. */
+  readonly when?: (rows: number) => boolean;
 }
+
+/** Rows up to which projections use the matrix-vector kernel (its MAX_ROWS). */
+const MATVEC_MAX_ROWS = 8;
 
 const NO_TARGET = 0xffffffff;
 
@@ -281,6 +286,7 @@ export class InternLM2Model {
   private encode(encoder: GPUCommandEncoder, dispatches: readonly Dispatch[], rows: number): void {
     const pass = encoder.beginComputePass();
     for (const d of dispatches) {
+      if (d.when && !d.when(rows)) continue;
       const [x, y, z] = d.workgroups(rows);
       if (x === 0 || y === 0 || z === 0) continue;
       pass.setPipeline(d.pipeline);
@@ -298,17 +304,39 @@ export class InternLM2Model {
     return this.device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries });
   }
 
-  /** y (+)= x W^T for every row chunk of W. */
+  /**
+   * y (+)= x W^T for every row chunk of W: the matrix-vector kernel for up to MATVEC_MAX_ROWS rows
+   * (decode), the tiled kernel above that (prefill). Both accumulate each output in k order with the
+   * same f32 operations, so the choice never changes a result; matrices in the nk layout (none the
+   * model loads today) fall back to the naive kernel.
+   */
   private async matmul(w: GpuMatrix, x: GPUBuffer, y: GPUBuffer, yStride: number, accumulate: boolean, step: StepUniform): Promise<Dispatch[]> {
-    const pipeline = await kernelCache(this.device).pipeline({ file: 'matmul_naive.wgsl', weightFormat: w.format });
-    return w.chunks.map((chunk) => {
+    const cache = kernelCache(this.device);
+    const dispatches: Dispatch[] = [];
+    for (const chunk of w.chunks) {
       const params = createUniform(this.device, `${w.name} params`, [{ u32: chunk.rowCount }, { u32: w.cols }, { u32: chunk.rowStart }, { u32: yStride }, { u32: accumulate ? 1 : 0 }]);
-      return {
-        pipeline,
-        bindGroup: this.bind(pipeline, [params, chunk.buffer, x, y, step.buffer], w.name),
-        workgroups: (rows: number): [number, number, number] => [Math.ceil(chunk.rowCount / 64), rows, 1],
-      };
-    });
+      if (w.layout !== 'kn') {
+        const naive = await cache.pipeline({ file: 'matmul_naive.wgsl', weightFormat: w.format });
+        dispatches.push({ pipeline: naive, bindGroup: this.bind(naive, [params, chunk.buffer, x, y, step.buffer], w.name), workgroups: (rows) => [Math.ceil(chunk.rowCount / 64), rows, 1] });
+        continue;
+      }
+      const matvec = await cache.pipeline({ file: 'matvec.wgsl', weightFormat: w.format });
+      const tiled = await cache.pipeline({ file: 'matmul_tiled.wgsl', weightFormat: w.format });
+      const resources = [params, chunk.buffer, x, y, step.buffer];
+      dispatches.push({
+        pipeline: matvec,
+        bindGroup: this.bind(matvec, resources, `${w.name} matvec`),
+        workgroups: () => [Math.ceil(chunk.rowCount / 64), 1, 1],
+        when: (rows) => rows <= MATVEC_MAX_ROWS,
+      });
+      dispatches.push({
+        pipeline: tiled,
+        bindGroup: this.bind(tiled, resources, `${w.name} tiled`),
+        workgroups: (rows) => [Math.ceil(chunk.rowCount / 64), Math.ceil(rows / 64), 1],
+        when: (rows) => rows > MATVEC_MAX_ROWS,
+      });
+    }
+    return dispatches;
   }
 
   private async rmsnorm(gain: GPUBuffer, x: GPUBuffer, y: GPUBuffer, step: StepUniform): Promise<Dispatch> {

@@ -3,7 +3,7 @@
  */
 import type { Checkpoint } from './checkpoint.js';
 import type { GpuContext } from './device.js';
-import { chooseWeightFormat, destroyMatrix, uploadMatrix, uploadVector, type GpuMatrix, type WeightFormatChoice } from './gpu-tensor.js';
+import { chooseWeightFormat, destroyMatrix, uploadMatrix, uploadVector, type GpuMatrix, type MatrixLayout, type WeightFormatChoice } from './gpu-tensor.js';
 import type { TensorEntry } from './safetensors.js';
 
 export interface LayerWeights {
@@ -34,9 +34,11 @@ export async function uploadWeights(context: GpuContext, checkpoint: Checkpoint,
     return found;
   };
   let bytes = 0;
-  const matrix = async (name: string): Promise<GpuMatrix> => {
+  // Projections are read by the tiled matmul and matvec kernels (kn layout); the embedding table is
+  // read row by row (nk).
+  const matrix = async (name: string, layout: MatrixLayout = 'kn'): Promise<GpuMatrix> => {
     const tensor = entry(name);
-    const uploaded = await uploadMatrix(device, tensor, chooseWeightFormat(tensor.dtype, choice, context.hasShaderF16), maxBinding);
+    const uploaded = await uploadMatrix(device, tensor, chooseWeightFormat(tensor.dtype, choice, context.hasShaderF16), maxBinding, layout);
     bytes += uploaded.bytes;
     return uploaded;
   };
@@ -45,7 +47,7 @@ export async function uploadWeights(context: GpuContext, checkpoint: Checkpoint,
     bytes += buffer.size;
     return buffer;
   };
-  const embed = await matrix('model.tok_embeddings.weight');
+  const embed = await matrix('model.tok_embeddings.weight', 'nk');
   const layers: LayerWeights[] = [];
   for (let i = 0; i < checkpoint.config.layers; i += 1) {
     const prefix = `model.layers.${i}`;
