@@ -1,0 +1,34 @@
+/** Writes a needle run's report files next to its records: heatmap.svg/.png, curve.svg, summary.*, report.html. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NeedleRecord } from '../../harness/needle/needle-record.js';
+import { renderHeatmapPng } from './heatmap-png.js';
+import { renderHeatmapSvg } from './heatmap-svg.js';
+import { renderNeedleReport, type NeedleReportContext } from './needle-report.js';
+import { summariseNeedleRecords, type NeedleSummary } from './needle-summary.js';
+import { gridRows, lineRows, summaryJson, summaryText, toCsv, toMarkdown } from './needle-tables.js';
+import { renderScoreCurveSvg } from './score-curve-svg.js';
+import { formatTokenCount } from '../../harness/needle/grid.js';
+
+export interface WrittenNeedleReport {
+  readonly summary: NeedleSummary;
+  readonly files: readonly string[];
+}
+
+export function writeNeedleReport(dir: string, records: readonly NeedleRecord[], context: NeedleReportContext, threshold: number): WrittenNeedleReport {
+  const summary = summariseNeedleRecords(records, threshold);
+  const outputs: [string, string | Buffer][] = [
+    ['heatmap.svg', renderHeatmapSvg(summary, context.title)],
+    ['heatmap.png', renderHeatmapPng(summary, context.title)],
+    ['curve.svg', renderScoreCurveSvg(summary)],
+    ['summary.txt', summaryText(summary)],
+    ['summary.md', `${toMarkdown(gridRows(summary))}\n${toMarkdown(lineRows(summary.byLength, 'length', formatTokenCount))}\n${toMarkdown(lineRows(summary.byDepth, 'depth %', String))}`],
+    ['summary.csv', toCsv(gridRows(summary))],
+    ['depths.csv', toCsv(lineRows(summary.byDepth, 'depth %', String))],
+    ['lengths.csv', toCsv(lineRows(summary.byLength, 'length', String))],
+    ['summary.json', summaryJson(summary)],
+    ['report.html', renderNeedleReport(summary, records, context)],
+  ];
+  for (const [name, content] of outputs) writeFileSync(join(dir, name), content);
+  return { summary, files: outputs.map(([name]) => join(dir, name)) };
+}
