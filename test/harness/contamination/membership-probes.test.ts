@@ -1,27 +1,13 @@
-import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import { MEMBERSHIP_SCORES, scoreTexts, type LikelihoodScores } from '../../../harness/contamination/likelihood-probes.js';
 import { probeOptionOrder } from '../../../harness/contamination/option-order.js';
 import { probeText, type ContaminationItem } from '../../../harness/contamination/items.js';
 import { aurocWithInterval, binomialTailAtLeast, mannWhitneyU } from '../../../harness/contamination/statistics.js';
 import { ngramMemorisingModel } from '../../helpers/ngram-memorising-model.js';
+import { syntheticChoiceItems } from '../../helpers/synthetic-choice-items.js';
 
-/** Multiple-choice items from one seeded generator: members and non-members are alike in kind. */
-function generateItems(count: number, seed: string, subject: string): ContaminationItem[] {
-  const random = seedrandom(seed);
-  const syllables = ['ka', 'lo', 'mi', 'nu', 'sa', 're', 'to', 'vi', 'pe', 'du', 'gan', 'shi', 'zhe', 'wen', 'li'];
-  const word = (): string => Array.from({ length: 1 + Math.floor(random() * 3) }, () => syllables[Math.floor(random() * syllables.length)]).join('');
-  const phrase = (n: number): string => Array.from({ length: n }, word).join(' ');
-  return Array.from({ length: count }, (_, row) => ({
-    key: `${subject}-${row}`, id: String(row), subject, row,
-    question: `${phrase(12)}?`,
-    choices: { A: phrase(3), B: phrase(3), C: phrase(3), D: phrase(3) },
-    answer: 'A' as const,
-  }));
-}
-
-const members = generateItems(40, 'members', 'bench');
-const nonMembers = generateItems(40, 'non-members', 'fresh');
+const members = syntheticChoiceItems(40, 'members', 'bench');
+const nonMembers = syntheticChoiceItems(40, 'non-members', 'fresh');
 const memorising = ngramMemorisingModel(members.map(probeText));
 const background = ngramMemorisingModel([]);
 

@@ -1,0 +1,117 @@
+/**
+ * Runs the contamination checks for one run directory: n-gram overlap against the corpora (one
+ * streamed pass, then one record per item), likelihood probes (batched, a record per item as its
+ * batch finishes) and the option-order probe (a record per item). Keys already in records.jsonl
+ * are skipped, so a killed run resumes where it stopped. The model is opened only when a model
+ * probe has work left.
+ */
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import type { LanguageModel } from '../../engine/language-model.js';
+import { RecordWriter, finishedKeys } from '../records.js';
+import { BenchmarkNgramIndex, type NgramRules } from './ngram-index.js';
+import { scanCorpus } from './corpus-scan.js';
+import { scoreTexts } from './likelihood-probes.js';
+import { probeOptionOrder } from './option-order.js';
+import { overlapText, probeText, type ContaminationItem } from './items.js';
+import {
+  CONTAMINATION_RECORDS_FILE, CONTAMINATION_RECORD_SCHEMA, CORPUS_SCAN_FILE, contaminationRecordKey,
+  type ContaminationRecord, type ItemSet, type ProbeName,
+} from './contamination-records.js';
+
+export interface ContaminationPlan {
+  readonly benchmark: readonly ContaminationItem[];
+  readonly reference: readonly ContaminationItem[];
+  readonly probes: readonly ProbeName[];
+  readonly corpus: readonly string[];
+  readonly corpusField: string;
+  readonly rules: NgramRules;
+  readonly minKPercent: number;
+  readonly orders: number;
+  readonly seed: string;
+  readonly batchSize: number;
+}
+
+export interface RunCallbacks {
+  /** Opens the model on first need. */
+  readonly openModel: () => Promise<LanguageModel>;
+  readonly log: (line: string) => void;
+}
+
+function identity(set: ItemSet, item: ContaminationItem): { schema: typeof CONTAMINATION_RECORD_SCHEMA; set: ItemSet; item_key: string; item_id: string; subject: string; row: number } {
+  return { schema: CONTAMINATION_RECORD_SCHEMA, set, item_key: item.key, item_id: item.id, subject: item.subject, row: item.row };
+}
+
+/** Runs what is missing from `runDir/records.jsonl`; returns the model if one was opened (caller disposes). */
+export async function runContamination(plan: ContaminationPlan, runDir: string, callbacks: RunCallbacks): Promise<LanguageModel | undefined> {
+  const file = join(runDir, CONTAMINATION_RECORDS_FILE);
+  const done = finishedKeys<ContaminationRecord>(file, contaminationRecordKey);
+  const writer = new RecordWriter<ContaminationRecord>(file);
+  const missing = (probe: ProbeName, set: ItemSet, items: readonly ContaminationItem[]): ContaminationItem[] =>
+    items.filter((item) => !done.has(contaminationRecordKey({ probe, set, item_key: item.key })));
+
+  if (plan.probes.includes('ngram') && plan.corpus.length > 0) {
+    const todo = missing('ngram', 'benchmark', plan.benchmark);
+    if (todo.length > 0) {
+      // The scan is one pass over the corpus for all items; a resumed run rescans and writes the rest.
+      const index = new BenchmarkNgramIndex(plan.benchmark.map(overlapText), plan.rules);
+      let lastReport = 0;
+      const stats = await scanCorpus(index, plan.corpus, {
+        jsonlField: plan.corpusField,
+        onProgress: (read, total) => {
+          if (read - lastReport >= 256e6 || read === total) {
+            lastReport = read;
+            callbacks.log(`  corpus: ${(read / 1e6).toFixed(0)} / ${(total / 1e6).toFixed(0)} MB`);
+          }
+        },
+      });
+      writeFileSync(join(runDir, CORPUS_SCAN_FILE), `${JSON.stringify(stats, null, 2)}\n`);
+      const overlaps = index.overlaps();
+      const todoKeys = new Set(todo.map((item) => item.key));
+      plan.benchmark.forEach((item, position) => {
+        const ngram = overlaps[position];
+        if (ngram && todoKeys.has(item.key)) writer.append({ ...identity('benchmark', item), probe: 'ngram', ngram });
+      });
+      callbacks.log(`n-gram overlap: ${stats.files.length} corpus file(s), ${(stats.bytes / 1e6).toFixed(1)} MB, ${stats.units} units scanned`);
+    }
+  }
+
+  let model: LanguageModel | undefined;
+  const needModel = async (): Promise<LanguageModel> => {
+    model ??= await callbacks.openModel();
+    return model;
+  };
+  const sets: [ItemSet, readonly ContaminationItem[]][] = [['benchmark', plan.benchmark], ['reference', plan.reference]];
+
+  if (plan.probes.includes('likelihood')) {
+    for (const [set, items] of sets) {
+      const todo = missing('likelihood', set, items);
+      if (todo.length === 0) continue;
+      const scoring = await needModel();
+      callbacks.log(`likelihood probes: ${todo.length} ${set} item(s)`);
+      await scoreTexts(scoring, todo.map(probeText), {
+        kPercent: plan.minKPercent,
+        batchSize: plan.batchSize,
+        onScored: (index, likelihood) => {
+          const item = todo[index];
+          if (item) writer.append({ ...identity(set, item), probe: 'likelihood', likelihood });
+        },
+      });
+    }
+  }
+
+  if (plan.probes.includes('option_order')) {
+    for (const [set, items] of sets) {
+      const todo = missing('option_order', set, items);
+      if (todo.length === 0) continue;
+      const scoring = await needModel();
+      callbacks.log(`option-order probe: ${todo.length} ${set} item(s), ${plan.orders} orders each`);
+      for (const item of todo) {
+        const started = performance.now();
+        const scores = await probeOptionOrder(scoring, item, plan.orders, plan.seed);
+        writer.append({ ...identity(set, item), probe: 'option_order', option_order: scores, ms: Math.round(performance.now() - started) });
+      }
+    }
+  }
+  return model;
+}
