@@ -1,6 +1,7 @@
 /** Every `harness` subcommand, in the order `--help` lists them. */
 import type { Argv } from 'yargs';
 import ceval from './ceval.js';
+import contamination from './contamination.js';
 import convertTokenizer from './convert-tokenizer.js';
 import doctor from './doctor.js';
 
@@ -9,5 +10,6 @@ import doctor from './doctor.js';
 export const commands: readonly ((parser: Argv) => Argv)[] = [
   (parser) => parser.command(doctor),
   (parser) => parser.command(ceval),
+  (parser) => parser.command(contamination),
   (parser) => parser.command(convertTokenizer),
 ];
