@@ -9,6 +9,7 @@ import type {
   EngineCounters, GenerateOptions, GenerateRequest, GenerationResult, LanguageModel, ModelInfo, ScoredContinuation, ScoreRequest, TextTokenizer,
 } from './language-model.js';
 import type { ForwardRow, InternLM2Model, Pick } from './model.js';
+import { reusableLength, type CachedPrefix } from './prefix-cache.js';
 import { ropeBase } from './rope.js';
 import { sampleToken, seededRandom, type RandomSource } from './sampling.js';
 
@@ -25,6 +26,9 @@ export class InternLM2Session implements LanguageModel {
   private readonly config: InternLM2Config;
   private readonly maxSlots: number;
   private lock: Promise<unknown> = Promise.resolve();
+  /** The prefix held in the last KV slot, and the cache geometry it was written under. */
+  private cachedPrefix: CachedPrefix | undefined;
+  private cachedGeometry = '';
 
   constructor(model: InternLM2Model, tokenizer: TextTokenizer, info: ModelInfo, options: SessionOptions = {}) {
     this.model = model;
@@ -51,7 +55,47 @@ export class InternLM2Session implements LanguageModel {
     const c = this.config;
     const limits = this.model.context.limits;
     const maxBinding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
-    return Math.max(1, Math.min(this.maxSlots, Math.floor(maxBinding / (maxLen * c.kvHeads * c.headDim * 4))));
+    // One slot is reserved for the prefix cache.
+    return Math.max(1, Math.min(this.maxSlots, Math.floor(maxBinding / (maxLen * c.kvHeads * c.headDim * 4)) - 1));
+  }
+
+  /**
+   * Makes room for `slots` sequences plus the prefix-cache slot and returns that slot's index. A
+   * reallocated cache loses its contents, and with them the cached prefix.
+   */
+  private async prepareCache(slots: number, maxLen: number): Promise<number> {
+    try {
+      await this.model.ensureKvCache(slots + 1, maxLen);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      // No room for the extra slot at this length: run without the prefix cache.
+      await this.model.ensureKvCache(slots, maxLen);
+      this.cachedPrefix = undefined;
+      this.cachedGeometry = '';
+      return -1;
+    }
+    const { slots: capacity, maxLen: stride } = this.model.kvCapacity;
+    const geometry = `${capacity}x${stride}`;
+    if (geometry !== this.cachedGeometry) {
+      this.cachedPrefix = undefined;
+      this.cachedGeometry = geometry;
+    }
+    return capacity - 1;
+  }
+
+  /** Copies the reusable part of the cached prefix into `slot`; returns how many positions it covers. */
+  private reusePrefix(cacheSlot: number, slot: number, ids: readonly number[], base: number): number {
+    if (cacheSlot < 0) return 0;
+    const length = reusableLength(this.cachedPrefix, ids, base);
+    if (length > 0) this.model.copyKvPrefix(cacheSlot, [slot], length);
+    return length;
+  }
+
+  /** Remembers positions [0, ids.length) of `slot` as the cached prefix. */
+  private rememberPrefix(cacheSlot: number, slot: number, ids: readonly number[], base: number): void {
+    if (cacheSlot < 0) return;
+    this.model.copyKvPrefix(slot, [cacheSlot], ids.length);
+    this.cachedPrefix = { ids: [...ids], ropeBase: base };
   }
 
   scoreContinuations(prefixIds: readonly number[], continuations: readonly (readonly number[])[]): Promise<ScoredContinuation[]> {
@@ -93,7 +137,7 @@ export class InternLM2Session implements LanguageModel {
    */
   private async scoreGroup(requests: readonly ScoreRequest[], slots: number, maxLen: number): Promise<ScoredContinuation[][]> {
     const started = performance.now();
-    await this.model.ensureKvCache(slots, maxLen);
+    const cacheSlot = await this.prepareCache(slots, maxLen);
     const prefixRows: ForwardRow[] = [];
     const prefixPicks: Pick[] = [];
     const continuationRows: ForwardRow[] = [];
@@ -105,7 +149,10 @@ export class InternLM2Session implements LanguageModel {
       const prefixLength = request.prefixIds.length;
       const base = ropeBase(this.config, prefixLength);
       const firstSlot = slot;
-      request.prefixIds.forEach((token, position) => prefixRows.push({ token, slot: firstSlot, position, ropeBase: base }));
+      const reused = this.reusePrefix(cacheSlot, firstSlot, request.prefixIds, base);
+      request.prefixIds.forEach((token, position) => {
+        if (position >= reused) prefixRows.push({ token, slot: firstSlot, position, ropeBase: base });
+      });
       const lastPrefixRow = prefixRows.length - 1;
       const perContinuation: [number, number][][] = [];
       request.continuations.forEach((continuation, c) => {
@@ -132,6 +179,8 @@ export class InternLM2Session implements LanguageModel {
     }
     const prefixResult = await this.model.forward(prefixRows, prefixPicks);
     this.counters.forwardTokens += prefixRows.length;
+    const first = requests[0];
+    if (first) this.rememberPrefix(cacheSlot, 0, first.prefixIds, ropeBase(this.config, first.prefixIds.length));
     let continuationResult = { picks: [] as { targetLogprob: number }[] };
     if (continuationRows.length > 0) {
       slot = 0;
@@ -179,7 +228,7 @@ export class InternLM2Session implements LanguageModel {
   }
 
   private async generateGroup(requests: readonly GenerateRequest[], maxLen: number): Promise<GenerationResult[]> {
-    await this.model.ensureKvCache(requests.length, maxLen);
+    const cacheSlot = await this.prepareCache(requests.length, maxLen);
     const sequences = requests.map((request, slot) => ({
       slot,
       request,
@@ -196,9 +245,13 @@ export class InternLM2Session implements LanguageModel {
     let picks: Pick[] = [];
     for (const s of sequences) {
       const base = ropeBase(this.config, s.ids.length);
-      s.ids.forEach((token, position) => rows.push({ token, slot: s.slot, position, ropeBase: base }));
+      const reused = this.reusePrefix(cacheSlot, s.slot, s.ids, base);
+      s.ids.forEach((token, position) => {
+        if (position >= reused) rows.push({ token, slot: s.slot, position, ropeBase: base });
+      });
       picks.push({ row: rows.length - 1, target: undefined });
     }
+    const promptOfFirst = sequences[0]?.ids.slice() ?? [];
     let active = sequences.filter((s) => s.request.options.maxNewTokens > 0);
     for (const s of sequences) if (s.request.options.maxNewTokens <= 0) s.finish = 'max_tokens';
     let phase: 'prefill' | 'decode' = 'prefill';
@@ -210,6 +263,7 @@ export class InternLM2Session implements LanguageModel {
       this.counters.forwardTokens += rows.length;
       if (phase === 'prefill') this.counters.prefillMs += performance.now() - started;
       else this.counters.decodeMs += performance.now() - started;
+      if (phase === 'prefill' && promptOfFirst.length > 0) this.rememberPrefix(cacheSlot, 0, promptOfFirst, ropeBase(this.config, promptOfFirst.length));
       phase = 'decode';
       // Picks are in slot order of the sequences that were active for this call.
       const stepSequences = sequences.filter((s) => activeSlots.has(s.slot));

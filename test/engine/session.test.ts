@@ -40,11 +40,26 @@ describe('InternLM2 session on tiny-fp32', () => {
   });
 
   it('counts forward tokens: the prefix runs once for all continuations', async () => {
-    const prefix = ids.slice(0, 50);
+    // A prefix no earlier call shares (so the prefix cache cannot shorten it).
+    const prefix = [3, ...ids.slice(60, 89)];
     const letters = [[30], [31], [32], [33]];
     const before = model.counters.forwardTokens;
     await model.scoreContinuations(prefix, letters);
-    expect(model.counters.forwardTokens - before).toBe(50);
+    expect(model.counters.forwardTokens - before).toBe(30);
+  });
+
+  it('reuses the previous call\'s prefix: only the new tail runs, with identical results', async () => {
+    const shots = [1, ...ids.slice(30, 70)];
+    const first = await model.scoreContinuations([...shots, 5, 6, 7], [[30], [31, 32]]);
+    const before = model.counters.forwardTokens;
+    const second = await model.scoreContinuations([...shots, 8, 9], [[30], [31, 32]]);
+    // 41 shared tokens come from the cache; the 2 new prefix tokens and 1 continuation row run.
+    expect(model.counters.forwardTokens - before).toBe(3);
+    const fresh = await model.scoreBatch([{ prefixIds: [2, 3], continuations: [[4]] }]); // evicts the cache
+    expect(fresh[0]?.[0]?.tokenLogprobs.length).toBe(1);
+    const recomputed = await model.scoreContinuations([...shots, 8, 9], [[30], [31, 32]]);
+    expect(second).toEqual(recomputed);
+    expect(first).not.toEqual(second);
   });
 
   it('prefill-then-decode gives the log-probs of one full prefill', async () => {
