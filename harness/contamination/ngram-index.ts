@@ -54,12 +54,14 @@ export interface ItemOverlap {
    * under the PaLM threshold; clean when no n-gram is found.
    */
   readonly label: OverlapLabel;
-  /** Up to three matched n-grams (longest rule first), normalised text, for reading the evidence. */
+  /** Up to three longest stretches covered by found n-grams (normalised, cut at 40 units), in item order. */
   readonly examples: readonly string[];
   readonly firstMatch: CorpusLocation | null;
 }
 
 const EXAMPLES_KEPT = 3;
+/** Units shown per example span. */
+const EXAMPLE_UNITS = 40;
 
 /** Benchmark n-grams, per rule length, with per-item flags of which were found in the corpus. */
 export class BenchmarkNgramIndex {
@@ -137,15 +139,23 @@ export class BenchmarkNgramIndex {
     });
     const label: OverlapLabel =
       palmLabel === 'dirty' ? 'dirty' : palmLabel === 'partial' || gpt3Label === 'dirty' ? 'partial' : palmLabel;
-    const examples: string[] = [];
-    for (const [n, flags] of [[gpt3N, gpt3Flags], [palmN, palmFlags]] as const) {
-      // Non-overlapping examples, so three examples show three different stretches of the item.
-      for (let position = 0; position < flags.length && examples.length < EXAMPLES_KEPT; position += 1) {
-        if (!flags[position]) continue;
-        examples.push(units.slice(position, position + n).join(' '));
-        position += n - 1;
-      }
+    // Evidence to read: the longest stretches of the item covered by found n-grams, in item order.
+    const spans: [number, number][] = [];
+    for (let start = 0; start < covered.length; start += 1) {
+      if (!covered[start]) continue;
+      let end = start;
+      while (end < covered.length && covered[end]) end += 1;
+      spans.push([start, end]);
+      start = end;
     }
+    const examples = spans
+      .sort((a, b) => b[1] - b[0] - (a[1] - a[0]) || a[0] - b[0])
+      .slice(0, EXAMPLES_KEPT)
+      .sort((a, b) => a[0] - b[0])
+      .map(([start, end]) => {
+        const shown = units.slice(start, Math.min(end, start + EXAMPLE_UNITS)).join(' ');
+        return end - start > EXAMPLE_UNITS ? `${shown} …` : shown;
+      });
     return {
       units: units.length,
       gpt3: { n: gpt3N, total: gpt3Flags.length, matched: gpt3Matched, label: gpt3Label },

@@ -78,18 +78,26 @@ export interface AccuracyBar {
 }
 
 export function accuracyBarsSvg(title: string, bars: readonly AccuracyBar[]): string {
-  const barW = 70;
-  const gap = 26;
+  const barW = 84;
+  const gap = 30;
   const left = 40;
-  const top = 28;
+  const top = 40;
   const plotH = 160;
-  const width = left + bars.length * (barW + gap) + 10;
-  const height = top + plotH + 48;
+  const width = Math.max(left + bars.length * (barW + gap) + 10, left + title.length * 7);
+  const height = top + plotH + 62;
   const y = (v: number): number => top + plotH - v * plotH;
   const grid = [0, 0.25, 0.5, 0.75, 1].map((v) => `<line x1="${left}" y1="${y(v)}" x2="${width - 10}" y2="${y(v)}" stroke="#e3e6ea"/><text x="${left - 4}" y="${y(v) + 3}" font-size="10" text-anchor="end">${(v * 100).toFixed(0)}%</text>`).join('');
   const body = bars.map((bar, i) => {
     const x = left + gap / 2 + i * (barW + gap);
-    const name = `<text x="${x + barW / 2}" y="${top + plotH + 14}" font-size="10" text-anchor="middle">${escapeHtml(bar.label)}</text><text x="${x + barW / 2}" y="${top + plotH + 27}" font-size="10" text-anchor="middle" fill="#5b6673">${bar.scored}/${bar.questions} scored</text>`;
+    // Long labels ("input-and-label contamination") wrap onto lines of about 16 characters.
+    const lines: string[] = [];
+    for (const word of bar.label.split(/(?<=[ -])/)) {
+      const last = lines[lines.length - 1];
+      if (last !== undefined && (last + word).length <= 16) lines[lines.length - 1] = last + word;
+      else lines.push(word);
+    }
+    const labelLines = lines.map((line, n) => `<tspan x="${x + barW / 2}" dy="${n === 0 ? 0 : 11}">${escapeHtml(line.trim())}</tspan>`).join('');
+    const name = `<text x="${x + barW / 2}" y="${top + plotH + 14}" font-size="10" text-anchor="middle">${labelLines}</text><text x="${x + barW / 2}" y="${top + plotH + 16 + lines.length * 11}" font-size="10" text-anchor="middle" fill="#5b6673">${bar.scored}/${bar.questions} scored</text>`;
     if (!Number.isFinite(bar.rate)) return `${name}<text x="${x + barW / 2}" y="${y(0.1)}" font-size="10" text-anchor="middle" fill="#5b6673">no data</text>`;
     const colour = /dirty|contamination/.test(bar.label) ? '#b3261e' : bar.label === 'clean' ? '#1b7f3b' : '#8a96a3';
     return `<rect x="${x}" y="${y(bar.rate)}" width="${barW}" height="${y(0) - y(bar.rate)}" fill="${colour}" fill-opacity="0.75"><title>${escapeHtml(bar.label)}: ${(bar.rate * 100).toFixed(1)}% (95% CI ${(bar.low * 100).toFixed(1)}–${(bar.high * 100).toFixed(1)}%)</title></rect>` +
