@@ -1,0 +1,116 @@
+/**
+ * `harness needle` — needle-in-a-haystack sweeps: a grid of context lengths × needle depths, one
+ * generated needle (or several) per cell, greedy answers scored by matching the needle's value,
+ * drawn as a heatmap. Lengths are counted in the model's own tokens for the whole prompt.
+ */
+import { resolve } from 'node:path';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { parseDepths, parseLengths, type DepthSpacing, type LengthSpacing } from '../needle/grid.js';
+import { loadHaystack, type HaystackLanguage } from '../needle/haystack.js';
+import { HaystackTokens } from '../needle/haystack-tokens.js';
+import { rewriteNeedleReport, runNeedle, validateSettings, type NeedleSettings } from '../needle/needle-run.js';
+import { planCell } from '../needle/plan-cell.js';
+import { TASK_KINDS, type NeedleTaskKind } from '../needle/tasks.js';
+import { modelOptions, openModel } from '../model-options.js';
+
+interface NeedleArguments {
+  model?: string;
+  backend?: string;
+  featureLevel?: string;
+  weights?: string;
+  lengths: string;
+  steps?: number;
+  lengthSpacing?: LengthSpacing;
+  depths: string;
+  depthSteps: number;
+  depthSpacing: DepthSpacing;
+  repeats: number;
+  seed: string;
+  haystack: string;
+  language?: HaystackLanguage;
+  task: NeedleTaskKind;
+  needles: number;
+  distractors: number;
+  needleSpacing: number;
+  answerTokens?: number;
+  threshold: number;
+  out: string;
+  resume?: string;
+  report?: string;
+  showPrompt: boolean;
+}
+
+function settingsFrom(args: ArgumentsCamelCase<NeedleArguments>): NeedleSettings {
+  const lengthSpacing = args.lengthSpacing ?? (args.steps !== undefined ? 'linear' : 'doubling');
+  // Room for k six-digit codes and their separators, or one code with a short sentence around it.
+  const answerTokens = args.answerTokens ?? (args.task === 'multi-retrieval' ? 16 + 12 * args.needles : 32);
+  return validateSettings({
+    grid: {
+      lengths: parseLengths(args.lengths, args.steps, lengthSpacing),
+      depths: parseDepths(args.depths, args.depthSteps, args.depthSpacing),
+      repeats: args.repeats,
+    },
+    seed: args.seed,
+    haystack: args.haystack === 'en' || args.haystack === 'zh' ? args.haystack : resolve(args.haystack),
+    ...(args.language ? { language: args.language } : {}),
+    task: { kind: args.task, needles: args.needles, distractors: args.distractors, spacing: args.needleSpacing },
+    answerTokens,
+    threshold: args.threshold,
+  });
+}
+
+const command: CommandModule<object, NeedleArguments> = {
+  command: 'needle',
+  describe: 'needle-in-a-haystack sweep over context lengths × depths, with a heatmap and effective length (NeedleBench-style)',
+  builder: (yargs: Argv) => yargs
+    .options(modelOptions)
+    .option('lengths', { type: 'string', default: '1k..32k', describe: 'prompt lengths in model tokens: a range A..B (doubling from A, B included) or a list 1k,4k,6000' })
+    .option('steps', { type: 'number', describe: 'with a range: this many lengths, spaced by --length-spacing (default linear)' })
+    .option('length-spacing', { type: 'string', choices: ['doubling', 'linear', 'log'] as const, describe: 'how a length range is stepped (doubling without --steps)' })
+    .option('depths', { type: 'string', default: '0..100', describe: 'needle depths in percent (0 = first, 100 = last): a range, or a list 0,50,100' })
+    .option('depth-steps', { type: 'number', default: 11, describe: 'depths in a range (11 → every 10%)' })
+    .option('depth-spacing', { type: 'string', choices: ['linear', 'sigmoid'] as const, default: 'linear' as const, describe: 'sigmoid packs depths near both ends (NeedleBench\'s logistic spacing)' })
+    .option('repeats', { type: 'number', default: 1, describe: 'needles per cell (different seeds), averaged in the heatmap' })
+    .option('seed', { type: 'string', default: '0', describe: 'global seed; each cell derives its own from (seed, length, depth, repeat)' })
+    .option('haystack', { type: 'string', default: 'en', describe: 'filler text: en, zh (the project\'s generated corpora) or a UTF-8 text FILE' })
+    .option('language', { type: 'string', choices: ['en', 'zh'] as const, describe: 'language of needles and question (default: the haystack\'s)' })
+    .option('task', { type: 'string', choices: TASK_KINDS, default: 'single' as const, describe: 'single needle; multi-retrieval (recall all k); multi-reasoning (chain of k facts); multi-key (RULER-style distractors)' })
+    .option('needles', { type: 'number', default: 3, describe: 'multi-retrieval / multi-reasoning: needles per cell' })
+    .option('distractors', { type: 'number', default: 3, describe: 'multi-key: distractor facts with other keys at random depths' })
+    .option('needle-spacing', { type: 'number', default: 10, describe: 'multi-needle tasks: percent of the haystack between successive needles' })
+    .option('answer-tokens', { type: 'number', describe: 'tokens reserved for the answer inside each length, and the generation limit (default 32; 16 + 12·needles for multi-retrieval)' })
+    .option('threshold', { type: 'number', default: 0.85, describe: 'effective length = longest length whose mean score ≥ this' })
+    .option('out', { type: 'string', default: 'runs', describe: 'parent folder for run directories' })
+    .option('resume', { type: 'string', describe: 'continue RUN_DIR, skipping finished cells (its run.json settings are used; same --model)' })
+    .option('report', { type: 'string', describe: 'rewrite the heatmaps, tables and report.html of RUN_DIR from its records (no model)' })
+    .option('show-prompt', { type: 'boolean', default: false, describe: 'print the first cell\'s prompt (shortest length, first depth) and its token counts, then exit' }) as unknown as Argv<NeedleArguments>,
+  handler: async (args) => {
+    if (args.report) {
+      const written = rewriteNeedleReport(args.report);
+      process.stdout.write(`${written.text}\n${written.report.files.map((f) => `wrote ${f}`).join('\n')}\n`);
+      return;
+    }
+    const settings = args.resume ? undefined : settingsFrom(args);
+    const model = await openModel(args);
+    try {
+      if (args.showPrompt && settings) {
+        const tokens = new HaystackTokens(loadHaystack(settings.haystack, settings.language), model.tokenizer);
+        const plan = await planCell({ lengthTarget: settings.grid.lengths[0] ?? 1024, depthTarget: settings.grid.depths[0] ?? 0, repeat: 0 }, tokens, model.tokenizer, {
+          task: settings.task, answerReserve: settings.answerTokens, globalSeed: settings.seed, ...(settings.language ? { language: settings.language } : {}),
+        });
+        process.stdout.write(`${plan.promptText}\n\n--- ${plan.key}: ${plan.promptTokens} prompt tokens + ${plan.answerReserve} reserved = ${plan.lengthActual} (target ${plan.cell.lengthTarget}); needle at ${plan.depthActual}% (target ${plan.cell.depthTarget}%); expected ${plan.task.expected.join(', ')}\n`);
+        return;
+      }
+      const result = await runNeedle(model, {
+        settings: settings ?? settingsFrom(args), outDir: args.out, ...(args.resume ? { resumeDir: args.resume } : {}),
+        argv: process.argv.slice(2).join(' '), log: (line) => process.stderr.write(`${line}\n`),
+      });
+      process.stdout.write(`\n${result.text}\n${result.report.files.map((f) => `wrote ${f}`).join('\n')}\n`);
+    } finally {
+      await model.dispose();
+    }
+  },
+};
+
+// The command list holds modules of every option type; yargs checks options at run time.
+export default command as unknown as CommandModule<object, never>;
