@@ -4,11 +4,13 @@ import ceval from './ceval.js';
 import contamination from './contamination.js';
 import convertTokenizer from './convert-tokenizer.js';
 import doctor from './doctor.js';
+import needle from './needle.js';
 
 // Each module's default export is a yargs CommandModule with its own argument type; registering each
 // through its own call keeps those types checked. Add one line per command.
 export const commands: readonly ((parser: Argv) => Argv)[] = [
   (parser) => parser.command(doctor),
+  (parser) => parser.command(needle),
   (parser) => parser.command(ceval),
   (parser) => parser.command(contamination),
   (parser) => parser.command(convertTokenizer),
