@@ -12,6 +12,7 @@ import { modelOptions, openModel, type ModelArguments } from '../model-options.j
 import { createRunDirectory, readRunInfo, writeRunInfo } from '../records.js';
 import { loadCevalItems, loadItemFile, type ContaminationItem } from '../contamination/items.js';
 import { DEFAULT_NGRAM_RULES } from '../contamination/ngram-index.js';
+import { listCorpusFiles } from '../contamination/corpus-scan.js';
 import { runContamination, type ContaminationPlan } from '../contamination/runner.js';
 import type { ProbeName } from '../contamination/contamination-records.js';
 import { loadContaminationAnnotations } from '../contamination/annotations.js';
@@ -170,6 +171,8 @@ const command: CommandModule<object, ContaminationArguments> = {
     const reference = settings.reference ? loadItemFile(settings.reference, '--reference') : [];
     const impact = impactInputs(args.cevalRun, args.annotations);
     if (settings.probes.includes('ngram') && settings.corpus.length === 0) process.stderr.write('note: no --corpus given, so the n-gram overlap check is skipped\n');
+    // Check the corpus paths before creating a run directory, so a typo leaves nothing behind.
+    if (settings.probes.includes('ngram') && settings.corpus.length > 0) listCorpusFiles(settings.corpus);
     const runDir = args.resume ?? createRunDirectory(args.out, 'contamination');
     const runInfo = { schema: RUN_SCHEMA, command: 'contamination', settings, argv: process.argv.slice(2), started: new Date().toISOString() };
     if (!args.resume) writeRunInfo(runDir, runInfo);

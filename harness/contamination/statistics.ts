@@ -1,6 +1,6 @@
 /**
  * The statistics behind every claim in a contamination report, written out so the formulas can be
- * checked: normal tail probabilities, AUROC with a Hanley–McNeil interval, the Mann–Whitney U test
+ * checked: normal tail probabilities, AUROC with a score-type Hanley–McNeil interval, the Mann–Whitney U test
  * (normal approximation, tie and continuity corrections), an exact one-sided binomial test, Wilson
  * intervals for rates, and Newcombe's interval for a difference of two proportions.
  */
@@ -88,22 +88,38 @@ export interface AurocResult {
   readonly n2: number;
 }
 
+/** Hanley & McNeil (1982) variance of an AUROC estimate when the true area is `theta`. */
+export function hanleyMcNeilVariance(theta: number, n1: number, n2: number): number {
+  const q1 = theta / (2 - theta);
+  const q2 = (2 * theta * theta) / (1 + theta);
+  return Math.max(0, (theta * (1 - theta) + (n1 - 1) * (q1 - theta * theta) + (n2 - 1) * (q2 - theta * theta)) / (n1 * n2));
+}
+
 /**
- * AUROC of separating `positives` (scored higher) from `negatives`, = U1 / (n1·n2), with the
- * Hanley & McNeil (1982) standard error: Q1 = A/(2−A), Q2 = 2A²/(1+A),
- * SE² = (A(1−A) + (n1−1)(Q1−A²) + (n2−1)(Q2−A²)) / (n1·n2); 95% interval A ± 1.96·SE, clipped to [0, 1].
+ * AUROC of separating `positives` (scored higher) from `negatives`, = U1 / (n1·n2), with a 95%
+ * score-type interval from the Hanley–McNeil variance: the limits are the θ where
+ * (A − θ)² = z²·V_HM(θ), found by bisection (Newcombe 2006's approach). Unlike the Wald form
+ * A ± z·SE(A), it does not collapse to [1, 1] when every pair is separated in a small sample.
  */
 export function aurocWithInterval(positives: readonly number[], negatives: readonly number[]): AurocResult {
   const n1 = positives.length;
   const n2 = negatives.length;
   if (n1 === 0 || n2 === 0) return { auroc: Number.NaN, low: Number.NaN, high: Number.NaN, n1, n2 };
-  const { u } = mannWhitneyU(positives, negatives);
-  const a = u / (n1 * n2);
-  const q1 = a / (2 - a);
-  const q2 = (2 * a * a) / (1 + a);
-  const variance = (a * (1 - a) + (n1 - 1) * (q1 - a * a) + (n2 - 1) * (q2 - a * a)) / (n1 * n2);
-  const se = Math.sqrt(Math.max(0, variance));
-  return { auroc: a, low: Math.max(0, a - Z95 * se), high: Math.min(1, a + Z95 * se), n1, n2 };
+  const a = mannWhitneyU(positives, negatives).u / (n1 * n2);
+  const excess = (theta: number): number => (a - theta) ** 2 - Z95 * Z95 * hanleyMcNeilVariance(theta, n1, n2);
+  // excess > 0 outside the interval, ≤ 0 inside (at θ = A it is −z²V ≤ 0).
+  const boundary = (outside: number): number => {
+    if (excess(outside) <= 0) return outside;
+    let out = outside;
+    let inside = a;
+    for (let step = 0; step < 60; step += 1) {
+      const middle = (out + inside) / 2;
+      if (excess(middle) > 0) out = middle;
+      else inside = middle;
+    }
+    return (out + inside) / 2;
+  };
+  return { auroc: a, low: boundary(0), high: boundary(1), n1, n2 };
 }
 
 /**

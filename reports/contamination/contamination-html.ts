@@ -59,7 +59,7 @@ function likelihoodSection(summary: ContaminationSummary): HtmlSection | null {
 <b>Mean NLL</b>: −(1/N)·Σ log p(tokenᵢ), nats per token. <b>Min-K% prob</b> (Shi et al. 2023): the mean of the lowest k% token
 log-probs${summary.minKPercent !== null ? ` (k = ${summary.minKPercent})` : ''}. <b>zlib ratio</b> (Carlini et al. 2021): mean NLL ÷ byte length of the
 zlib-compressed UTF-8 text. AUROC is the probability that a benchmark item looks more "seen" than a reference item (lower NLL,
-higher Min-K%, lower zlib ratio); 0.5 means no difference. Its 95% interval is Hanley–McNeil's (degenerate at 0 or 1); the
+higher Min-K%, lower zlib ratio); 0.5 means no difference. Its 95% interval is score-type from the Hanley–McNeil variance (it stays wide in small samples, even at AUROC 1); the
 Mann–Whitney test uses the normal approximation with tie and continuity corrections.</p>
 ${hasReference ? '' : '<p class="note">No reference set was given (--reference FILE), so the histograms show the benchmark alone and no claim can be made.</p>'}
 ${summary.unscoredLikelihood ? `<p class="note">${summary.unscoredLikelihood} item(s) had no scorable token and are counted as unscored.</p>` : ''}

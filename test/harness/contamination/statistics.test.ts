@@ -17,15 +17,22 @@ describe('contamination statistics', () => {
     expect(result.p).toBeCloseTo(0.066015431521231, 6);
   });
 
-  it('AUROC counts ties as one half and has the Hanley–McNeil interval', () => {
+  it('AUROC counts ties as one half; its interval solves the Hanley–McNeil score equation', () => {
     const result = aurocWithInterval([3, 4, 5], [1, 2, 3]);
     const a = 8.5 / 9;
     expect(result.auroc).toBeCloseTo(a, 12);
-    const q1 = a / (2 - a);
-    const q2 = (2 * a * a) / (1 + a);
-    const se = Math.sqrt((a * (1 - a) + 2 * (q1 - a * a) + 2 * (q2 - a * a)) / 9);
-    expect(result.low).toBeCloseTo(a - 1.959963984540054 * se, 12);
-    expect(result.high).toBe(1); // clipped
+    const variance = (t: number): number => (t * (1 - t) + 2 * (t / (2 - t) - t * t) + 2 * ((2 * t * t) / (1 + t) - t * t)) / 9;
+    for (const limit of [result.low, result.high]) {
+      if (limit === 1) continue;
+      expect((a - limit) ** 2).toBeCloseTo(1.959963984540054 ** 2 * variance(limit), 9);
+    }
+    expect(result.low).toBeLessThan(a);
+    expect(result.high).toBeGreaterThan(a);
+    // Complete separation of 3 vs 3 must not give the degenerate [1, 1] of the Wald form.
+    const separated = aurocWithInterval([4, 5, 6], [1, 2, 3]);
+    expect(separated.auroc).toBe(1);
+    expect(separated.high).toBe(1);
+    expect(separated.low).toBeLessThan(0.8);
     expect(aurocWithInterval([1, 1], [1, 1]).auroc).toBe(0.5);
   });
 
