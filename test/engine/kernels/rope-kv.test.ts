@@ -15,7 +15,8 @@ const runner = await KernelRunner.open();
 
 afterEach(() => {
   runner.release();
-  expect(runner.context.errors).toEqual([]);
+  // Validation errors and device loss reported asynchronously; taken so that one test's error is not blamed on the next.
+  expect(runner.context.errors.splice(0), 'WebGPU errors').toEqual([]);
 });
 
 interface RopeCase {
@@ -145,6 +146,6 @@ describe('rope_kv', () => {
       [0, 12345],
       [0, 30000],
     ];
-    await checkRope({ heads: 2, kvHeads: 1, headDim: 64, slots: 1, maxLen: 32768, meta: positions, rows: 3, base: 1e6 }, 'rope long');
+    await checkRope({ heads: 2, kvHeads: 1, headDim: 32, slots: 1, maxLen: 32768, meta: positions, rows: 3, base: 1e6 }, 'rope long');
   });
 });
