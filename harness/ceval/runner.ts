@@ -36,7 +36,7 @@ export interface CevalRunSummary {
   readonly ms: number;
 }
 
-interface PreparedQuestion {
+export interface PreparedQuestion {
   readonly question: ChoiceQuestion;
   readonly promptText: string;
   readonly promptIds: number[];

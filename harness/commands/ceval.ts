@@ -5,7 +5,8 @@
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UserError } from '../../engine/errors.js';
-import { runCevalEvaluation, showPrompt, type CevalSettings } from '../ceval/evaluation.js';
+import { openQuestionSet, runCevalEvaluation, showPrompt, type CevalSettings } from '../ceval/evaluation.js';
+import { plannedQuestions } from '../ceval/runner.js';
 import { writeCevalReport } from '../../reports/ceval/write-report.js';
 import { modelOptions, openModel } from '../model-options.js';
 
@@ -73,6 +74,8 @@ const command: CommandModule<object, CevalArguments> = {
       return;
     }
     const settings = settingsFrom(args);
+    // Read every question file before loading the model: bad data fails in a second, not after the load.
+    if (!args.resume && args.showPrompt === undefined) plannedQuestions(openQuestionSet(settings), settings.limit);
     const model = await openModel(args);
     try {
       if (args.showPrompt !== undefined) {
