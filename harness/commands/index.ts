@@ -3,12 +3,14 @@ import type { Argv } from 'yargs';
 import ceval from './ceval.js';
 import contamination from './contamination.js';
 import convertTokenizer from './convert-tokenizer.js';
+import demo from './demo.js';
 import doctor from './doctor.js';
 import needle from './needle.js';
 
 // Each module's default export is a yargs CommandModule with its own argument type; registering each
 // through its own call keeps those types checked. Add one line per command.
 export const commands: readonly ((parser: Argv) => Argv)[] = [
+  (parser) => parser.command(demo),
   (parser) => parser.command(doctor),
   (parser) => parser.command(needle),
   (parser) => parser.command(ceval),
