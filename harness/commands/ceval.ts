@@ -93,5 +93,4 @@ const command: CommandModule<object, CevalArguments> = {
   },
 };
 
-// The command list holds modules of every option type; yargs checks options at run time.
-export default command as unknown as CommandModule<object, never>;
+export default command;
