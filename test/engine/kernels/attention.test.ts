@@ -3,7 +3,7 @@
  * 0..=position of its own cache slot, against a naive f64 softmax(q·Kᵀ / sqrt(d))·V.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { expectWithin, F32_UNIT_ROUNDOFF, gamma } from '../../helpers/float-comparison.js';
+import { expectIdentical, expectWithin, F32_UNIT_ROUNDOFF, gamma } from '../../helpers/float-comparison.js';
 import { KernelRunner } from '../../helpers/kernel-runner.js';
 import { seededRandom, uniformFloats } from '../../helpers/seeded-arrays.js';
 
@@ -33,19 +33,29 @@ interface AttentionCase {
   readonly qScale: number;
 }
 
-async function checkAttention(c: AttentionCase, seed: string): Promise<void> {
+interface AttentionInputs {
+  readonly q: Float32Array;
+  readonly kCache: Float32Array;
+  readonly vCache: Float32Array;
+  /** Initial contents of the output buffer. */
+  readonly out0: Float32Array;
+}
+
+function attentionInputs(c: AttentionCase, seed: string): AttentionInputs {
   const random = seededRandom(seed);
-  const d = c.headDim;
-  const group = c.heads / c.kvHeads;
-  const allocatedRows = c.meta.length;
-  const scale = Math.fround(1 / Math.sqrt(d));
-  const q = uniformFloats(random, allocatedRows * c.heads * d, -c.qScale, c.qScale);
+  const rowValues = c.meta.length * c.heads * c.headDim;
+  const q = uniformFloats(random, rowValues, -c.qScale, c.qScale);
   // The whole cache is random, including positions after each row's own: a kernel that looks past
   // its position (not causal) or into another slot reads values that change the result.
-  const cacheLength = c.slots * c.maxLen * c.kvHeads * d;
+  const cacheLength = c.slots * c.maxLen * c.kvHeads * c.headDim;
   const kCache = uniformFloats(random, cacheLength);
   const vCache = uniformFloats(random, cacheLength);
-  const out0 = uniformFloats(random, allocatedRows * c.heads * d, 10, 20);
+  return { q, kCache, vCache, out0: uniformFloats(random, rowValues, 10, 20) };
+}
+
+async function runAttention(c: AttentionCase, { q, kCache, vCache, out0 }: AttentionInputs): Promise<Float32Array> {
+  const d = c.headDim;
+  const scale = Math.fround(1 / Math.sqrt(d));
   const out = runner.storage(out0, 'out');
   await runner.dispatch(
     { file: FILE },
@@ -58,9 +68,18 @@ async function checkAttention(c: AttentionCase, seed: string): Promise<void> {
       out,
       runner.step(c.rows),
     ],
-    [c.heads, allocatedRows, 1],
+    [c.heads, c.meta.length, 1],
   );
-  const got = await runner.readFloat32(out, out0.length);
+  return runner.readFloat32(out, out0.length);
+}
+
+async function checkAttention(c: AttentionCase, seed: string): Promise<void> {
+  const inputs = attentionInputs(c, seed);
+  const { q, kCache, vCache, out0 } = inputs;
+  const d = c.headDim;
+  const group = c.heads / c.kvHeads;
+  const scale = Math.fround(1 / Math.sqrt(d));
+  const got = await runAttention(c, inputs);
 
   const expected = Float64Array.from(out0);
   const bound = new Float64Array(out0.length);
@@ -154,6 +173,19 @@ describe('attention', () => {
     // Scores spread over tens of units, so the running max changes from block to block and the
     // online-softmax rescaling carries the result.
     await checkAttention({ heads: 2, kvHeads: 1, headDim: 64, slots: 3, maxLen: MAX_LEN, meta: META, rows: ROWS, qScale: 40 }, 'attention peaked');
+  });
+
+  it('gives each row the same bits alone (decode) as in a batch of rows (prefill): batch invariance', async () => {
+    const c: AttentionCase = { heads: 4, kvHeads: 2, headDim: 64, slots: 3, maxLen: MAX_LEN, meta: META.slice(0, ROWS), rows: ROWS, qScale: 4 };
+    const inputs = attentionInputs(c, 'attention batch');
+    const batch = await runAttention(c, inputs);
+    const rowValues = c.heads * c.headDim;
+    for (let r = 0; r < ROWS; r += 1) {
+      const alone: AttentionCase = { ...c, meta: [c.meta[r] as readonly [number, number]], rows: 1 };
+      const slice = (values: Float32Array): Float32Array => values.slice(r * rowValues, (r + 1) * rowValues);
+      const got = await runAttention(alone, { ...inputs, q: slice(inputs.q), out0: slice(inputs.out0) });
+      expectIdentical(got, batch.subarray(r * rowValues, (r + 1) * rowValues), `row ${r} alone vs in the batch`);
+    }
   });
 
   it('one row (decode step) at position 130', async () => {

@@ -130,4 +130,17 @@ describe('logsoftmax', () => {
     const logits = new Float32Array(vocab).map((_, i) => -80 + (i * 100) / (vocab - 1));
     await checkRows(logits, vocab, new Uint32Array([0]), 1, 'wide range');
   });
+
+  it('gives each row the same bits alone as in a batch of 7 (batch invariance)', async () => {
+    const random = seededRandom('logsoftmax batch');
+    const [rows, vocab] = [7, 1000];
+    const logits = uniformFloats(random, rows * vocab, -12, 12);
+    const targets = uniformIntegers(random, rows, vocab);
+    const batch = await runLogSoftmax(logits, vocab, targets, rows);
+    for (let r = 0; r < rows; r += 1) {
+      const [alone] = await runLogSoftmax(logits.slice(r * vocab, (r + 1) * vocab), vocab, targets.slice(r, r + 1), 1);
+      // toEqual on numbers compares f32 values exactly (bit-identical apart from ±0, which cannot occur here).
+      expect(alone, `row ${r} alone vs in the batch`).toEqual(batch[r]);
+    }
+  });
 });

@@ -140,6 +140,23 @@ describe.each(formats)('matmul with %s weights', (format) => {
     }
     expectWithin(got, expected, (i) => bound[i] as number, `${format} split W`);
   });
+
+  it('gives each row the same bits alone as in a batch of 7 (batch invariance)', async () => {
+    const random = seededRandom(`matmul batch ${format}`);
+    const [rows, n, k] = [7, 65, 130];
+    const x = uniformFloats(random, rows * k);
+    const w = runner.storage(weightStorage(format, uniformFloats(random, n * k)).data, 'W');
+    const params = runner.uniform([{ u32: n }, { u32: k }, { u32: 0 }, { u32: n }, { u32: 0 }]);
+    const product = async (xRows: Float32Array, count: number): Promise<Float32Array> => {
+      const y = runner.storage(new Float32Array(count * n), 'y');
+      await runner.dispatch({ file: FILE, weightFormat: format }, [params, w, runner.storage(xRows, 'x'), y, runner.step(count)], [Math.ceil(n / WORKGROUP), count, 1]);
+      return runner.readFloat32(y, count * n);
+    };
+    const batch = await product(x, rows);
+    for (let r = 0; r < rows; r += 1) {
+      expectIdentical(await product(x.slice(r * k, (r + 1) * k), 1), batch.subarray(r * n, (r + 1) * n), `${format} row ${r} alone vs in the batch`);
+    }
+  });
 });
 
 describe('matmul weight storage', () => {

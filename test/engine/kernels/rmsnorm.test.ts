@@ -2,7 +2,7 @@
  * shaders/rmsnorm.wgsl: y = x / sqrt(mean(x²) + eps) · g per row, against an f64 reference.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { expectWithin, F32_UNIT_ROUNDOFF, gamma } from '../../helpers/float-comparison.js';
+import { expectIdentical, expectWithin, F32_UNIT_ROUNDOFF, gamma } from '../../helpers/float-comparison.js';
 import { KernelRunner } from '../../helpers/kernel-runner.js';
 import { seededRandom, uniformFloats } from '../../helpers/seeded-arrays.js';
 
@@ -80,5 +80,22 @@ describe('rmsnorm', () => {
       [1, 1, 1],
     );
     expect([...(await runner.readFloat32(y, width))]).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('gives each row the same bits alone as in a batch of 7 (batch invariance)', async () => {
+    const random = seededRandom('rmsnorm batch');
+    const [rows, width] = [7, 257];
+    const x = uniformFloats(random, rows * width);
+    const gain = runner.storage(uniformFloats(random, width, 0.5, 1.5), 'gain');
+    const params = runner.uniform([{ u32: width }, { f32: 1e-5 }]);
+    const normalise = async (xRows: Float32Array, count: number): Promise<Float32Array> => {
+      const y = runner.storage(new Float32Array(count * width), 'y');
+      await runner.dispatch({ file: FILE }, [params, gain, runner.storage(xRows, 'x'), y, runner.step(count)], [count, 1, 1]);
+      return runner.readFloat32(y, count * width);
+    };
+    const batch = await normalise(x, rows);
+    for (let r = 0; r < rows; r += 1) {
+      expectIdentical(await normalise(x.slice(r * width, (r + 1) * width), 1), batch.subarray(r * width, (r + 1) * width), `row ${r} alone vs in the batch`);
+    }
   });
 });
