@@ -14,6 +14,7 @@ import type { Checkpoint } from './checkpoint.js';
 import type { InternLM2Config } from './config.js';
 import type { GpuContext } from './device.js';
 import { UserError } from './errors.js';
+import { planAttentionTiles } from './attention-plan.js';
 import { createStorageBuffer, type GpuMatrix, type WeightFormatChoice } from './gpu-tensor.js';
 import { kernelCache } from './kernels.js';
 import { writeRopeRow } from './rope.js';
@@ -58,6 +59,10 @@ interface Dispatch {
 
 /** Rows up to which projections use the matrix-vector kernel (its MAX_ROWS). */
 const MATVEC_MAX_ROWS = 8;
+/** Rows up to which attention runs split-K (decode); more rows run the tiled prefill kernel. */
+const SPLIT_ATTENTION_MAX_ROWS = 8;
+/** Keys per split-K segment (SEG in the attention shaders). */
+const ATTENTION_SEGMENT = 256;
 
 const NO_TARGET = 0xffffffff;
 
@@ -85,6 +90,7 @@ export class InternLM2Model {
   private kvMaxLen = 0;
   private kvBuffers: { k: GPUBuffer; v: GPUBuffer }[] = [];
   private kvScratch: GPUBuffer | undefined;
+  private attentionPartial: GPUBuffer | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(context: GpuContext, config: InternLM2Config, weights: ModelWeights, chunkRows: number, pickRows: number) {
@@ -362,11 +368,18 @@ export class InternLM2Model {
       });
     }
     const ropePipeline = await cache.pipeline({ file: 'rope_kv.wgsl' });
-    const attentionPipeline = await cache.pipeline({ file: 'attention.wgsl' });
+    const tilePlan = planAttentionTiles(c.headDim, this.context.limits.maxComputeWorkgroupStorageSize);
+    const tiledPipeline = await cache.pipeline({ file: 'attention_tiled.wgsl', constants: tilePlan.constants });
+    const splitPipeline = await cache.pipeline({ file: 'attention_split.wgsl' });
+    const mergePipeline = await cache.pipeline({ file: 'attention_merge.wgsl' });
+    const segments = Math.ceil(this.kvMaxLen / ATTENTION_SEGMENT);
+    this.attentionPartial?.destroy();
+    const partial = createStorageBuffer(this.device, SPLIT_ATTENTION_MAX_ROWS * c.heads * segments * (c.headDim + 2) * 4, 'attention partials');
+    this.attentionPartial = partial;
     const swigluPipeline = await cache.pipeline({ file: 'swiglu.wgsl' });
     const qkvWidth = (c.heads + 2 * c.kvHeads) * c.headDim;
     const ropeParams = createUniform(this.device, 'rope params', [{ u32: c.heads }, { u32: c.kvHeads }, { u32: c.headDim }, { u32: this.kvMaxLen }]);
-    const attentionParams = createUniform(this.device, 'attention params', [{ u32: c.heads }, { u32: c.kvHeads }, { u32: c.headDim }, { u32: this.kvMaxLen }, { f32: 1 / Math.sqrt(c.headDim) }]);
+    const attentionParams = createUniform(this.device, 'attention params', [{ u32: c.heads }, { u32: c.kvHeads }, { u32: c.headDim }, { u32: this.kvMaxLen }, { f32: 1 / Math.sqrt(c.headDim) }, { u32: segments }]);
     const swigluParams = createUniform(this.device, 'swiglu params', [{ u32: c.intermediateSize }]);
     for (let l = 0; l < c.layers; l += 1) {
       const layer = this.weights.layers[l];
@@ -379,10 +392,26 @@ export class InternLM2Model {
         bindGroup: this.bind(ropePipeline, [ropeParams, b.qkv, b.rowMeta, b.rope, b.q, kv.k, kv.v, step.buffer], `rope ${l}`),
         workgroups: (rows) => [Math.ceil(c.headDim / 2 / 64), c.heads + 2 * c.kvHeads, rows],
       });
+      // Attention: split-K over the cache for a few rows (decode), flash-style tiles for many
+      // (prefill); the kernels compute each row identically (see the shaders).
+      const isDecode = (rows: number): boolean => rows <= SPLIT_ATTENTION_MAX_ROWS;
       dispatches.push({
-        pipeline: attentionPipeline,
-        bindGroup: this.bind(attentionPipeline, [attentionParams, b.q, b.rowMeta, kv.k, kv.v, b.attn, step.buffer], `attention ${l}`),
+        pipeline: splitPipeline,
+        bindGroup: this.bind(splitPipeline, [attentionParams, b.q, b.rowMeta, kv.k, kv.v, partial, step.buffer], `attention split ${l}`),
+        workgroups: (rows) => [c.heads, rows, segments],
+        when: isDecode,
+      });
+      dispatches.push({
+        pipeline: mergePipeline,
+        bindGroup: this.bind(mergePipeline, [attentionParams, undefined, b.rowMeta, undefined, undefined, b.attn, step.buffer, partial], `attention merge ${l}`),
         workgroups: (rows) => [c.heads, rows, 1],
+        when: isDecode,
+      });
+      dispatches.push({
+        pipeline: tiledPipeline,
+        bindGroup: this.bind(tiledPipeline, [attentionParams, b.q, b.rowMeta, kv.k, kv.v, b.attn, step.buffer], `attention tiled ${l}`),
+        workgroups: (rows) => [c.heads, Math.ceil(rows / tilePlan.rowsPerWorkgroup), 1],
+        when: (rows) => !isDecode(rows),
       });
       dispatches.push(...(await this.matmul(layer.wo, b.attn, b.x, c.hiddenSize, true, step)));
       dispatches.push(await this.rmsnorm(layer.ffnNorm, b.x, b.h, step));
@@ -423,6 +452,7 @@ export class InternLM2Model {
       v.destroy();
     }
     this.kvScratch?.destroy();
+    this.attentionPartial?.destroy();
     this.layerStep.buffer.destroy();
     this.pickStep.buffer.destroy();
   }
