@@ -69,6 +69,7 @@ export class BenchmarkNgramIndex {
   /** Every unit that appears in any item: a corpus unit outside it cannot be part of a match. */
   readonly vocabulary = new Set<string>();
   readonly lengths: readonly number[];
+  readonly ascendingLengths: readonly number[];
   private readonly itemUnits: string[][];
   /** n → n-gram text → flat [item, position, item, position, …]. */
   private readonly postings = new Map<number, Map<string, number[]>>();
@@ -79,6 +80,7 @@ export class BenchmarkNgramIndex {
   constructor(itemTexts: readonly string[], rules: NgramRules = DEFAULT_NGRAM_RULES) {
     this.rules = rules;
     this.lengths = [...new Set([rules.gpt3N, rules.palmN])].sort((a, b) => b - a);
+    this.ascendingLengths = [...this.lengths].reverse();
     this.itemUnits = itemTexts.map((text) => textUnits(text));
     this.firstMatches = itemTexts.map(() => null);
     for (const units of this.itemUnits) for (const unit of units) this.vocabulary.add(unit);
@@ -203,10 +205,13 @@ export class NgramMatcher {
     this.knownRun += 1;
     this.window.push(unit);
     if (this.window.length > longest) this.window.shift();
-    for (const n of this.index.lengths) {
-      if (this.knownRun < n) continue;
+    // Shortest first: the last n units of an indexed longer n-gram are themselves an indexed
+    // n-gram of the same item, so a miss at the shorter length rules out every longer one.
+    for (const n of this.index.ascendingLengths) {
+      if (this.knownRun < n) break;
       const key = n === this.window.length ? this.window.join(' ') : this.window.slice(this.window.length - n).join(' ');
-      if (this.index.markFound(n, key, this.locate)) this.matches += 1;
+      if (!this.index.markFound(n, key, this.locate)) break;
+      this.matches += 1;
     }
   }
 
