@@ -122,6 +122,23 @@ describe('needle sweeps with scripted models', () => {
   });
 });
 
+describe('judge hook', () => {
+  it('records a judge verdict beside the string-match score when a judge is passed', async () => {
+    const requests: string[] = [];
+    const judge = {
+      name: 'exact-line',
+      async judge(request: { question: string; expected: readonly string[]; output: string }) {
+        requests.push(request.question);
+        return { score: request.output.trim() === request.expected.join(', ') ? 1 : 0, rationale: 'whole answer equals the codes' };
+      },
+    };
+    const model = new OracleNeedleModel({ tokenizer: new WordTokenizer({ chat: true }) });
+    const { records } = await runNeedleSweep(model, { ...sweepOptions({ lengths: [512], depths: [0, 100], repeats: 1 }), judge });
+    expect(requests).toHaveLength(2);
+    for (const record of records) expect(record.judge).toEqual({ name: 'exact-line', score: 1, rationale: 'whole answer equals the codes' });
+  });
+});
+
 describe('determinism', () => {
   it('two runs and a reversed grid give identical prompts and needles per cell', async () => {
     const grid: NeedleGrid = { lengths: [512, 1024, 2048], depths: [0, 25, 50, 75, 100], repeats: 2 };
