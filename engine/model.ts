@@ -19,7 +19,8 @@ import { createStorageBuffer, type GpuMatrix, type WeightFormatChoice } from './
 import { kernelCache } from './kernels.js';
 import { writeRopeRow } from './rope.js';
 import { createUniform, StepUniform } from './uniforms.js';
-import { destroyWeights, uploadWeights, type ModelWeights } from './weights.js';
+import { destroyWeights, plannedWeightBytes, uploadWeights, type ModelWeights } from './weights.js';
+import { kvLayerBytes, memoryBudget, planMemory, slotsThatFit, type MemoryBudget, type MemoryPlan, type MemoryRequest } from './memory-plan.js';
 
 export interface ForwardRow {
   readonly token: number;
@@ -66,12 +67,36 @@ const ATTENTION_SEGMENT = 256;
 
 const NO_TARGET = 0xffffffff;
 
+/**
+ * 'tiled': split-K decode / flash-style prefill (the default); 'per-row': the original one
+ * workgroup per (head, row) kernel, kept as the baseline for long-context checks and benchmarks.
+ */
+export type AttentionKernelChoice = 'tiled' | 'per-row';
+
 export interface ModelLoadOptions {
   readonly weightFormat: WeightFormatChoice;
   /** Rows per forward chunk; defaults to what fits the binding limit, at most 512. */
   readonly chunkRows?: number;
   /** Caps the storage-binding size below the adapter's (tests: forces tensors to split into chunks). */
   readonly maxBindingBytes?: number;
+  /** GPU memory the engine may use: GiB as a number string or with a unit, or bytes (see memory-plan.ts). */
+  readonly gpuMemory?: string | number;
+}
+
+function maxBinding(context: GpuContext): number {
+  return Math.min(context.limits.maxStorageBufferBindingSize, context.limits.maxBufferSize);
+}
+
+/**
+ * Activation memory: the per-chunk buffers (see the constructor), the split-K attention partials
+ * and the prefix-copy scratch, which grow with the cache length.
+ */
+export function activationBytes(c: InternLM2Config, chunkRows: number, pickRows: number, maxLen: number): number {
+  const qkvWidth = (c.heads + 2 * c.kvHeads) * c.headDim;
+  const perRow = 4 * (2 * c.hiddenSize + qkvWidth + 2 * c.heads * c.headDim + 2 * c.intermediateSize + 1 + 2 + c.headDim);
+  const perPick = 4 * (2 + 2 * c.hiddenSize + c.vocabSize + 4);
+  const partials = SPLIT_ATTENTION_MAX_ROWS * c.heads * Math.ceil(maxLen / ATTENTION_SEGMENT) * (c.headDim + 2) * 4;
+  return chunkRows * perRow + pickRows * perPick + partials + kvLayerBytes(c, 1, maxLen);
 }
 
 export class InternLM2Model {
@@ -92,8 +117,13 @@ export class InternLM2Model {
   private kvScratch: GPUBuffer | undefined;
   private attentionPartial: GPUBuffer | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  readonly budget: MemoryBudget;
+  private readonly bindingBytes: number;
+  private attentionChoice: AttentionKernelChoice = 'tiled';
 
-  private constructor(context: GpuContext, config: InternLM2Config, weights: ModelWeights, chunkRows: number, pickRows: number) {
+  private constructor(context: GpuContext, config: InternLM2Config, weights: ModelWeights, chunkRows: number, pickRows: number, budget: MemoryBudget, bindingBytes: number) {
+    this.budget = budget;
+    this.bindingBytes = bindingBytes;
     this.context = context;
     this.device = context.device;
     this.config = config;
@@ -128,17 +158,65 @@ export class InternLM2Model {
 
   static async load(context: GpuContext, checkpoint: Checkpoint, options: ModelLoadOptions): Promise<InternLM2Model> {
     const c = checkpoint.config;
-    if (c.headDim > 256 || c.headDim % 2 !== 0) {
-      throw new UserError(`${checkpoint.dir}/config.json: head dimension ${c.headDim} is not supported (even, at most 256)`, 'check hidden_size and num_attention_heads');
-    }
-    const maxBinding = Math.min(context.limits.maxStorageBufferBindingSize, context.limits.maxBufferSize, options.maxBindingBytes ?? Infinity);
-    const widest = Math.max(c.intermediateSize, (c.heads + 2 * c.kvHeads) * c.headDim, c.hiddenSize) * 4;
-    const chunkRows = Math.max(1, Math.min(options.chunkRows ?? 512, Math.floor(maxBinding / widest), 65535));
-    const pickRows = Math.max(1, Math.min(chunkRows, 256, Math.floor(maxBinding / (c.vocabSize * 4))));
-    const weights = await uploadWeights(context, checkpoint, options.weightFormat, maxBinding);
-    const model = new InternLM2Model(context, c, weights, chunkRows, pickRows);
+    InternLM2Model.checkShape(c, `${checkpoint.dir}/config.json`);
+    const bindingBytes = Math.min(maxBinding(context), options.maxBindingBytes ?? Infinity);
+    const { chunkRows, pickRows } = InternLM2Model.rowLimits(c, bindingBytes, options.chunkRows);
+    const budget = memoryBudget(context, options.gpuMemory);
+    // Refuse before uploading anything when the weights and activations alone exceed the budget.
+    planMemory({ config: c, weightBytes: plannedWeightBytes(context, checkpoint, options.weightFormat), activationBytes: activationBytes(c, chunkRows, pickRows, 1), slots: 1, maxLen: 1, budget, maxBindingBytes: bindingBytes });
+    const weights = await uploadWeights(context, checkpoint, options.weightFormat, bindingBytes);
+    return InternLM2Model.fromWeights(context, c, weights, { chunkRows, pickRows, budget, maxBindingBytes: bindingBytes });
+  }
+
+  /** A model over weights already on the GPU (generated ones in benchmarks: see random-weights.ts). */
+  static async fromWeights(
+    context: GpuContext,
+    config: InternLM2Config,
+    weights: ModelWeights,
+    options: { chunkRows?: number; pickRows?: number; budget?: MemoryBudget; gpuMemory?: string | number; maxBindingBytes?: number; attention?: AttentionKernelChoice } = {},
+  ): Promise<InternLM2Model> {
+    InternLM2Model.checkShape(config, 'config');
+    const bindingBytes = Math.min(maxBinding(context), options.maxBindingBytes ?? Infinity);
+    const limits = InternLM2Model.rowLimits(config, bindingBytes, options.chunkRows);
+    const budget = options.budget ?? memoryBudget(context, options.gpuMemory);
+    const model = new InternLM2Model(context, config, weights, limits.chunkRows, options.pickRows ?? limits.pickRows, budget, bindingBytes);
+    model.attentionChoice = options.attention ?? 'tiled';
     await model.buildPickDispatches();
     return model;
+  }
+
+  private static checkShape(c: InternLM2Config, where: string): void {
+    if (c.headDim > 256 || c.headDim % 2 !== 0) {
+      throw new UserError(`${where}: head dimension ${c.headDim} is not supported (even, at most 256)`, 'check hidden_size and num_attention_heads');
+    }
+  }
+
+  private static rowLimits(c: InternLM2Config, bindingBytes: number, requested: number | undefined): { chunkRows: number; pickRows: number } {
+    const widest = Math.max(c.intermediateSize, (c.heads + 2 * c.kvHeads) * c.headDim, c.hiddenSize) * 4;
+    const chunkRows = Math.max(1, Math.min(requested ?? 512, Math.floor(bindingBytes / widest), 65535));
+    const pickRows = Math.max(1, Math.min(chunkRows, 256, Math.floor(bindingBytes / (c.vocabSize * 4))));
+    return { chunkRows, pickRows };
+  }
+
+  /** The memory plan for a KV cache of `slots` × `maxLen`; throws a UserError when it does not fit. */
+  planFor(slots: number, maxLen: number): MemoryPlan {
+    return planMemory({ ...this.memoryRequest(maxLen), slots });
+  }
+
+  /** Sequences of `maxLen` positions the KV cache can hold at once within the budget and binding limit. */
+  kvSlotsThatFit(maxLen: number): number {
+    return slotsThatFit(this.memoryRequest(maxLen));
+  }
+
+  private memoryRequest(maxLen: number): Omit<MemoryRequest, 'slots'> {
+    return {
+      config: this.config,
+      weightBytes: this.weights.bytes,
+      activationBytes: activationBytes(this.config, this.chunkRows, this.pickRows, maxLen),
+      maxLen,
+      budget: this.budget,
+      maxBindingBytes: this.bindingBytes,
+    };
   }
 
   /** Makes room for `slots` sequences of up to `maxLen` positions; contents are not preserved when it grows. */
@@ -147,15 +225,9 @@ export class InternLM2Model {
     const c = this.config;
     const newSlots = Math.max(slots, this.kvSlots);
     const newMaxLen = Math.max(maxLen, this.kvMaxLen);
-    const bytes = newSlots * newMaxLen * c.kvHeads * c.headDim * 4;
-    const maxBinding = Math.min(this.context.limits.maxStorageBufferBindingSize, this.context.limits.maxBufferSize);
-    if (bytes > maxBinding) {
-      const positions = Math.floor(maxBinding / (c.kvHeads * c.headDim * 4));
-      throw new UserError(
-        `the KV cache for ${newSlots} sequence(s) of ${newMaxLen} tokens needs ${(bytes / 2 ** 20).toFixed(0)} MiB per layer, more than this adapter's binding limit (${(maxBinding / 2 ** 20).toFixed(0)} MiB, room for ${positions} positions)`,
-        'use shorter contexts or a smaller batch, or a GPU with a larger maxStorageBufferBindingSize (harness doctor shows it)',
-      );
-    }
+    // Refuses (UserError) before anything is freed or allocated when the cache would not fit.
+    this.planFor(newSlots, newMaxLen);
+    const bytes = kvLayerBytes(c, newSlots, newMaxLen);
     for (const { k, v } of this.kvBuffers) {
       k.destroy();
       v.destroy();
@@ -394,7 +466,16 @@ export class InternLM2Model {
       });
       // Attention: split-K over the cache for a few rows (decode), flash-style tiles for many
       // (prefill); the kernels compute each row identically (see the shaders).
-      const isDecode = (rows: number): boolean => rows <= SPLIT_ATTENTION_MAX_ROWS;
+      if (this.attentionChoice === 'per-row') {
+        const perRow = await cache.pipeline({ file: 'attention.wgsl' });
+        dispatches.push({
+          pipeline: perRow,
+          bindGroup: this.bind(perRow, [attentionParams, b.q, b.rowMeta, kv.k, kv.v, b.attn, step.buffer], `attention per row ${l}`),
+          workgroups: (rows) => [c.heads, rows, 1],
+        });
+      }
+      const isDecode = (rows: number): boolean => this.attentionChoice === 'tiled' && rows <= SPLIT_ATTENTION_MAX_ROWS;
+      const isPrefill = (rows: number): boolean => this.attentionChoice === 'tiled' && rows > SPLIT_ATTENTION_MAX_ROWS;
       dispatches.push({
         pipeline: splitPipeline,
         bindGroup: this.bind(splitPipeline, [attentionParams, b.q, b.rowMeta, kv.k, kv.v, partial, step.buffer], `attention split ${l}`),
@@ -411,7 +492,7 @@ export class InternLM2Model {
         pipeline: tiledPipeline,
         bindGroup: this.bind(tiledPipeline, [attentionParams, b.q, b.rowMeta, kv.k, kv.v, b.attn, step.buffer], `attention tiled ${l}`),
         workgroups: (rows) => [c.heads, Math.ceil(rows / tilePlan.rowsPerWorkgroup), 1],
-        when: (rows) => !isDecode(rows),
+        when: isPrefill,
       });
       dispatches.push(...(await this.matmul(layer.wo, b.attn, b.x, c.hiddenSize, true, step)));
       dispatches.push(await this.rmsnorm(layer.ffnNorm, b.x, b.h, step));

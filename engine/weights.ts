@@ -26,6 +26,18 @@ export interface ModelWeights {
 }
 
 /** `maxBinding`: largest buffer a kernel may bind; larger matrices are split into row chunks. */
+/** Bytes the weights will take on the GPU in the formats `choice` selects (for the memory plan). */
+export function plannedWeightBytes(context: GpuContext, checkpoint: Checkpoint, choice: WeightFormatChoice): number {
+  let bytes = 0;
+  for (const tensor of checkpoint.tensors.values()) {
+    const elements = tensor.shape.reduce((a, b) => a * b, 1);
+    // Vectors (norm gains) are uploaded as f32; matrices in the chosen format.
+    const format = tensor.shape.length === 2 ? chooseWeightFormat(tensor.dtype, choice, context.hasShaderF16) : 'f32';
+    bytes += elements * (format === 'f32' ? 4 : 2);
+  }
+  return bytes;
+}
+
 export async function uploadWeights(context: GpuContext, checkpoint: Checkpoint, choice: WeightFormatChoice, maxBinding: number): Promise<ModelWeights> {
   const { device } = context;
   const entry = (name: string): TensorEntry => {

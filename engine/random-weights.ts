@@ -1,0 +1,90 @@
+/**
+ * Random weights generated directly on the GPU for a given InternLM2 shape (benchmarks and
+ * long-context tests): no files, no host copies, deterministic for a seed. Uniform values scaled by
+ * 1/√fan-in keep activations in a sane range through many layers; norms are 1.
+ */
+import type { InternLM2Config } from './config.js';
+import type { GpuContext } from './device.js';
+import { createStorageBuffer, type GpuMatrix, type MatrixChunk, type MatrixLayout } from './gpu-tensor.js';
+import { kernelCache, type WeightFormat } from './kernels.js';
+import { createUniform } from './uniforms.js';
+import type { LayerWeights, ModelWeights } from './weights.js';
+
+const FORMAT_CODE: Record<WeightFormat, number> = { f32: 0, bf16: 1, f16: 2 };
+const BYTES: Record<WeightFormat, number> = { f32: 4, bf16: 2, f16: 2 };
+const WORKGROUP = 256;
+
+export interface RandomWeightOptions {
+  readonly format: WeightFormat;
+  readonly seed: number;
+  /** Largest buffer a kernel may bind (defaults to the adapter's). */
+  readonly maxBindingBytes?: number;
+}
+
+export async function randomWeights(context: GpuContext, config: InternLM2Config, options: RandomWeightOptions): Promise<ModelWeights> {
+  const { device } = context;
+  const pipeline = await kernelCache(device).pipeline({ file: 'fill_random.wgsl' });
+  const maxBinding = Math.min(context.limits.maxStorageBufferBindingSize, context.limits.maxBufferSize, options.maxBindingBytes ?? Infinity);
+  const maxGroups = context.limits.maxComputeWorkgroupsPerDimension;
+  let seed = options.seed * 1000;
+  let bytes = 0;
+
+  const fill = (buffer: GPUBuffer, words: number, format: WeightFormat, scale: number, constant: boolean): void => {
+    const encoder = device.createCommandEncoder({ label: 'fill random' });
+    const pass = encoder.beginComputePass();
+    const uniforms: GPUBuffer[] = [];
+    seed += 1;
+    for (let offset = 0; offset < words; offset += maxGroups * WORKGROUP) {
+      const params = createUniform(device, 'fill params', [{ u32: words }, { u32: FORMAT_CODE[format] }, { u32: seed >>> 0 }, { f32: scale }, { u32: constant ? 1 : 0 }, { u32: offset }]);
+      uniforms.push(params);
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: params } }, { binding: 1, resource: { buffer } }] }));
+      pass.dispatchWorkgroups(Math.min(maxGroups, Math.ceil((words - offset) / WORKGROUP)));
+    }
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    void device.queue.onSubmittedWorkDone().then(() => uniforms.forEach((u) => u.destroy()));
+  };
+
+  const matrix = (name: string, rows: number, cols: number, layout: MatrixLayout, scale: number): GpuMatrix => {
+    const rowBytes = cols * BYTES[options.format];
+    const perChunk = Math.max(1, Math.floor(maxBinding / rowBytes));
+    const chunks: MatrixChunk[] = [];
+    for (let rowStart = 0; rowStart < rows; rowStart += perChunk) {
+      const rowCount = Math.min(perChunk, rows - rowStart);
+      const chunkBytes = rowCount * rowBytes;
+      const buffer = createStorageBuffer(device, chunkBytes, `${name}[${rowStart}..${rowStart + rowCount})`);
+      fill(buffer, Math.ceil(chunkBytes / 4), options.format, scale, false);
+      chunks.push({ rowStart, rowCount, buffer });
+    }
+    bytes += rows * rowBytes;
+    return { name, rows, cols, format: options.format, layout, chunks, bytes: rows * rowBytes };
+  };
+  const ones = (name: string, length: number): GPUBuffer => {
+    const buffer = createStorageBuffer(device, length * 4, name);
+    fill(buffer, length, 'f32', 1, true);
+    bytes += length * 4;
+    return buffer;
+  };
+
+  const c = config;
+  const qkvRows = (c.heads + 2 * c.kvHeads) * c.headDim;
+  const embed = matrix('model.tok_embeddings.weight', c.vocabSize, c.hiddenSize, 'nk', 1);
+  const layers: LayerWeights[] = [];
+  for (let l = 0; l < c.layers; l += 1) {
+    const p = `model.layers.${l}`;
+    layers.push({
+      wqkv: matrix(`${p}.attention.wqkv.weight`, qkvRows, c.hiddenSize, 'kn', Math.sqrt(3 / c.hiddenSize)),
+      wo: matrix(`${p}.attention.wo.weight`, c.hiddenSize, c.heads * c.headDim, 'kn', Math.sqrt(3 / (c.heads * c.headDim))),
+      w1: matrix(`${p}.feed_forward.w1.weight`, c.intermediateSize, c.hiddenSize, 'kn', Math.sqrt(3 / c.hiddenSize)),
+      w3: matrix(`${p}.feed_forward.w3.weight`, c.intermediateSize, c.hiddenSize, 'kn', Math.sqrt(3 / c.hiddenSize)),
+      w2: matrix(`${p}.feed_forward.w2.weight`, c.hiddenSize, c.intermediateSize, 'kn', Math.sqrt(3 / c.intermediateSize)),
+      attentionNorm: ones(`${p}.attention_norm.weight`, c.hiddenSize),
+      ffnNorm: ones(`${p}.ffn_norm.weight`, c.hiddenSize),
+    });
+  }
+  const norm = ones('model.norm.weight', c.hiddenSize);
+  const output = matrix('output.weight', c.vocabSize, c.hiddenSize, 'kn', Math.sqrt(3 / c.hiddenSize));
+  await device.queue.onSubmittedWorkDone();
+  return { embed, layers, norm, output, bytes };
+}
