@@ -404,7 +404,7 @@ export class InternLM2Model {
       dispatches.push({
         pipeline: matvec,
         bindGroup: this.bind(matvec, resources, `${w.name} matvec`),
-        workgroups: () => [Math.ceil(chunk.rowCount / 64), 1, 1],
+        workgroups: () => [Math.ceil(chunk.rowCount / 256), 1, 1],
         when: (rows) => rows <= MATVEC_MAX_ROWS,
       });
       dispatches.push({

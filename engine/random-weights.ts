@@ -21,48 +21,71 @@ export interface RandomWeightOptions {
   readonly maxBindingBytes?: number;
 }
 
-export async function randomWeights(context: GpuContext, config: InternLM2Config, options: RandomWeightOptions): Promise<ModelWeights> {
-  const { device } = context;
-  const pipeline = await kernelCache(device).pipeline({ file: 'fill_random.wgsl' });
-  const maxBinding = Math.min(context.limits.maxStorageBufferBindingSize, context.limits.maxBufferSize, options.maxBindingBytes ?? Infinity);
-  const maxGroups = context.limits.maxComputeWorkgroupsPerDimension;
-  let seed = options.seed * 1000;
-  let bytes = 0;
+/** Fills buffers with seeded random (or constant) values on the GPU. */
+export class RandomFill {
+  private readonly context: GpuContext;
+  private readonly pipeline: GPUComputePipeline;
+  private seed: number;
 
-  const fill = (buffer: GPUBuffer, words: number, format: WeightFormat, scale: number, constant: boolean): void => {
+  private constructor(context: GpuContext, pipeline: GPUComputePipeline, seed: number) {
+    this.context = context;
+    this.pipeline = pipeline;
+    this.seed = seed;
+  }
+
+  static async create(context: GpuContext, seed: number): Promise<RandomFill> {
+    return new RandomFill(context, await kernelCache(context.device).pipeline({ file: 'fill_random.wgsl' }), seed * 1000);
+  }
+
+  /** Fills `words` u32 words of `buffer` with values of `format` uniform in [-scale, scale) (or = scale). */
+  fill(buffer: GPUBuffer, words: number, format: WeightFormat, scale: number, constant = false): void {
+    const device = this.context.device;
+    const maxGroups = this.context.limits.maxComputeWorkgroupsPerDimension;
     const encoder = device.createCommandEncoder({ label: 'fill random' });
     const pass = encoder.beginComputePass();
     const uniforms: GPUBuffer[] = [];
-    seed += 1;
+    this.seed += 1;
     for (let offset = 0; offset < words; offset += maxGroups * WORKGROUP) {
-      const params = createUniform(device, 'fill params', [{ u32: words }, { u32: FORMAT_CODE[format] }, { u32: seed >>> 0 }, { f32: scale }, { u32: constant ? 1 : 0 }, { u32: offset }]);
+      const params = createUniform(device, 'fill params', [{ u32: words }, { u32: FORMAT_CODE[format] }, { u32: this.seed >>> 0 }, { f32: scale }, { u32: constant ? 1 : 0 }, { u32: offset }]);
       uniforms.push(params);
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: params } }, { binding: 1, resource: { buffer } }] }));
+      pass.setPipeline(this.pipeline);
+      pass.setBindGroup(0, device.createBindGroup({ layout: this.pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: params } }, { binding: 1, resource: { buffer } }] }));
       pass.dispatchWorkgroups(Math.min(maxGroups, Math.ceil((words - offset) / WORKGROUP)));
     }
     pass.end();
     device.queue.submit([encoder.finish()]);
     void device.queue.onSubmittedWorkDone().then(() => uniforms.forEach((u) => u.destroy()));
-  };
+  }
 
-  const matrix = (name: string, rows: number, cols: number, layout: MatrixLayout, scale: number): GpuMatrix => {
-    const rowBytes = cols * BYTES[options.format];
-    const perChunk = Math.max(1, Math.floor(maxBinding / rowBytes));
+  /** A [rows][cols] matrix of random values in row chunks under `maxBindingBytes`. */
+  matrix(name: string, rows: number, cols: number, format: WeightFormat, layout: MatrixLayout, scale: number, maxBindingBytes: number): GpuMatrix {
+    const rowBytes = cols * BYTES[format];
+    const perChunk = Math.max(1, Math.floor(maxBindingBytes / rowBytes));
     const chunks: MatrixChunk[] = [];
     for (let rowStart = 0; rowStart < rows; rowStart += perChunk) {
       const rowCount = Math.min(perChunk, rows - rowStart);
       const chunkBytes = rowCount * rowBytes;
-      const buffer = createStorageBuffer(device, chunkBytes, `${name}[${rowStart}..${rowStart + rowCount})`);
-      fill(buffer, Math.ceil(chunkBytes / 4), options.format, scale, false);
+      const buffer = createStorageBuffer(this.context.device, chunkBytes, `${name}[${rowStart}..${rowStart + rowCount})`);
+      this.fill(buffer, Math.ceil(chunkBytes / 4), format, scale);
       chunks.push({ rowStart, rowCount, buffer });
     }
-    bytes += rows * rowBytes;
-    return { name, rows, cols, format: options.format, layout, chunks, bytes: rows * rowBytes };
+    return { name, rows, cols, format, layout, chunks, bytes: rows * rowBytes };
+  }
+}
+
+export async function randomWeights(context: GpuContext, config: InternLM2Config, options: RandomWeightOptions): Promise<ModelWeights> {
+  const { device } = context;
+  const maxBinding = Math.min(context.limits.maxStorageBufferBindingSize, context.limits.maxBufferSize, options.maxBindingBytes ?? Infinity);
+  const random = await RandomFill.create(context, options.seed);
+  let bytes = 0;
+  const matrix = (name: string, rows: number, cols: number, layout: MatrixLayout, scale: number): GpuMatrix => {
+    const m = random.matrix(name, rows, cols, options.format, layout, scale, maxBinding);
+    bytes += m.bytes;
+    return m;
   };
   const ones = (name: string, length: number): GPUBuffer => {
     const buffer = createStorageBuffer(device, length * 4, name);
-    fill(buffer, length, 'f32', 1, true);
+    random.fill(buffer, length, 'f32', 1, true);
     bytes += length * 4;
     return buffer;
   };

@@ -28,8 +28,40 @@ const TK: u32 = 16u;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> step: Step;
 
-var<workgroup> x_tile: array<f32, 1024>; // [TK][TM]
-var<workgroup> w_tile: array<f32, 1024>; // [TK][TN]
+// Tiles hold vec4s: x_tile[k][i] = x rows m0 + 4i … 4i + 3 at k, w_tile[k][j] = W columns
+// n0 + 4j … 4j + 3 at k; invocation (tx, ty) owns outputs rows 4·ty + 0…3 × columns 4·tx + 0…3,
+// updated with vec4 multiply-adds (the same per-element `acc + x * w`).
+var<workgroup> x_tile: array<vec4f, 256>; // [TK][16]
+var<workgroup> w_tile: array<vec4f, 256>; // [TK][16]
+
+fn load_tiles(t: u32, m0: u32, n0: u32, k0: u32, rows: u32, n_len: u32, k_len: u32) {
+  // x: invocation t loads rows 4·(t / TK) + 0…3 at k0 + t % TK (neighbours read neighbouring k).
+  let xk = t % TK;
+  let xi = t / TK;
+  var xv = vec4f(0.0);
+  if (k0 + xk < k_len) {
+    for (var i = 0u; i < 4u; i++) {
+      let m = m0 + 4u * xi + i;
+      if (m < rows) {
+        xv[i] = x[m * k_len + k0 + xk];
+      }
+    }
+  }
+  x_tile[xk * 16u + xi] = xv;
+  // W: invocation t loads columns 4·(t % 16) + 0…3 at k0 + t / 16 (neighbours read neighbouring n).
+  let wk = t / 16u;
+  let wj = t % 16u;
+  var wv = vec4f(0.0);
+  if (k0 + wk < k_len) {
+    for (var j = 0u; j < 4u; j++) {
+      let n = n0 + 4u * wj + j;
+      if (n < n_len) {
+        wv[j] = weight_at((k0 + wk) * n_len + n);
+      }
+    }
+  }
+  w_tile[wk * 16u + wj] = wv;
+}
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) t: u32) {
@@ -38,63 +70,55 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let rows = step.rows;
   let n_len = params.n;
   let k_len = params.k;
-  var acc: array<f32, 16>;
-  for (var i = 0u; i < 16u; i++) {
-    acc[i] = 0.0;
-  }
-  for (var k0 = 0u; k0 < k_len; k0 += TK) {
-    for (var c = 0u; c < 4u; c++) {
-      let i = t + c * 256u;
-      // x tile: consecutive invocations read consecutive k of one row.
-      let xm = i / TK;
-      let xk = i % TK;
-      var xv = 0.0;
-      if (m0 + xm < rows && k0 + xk < k_len) {
-        xv = x[(m0 + xm) * k_len + k0 + xk];
-      }
-      x_tile[xk * TM + xm] = xv;
-      // W tile: consecutive invocations read consecutive n of one k (the kn layout's rows).
-      let wk = i / TN;
-      let wn = i % TN;
-      var wv = 0.0;
-      if (k0 + wk < k_len && n0 + wn < n_len) {
-        wv = weight_at((k0 + wk) * n_len + n0 + wn);
-      }
-      w_tile[wk * TN + wn] = wv;
-    }
+  var acc0 = vec4f(0.0);
+  var acc1 = vec4f(0.0);
+  var acc2 = vec4f(0.0);
+  var acc3 = vec4f(0.0);
+  let full_tiles = k_len / TK;
+  // Full tiles: a constant trip count the compiler can unroll.
+  for (var tile = 0u; tile < full_tiles; tile++) {
+    load_tiles(t, m0, n0, tile * TK, rows, n_len, k_len);
     workgroupBarrier();
-    // Only real k values are added (no padding terms), so the sum is the naive kernel's sum.
-    let k_in_tile = min(TK, k_len - k0);
-    for (var kk = 0u; kk < k_in_tile; kk++) {
-      var a: array<f32, 4>;
-      var b: array<f32, 4>;
-      for (var i = 0u; i < 4u; i++) {
-        a[i] = x_tile[kk * TM + lid.y + 16u * i];
-        b[i] = w_tile[kk * TN + lid.x + 16u * i];
-      }
-      for (var i = 0u; i < 4u; i++) {
-        for (var j = 0u; j < 4u; j++) {
-          acc[i * 4u + j] = acc[i * 4u + j] + a[i] * b[j];
-        }
-      }
+    for (var kk = 0u; kk < TK; kk++) {
+      let a = x_tile[kk * 16u + lid.y];
+      let b = w_tile[kk * 16u + lid.x];
+      acc0 = acc0 + a.x * b;
+      acc1 = acc1 + a.y * b;
+      acc2 = acc2 + a.z * b;
+      acc3 = acc3 + a.w * b;
     }
     workgroupBarrier();
   }
+  // The last partial tile adds only real k values (no padding terms): the naive kernel's sum.
+  let k_rest = k_len - full_tiles * TK;
+  if (k_rest > 0u) {
+    load_tiles(t, m0, n0, full_tiles * TK, rows, n_len, k_len);
+    workgroupBarrier();
+    for (var kk = 0u; kk < k_rest; kk++) {
+      let a = x_tile[kk * 16u + lid.y];
+      let b = w_tile[kk * 16u + lid.x];
+      acc0 = acc0 + a.x * b;
+      acc1 = acc1 + a.y * b;
+      acc2 = acc2 + a.z * b;
+      acc3 = acc3 + a.w * b;
+    }
+  }
+  let accs = array<vec4f, 4>(acc0, acc1, acc2, acc3);
   for (var i = 0u; i < 4u; i++) {
-    let m = m0 + lid.y + 16u * i;
+    let m = m0 + 4u * lid.y + i;
     if (m >= rows) {
       continue;
     }
     for (var j = 0u; j < 4u; j++) {
-      let n = n0 + lid.x + 16u * j;
+      let n = n0 + 4u * lid.x + j;
       if (n >= n_len) {
         continue;
       }
       let index = m * params.y_stride + params.n_offset + n;
       if (params.accumulate != 0u) {
-        y[index] += acc[i * 4u + j];
+        y[index] += accs[i][j];
       } else {
-        y[index] = acc[i * 4u + j];
+        y[index] = accs[i][j];
       }
     }
   }

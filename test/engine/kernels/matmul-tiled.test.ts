@@ -51,7 +51,7 @@ async function run(kernel: Kernel, format: WeightFormat, c: Case, x: Float32Arra
   const groups: [number, number, number] =
     kernel === 'matmul_naive.wgsl' ? [Math.ceil(c.n / 64), c.rows + 1, 1]
       : kernel === 'matmul_tiled.wgsl' ? [Math.ceil(c.n / 64) + 1, Math.ceil(c.rows / 64) + 1, 1]
-        : [Math.ceil(c.n / 64) + 1, 1, 1];
+        : [Math.ceil(c.n / 256) + 1, 1, 1];
   await runner.dispatch({ file: kernel, weightFormat: format }, [params, runner.storage(weights, 'W'), runner.storage(x, 'x'), y, runner.step(c.rows)], groups);
   return runner.readFloat32(y, y0.length);
 }

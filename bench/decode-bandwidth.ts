@@ -1,0 +1,66 @@
+/**
+ * Decode bandwidth: the matrix-vector kernel (1 row, as decode runs it) streaming 1.8B-shaped
+ * weights, in GB/s of weights read and as a fraction of the copy bandwidth measured on the same
+ * adapter; the naive kernel at 1 row beside it (the baseline: it reads W row by row per invocation).
+ *
+ *   npm run bench -- decode-bandwidth [--large] [--unsafe]
+ */
+import { parseArgs } from 'node:util';
+import type { GpuContext } from '../engine/device.js';
+import type { WeightFormat } from '../engine/kernels.js';
+import { RandomFill } from '../engine/random-weights.js';
+import { createUniform } from '../engine/uniforms.js';
+import { benchDevice, describeContext, fmt, isEntry, launch, measurePeaks, percent, printTable, runMain, storage, timeLaunches, type KernelLaunch, type Peaks } from './gpu-bench.js';
+
+const SHAPES = [
+  { name: '1.8B wqkv 4096×2048', n: 4096, k: 2048 },
+  { name: '1.8B w1 8192×2048', n: 8192, k: 2048 },
+  { name: '1.8B w2 2048×8192', n: 2048, k: 8192 },
+  { name: '1.8B head 92544×2048', n: 92544, k: 2048 },
+];
+
+export async function benchDecodeBandwidth(context: GpuContext, peaks: Peaks, options: { large: boolean }): Promise<void> {
+  const random = await RandomFill.create(context, 2);
+  const maxBinding = Math.min(context.limits.maxStorageBufferBindingSize, context.limits.maxBufferSize);
+  const formats: WeightFormat[] = options.large && context.hasShaderF16 ? ['bf16', 'f16', 'f32'] : ['bf16'];
+  const rows: string[][] = [];
+  for (const shape of SHAPES) {
+    for (const format of formats) {
+      const w = random.matrix(shape.name, shape.n, shape.k, format, 'kn', 0.02, maxBinding);
+      const x = storage(context, shape.k * 4, 'x');
+      random.fill(x, shape.k, 'f32', 1);
+      const y = storage(context, shape.n * 4, 'y');
+      const step = createUniform(context.device, 'step', [{ u32: 1 }]);
+      const time = async (file: string): Promise<number> => {
+        const launches: KernelLaunch[] = [];
+        const uniforms: GPUBuffer[] = [];
+        for (const chunk of w.chunks) {
+          const params = createUniform(context.device, 'params', [{ u32: chunk.rowCount }, { u32: shape.k }, { u32: chunk.rowStart }, { u32: shape.n }, { u32: 0 }]);
+          uniforms.push(params);
+          launches.push(await launch(context, { file, weightFormat: format }, [params, chunk.buffer, x, y, step], [Math.ceil(chunk.rowCount / (file === 'matvec.wgsl' ? 256 : 64)), 1, 1]));
+        }
+        const seconds = await timeLaunches(context, launches, { iterations: options.large ? 20 : 2, repeats: options.large ? 5 : 1 });
+        uniforms.forEach((u) => u.destroy());
+        return w.bytes / seconds / 1e9;
+      };
+      const matvec = await time('matvec.wgsl');
+      const naive = await time('matmul_naive.wgsl');
+      rows.push([shape.name, format, `${fmt(w.bytes / 2 ** 20, 0)} MiB`, fmt(naive), fmt(matvec), `${fmt(matvec / naive)}×`, percent(matvec * 1e9, peaks.bandwidth)]);
+      for (const chunk of w.chunks) chunk.buffer.destroy();
+      for (const b of [x, y, step]) b.destroy();
+      process.stderr.write(`  decode ${shape.name} ${format} done\n`);
+    }
+  }
+  printTable(`Decode matrix-vector, GB/s of weights read (copy peak ${fmt(peaks.bandwidth / 1e9)} GB/s)`, ['shape', 'W', 'size', 'naive', 'matvec', 'matvec/naive', 'matvec % copy'], rows);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { large: { type: 'boolean', default: false }, unsafe: { type: 'boolean', default: false } } });
+  const context = await benchDevice({ unsafe: values.unsafe ?? false });
+  process.stdout.write(`Adapter: ${describeContext(context)}\n`);
+  const peaks = await measurePeaks(context, values.large ?? false);
+  process.stdout.write(`Peaks: copy ${fmt(peaks.bandwidth / 1e9)} GB/s, f32 FMA ${fmt(peaks.flops / 1e9)} GFLOP/s\n`);
+  await benchDecodeBandwidth(context, peaks, { large: values.large ?? false });
+}
+
+if (isEntry(import.meta.url)) runMain(main);
