@@ -152,8 +152,13 @@ export async function runQuestionSet(model: LanguageModel, set: QuestionSet, opt
       if (done) alreadyFinished += 1;
       return !done;
     });
-    for (let start = 0; start < pending.length; start += options.batchSize) {
-      const slice = pending.slice(start, start + options.batchSize);
+    // The first question of a subject runs alone: an engine that keeps the last prefix's keys and
+    // values (the five shots are the same for every question of a subject) then serves the whole
+    // shared part of the next batch from that cache, instead of computing it once per request.
+    for (let start = 0; start < pending.length;) {
+      const size = start === 0 ? 1 : options.batchSize;
+      const slice = pending.slice(start, start + size);
+      start += size;
       const prepared = await Promise.all(slice.map((q) => prepareQuestion(model, set, subject, shots, q, options.mode, options.chat, options.maxOutLen)));
       for (const record of await runBatch(model, set, prepared, options)) {
         writer.append(record);
