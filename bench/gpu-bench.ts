@@ -9,6 +9,7 @@
  */
 import { acquireDevice, type GpuContext } from '../engine/device.js';
 import { kernelCache, type KernelSpec } from '../engine/kernels.js';
+import { composeShader } from '../engine/shader-source.js';
 import { createUniform } from '../engine/uniforms.js';
 
 export interface BenchOptions {
@@ -133,4 +134,18 @@ export function runMain(main: () => Promise<void>): void {
 export function isEntry(metaUrl: string): boolean {
   const entry = process.argv[1];
   return entry !== undefined && new URL(metaUrl).pathname === entry;
+}
+
+/** A pipeline for a non-`main` entry point (benchmark-only shaders with several phases). */
+export async function entryPipeline(context: GpuContext, file: string, entryPoint: string): Promise<GPUComputePipeline> {
+  const module = context.device.createShaderModule({ code: composeShader([file]), label: file });
+  return context.device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint }, label: `${file}:${entryPoint}` });
+}
+
+export function bindAll(context: GpuContext, pipeline: GPUComputePipeline, resources: readonly (GPUBuffer | undefined)[], workgroups: readonly [number, number, number]): KernelLaunch {
+  const entries: GPUBindGroupEntry[] = [];
+  resources.forEach((buffer, binding) => {
+    if (buffer) entries.push({ binding, resource: { buffer } });
+  });
+  return { pipeline, bindGroup: context.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }), workgroups };
 }

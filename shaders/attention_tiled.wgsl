@@ -134,6 +134,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
     for (var block = 0u; block < n_max; block += BLOCK) {
       // Scores of this block for every row_on row, KT keys at a time.
       for (var sub = 0u; sub < BLOCK; sub += KT) {
+        // Keys go in transposed ([d][key]): invocations scoring neighbouring keys then read
+        // neighbouring words (vector loads on SIMD CPUs, no bank conflicts on GPUs).
         for (var i = t; i < KT * d_len; i += WG) {
           let jj = i / d_len;
           let d = i % d_len;
@@ -142,7 +144,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
           if (j < n_max) {
             value = k_cache[slot_base + j * stride + d];
           }
-          kv_tile[jj * HD + d] = value;
+          kv_tile[d * KT + jj] = value;
         }
         workgroupBarrier();
         for (var i = t; i < BQ * KT; i += WG) {
@@ -153,7 +155,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
           if (row_on[r] != 0u && j < row_keys[r]) {
             var dot = 0.0;
             for (var d = 0u; d < d_len; d++) {
-              dot += q_tile[r * HD + d] * kv_tile[jj * HD + d];
+              dot += q_tile[r * HD + d] * kv_tile[d * KT + jj];
             }
             score = dot;
           }

@@ -1,0 +1,119 @@
+/**
+ * Causal attention over T tokens of one sequence (prefill), and one decode row over a T-token
+ * cache. Prefill: the textbook baseline that materialises the T × T scores per head
+ * (attention_naive_scores.wgsl, skipped where that matrix exceeds a storage binding) beside the
+ * flash-style tiled kernel (attention_tiled.wgsl), and the engine's first kernel (attention.wgsl,
+ * online softmax, one workgroup per (head, row), K/V re-read per row). Decode: the per-row kernel (attention.wgsl, one
+ * workgroup per head) beside split-K (attention_split.wgsl + attention_merge.wgsl).
+ * GFLOP/s count 2 · heads · T(T+1) · head_dim (QKᵀ and PV under the causal mask).
+ *
+ *   npm run bench -- attention [--large] [--tokens 1024,4096] [--unsafe]
+ *
+ * Default: one 1.8B KV group (2 query heads, 1 KV head, head_dim 128) at 1k and 4k tokens, minutes
+ * on software Vulkan. --large: all 16 heads / 8 KV heads at 1k, 4k, 16k, 32k (a real GPU).
+ */
+import { parseArgs } from 'node:util';
+import { planAttentionTiles } from '../engine/attention-plan.js';
+import type { GpuContext } from '../engine/device.js';
+import { RandomFill } from '../engine/random-weights.js';
+import { createUniform } from '../engine/uniforms.js';
+import { benchDevice, bindAll, describeContext, entryPipeline, fmt, isEntry, launch, measurePeaks, percent, printTable, runMain, storage, timeLaunches, type Peaks } from './gpu-bench.js';
+
+const SEGMENT = 256;
+
+export async function benchAttention(context: GpuContext, peaks: Peaks, options: { large: boolean; tokens?: readonly number[] }): Promise<void> {
+  const heads = options.large ? 16 : 2;
+  const kvHeads = options.large ? 8 : 1;
+  const headDim = 128;
+  const tokenCounts = options.tokens ?? (options.large ? [1024, 4096, 16384, 32768] : [1024, 4096]);
+  const random = await RandomFill.create(context, 3);
+  const maxBinding = Math.min(context.limits.maxStorageBufferBindingSize, context.limits.maxBufferSize);
+  const plan = planAttentionTiles(headDim, context.limits.maxComputeWorkgroupStorageSize);
+  const naivePipelines = {
+    scores: await entryPipeline(context, 'attention_naive_scores.wgsl', 'scores'),
+    softmax: await entryPipeline(context, 'attention_naive_scores.wgsl', 'softmax'),
+    weighted: await entryPipeline(context, 'attention_naive_scores.wgsl', 'weighted'),
+  };
+  const prefillRows: string[][] = [];
+  const decodeRows: string[][] = [];
+  const timing = { iterations: 1, repeats: options.large ? 3 : 1 };
+  for (const tokens of tokenCounts) {
+    const q = storage(context, tokens * heads * headDim * 4, 'q');
+    const k = storage(context, tokens * kvHeads * headDim * 4, 'k');
+    const v = storage(context, tokens * kvHeads * headDim * 4, 'v');
+    random.fill(q, tokens * heads * headDim, 'f32', 1);
+    random.fill(k, tokens * kvHeads * headDim, 'f32', 1);
+    random.fill(v, tokens * kvHeads * headDim, 'f32', 1);
+    const out = storage(context, tokens * heads * headDim * 4, 'out');
+    const meta = new Uint32Array(tokens * 2);
+    for (let i = 0; i < tokens; i += 1) meta[2 * i + 1] = i;
+    const rowMeta = storage(context, meta.byteLength, 'row meta');
+    context.device.queue.writeBuffer(rowMeta, 0, meta);
+    const segments = Math.ceil(tokens / SEGMENT);
+    const params = createUniform(context.device, 'attention params', [{ u32: heads }, { u32: kvHeads }, { u32: headDim }, { u32: tokens }, { f32: 1 / Math.sqrt(headDim) }, { u32: segments }]);
+    const allRows = createUniform(context.device, 'step', [{ u32: tokens }]);
+    const flops = 2 * heads * tokens * (tokens + 1) * headDim;
+
+    const tiled = await launch(context, { file: 'attention_tiled.wgsl', constants: plan.constants }, [params, q, rowMeta, k, v, out, allRows], [heads, Math.ceil(tokens / plan.rowsPerWorkgroup), 1]);
+    const tiledSeconds = await timeLaunches(context, [tiled], timing);
+    const perRowPrefill = await launch(context, { file: 'attention.wgsl' }, [params, q, rowMeta, k, v, out, allRows], [heads, tokens, 1]);
+    const perRowPrefillSeconds = await timeLaunches(context, [perRowPrefill], timing);
+
+    let naiveSeconds = Number.NaN;
+    const scoreBytes = heads * tokens * tokens * 4;
+    if (scoreBytes <= maxBinding) {
+      const naiveParams = createUniform(context.device, 'naive params', [{ u32: heads }, { u32: kvHeads }, { u32: headDim }, { u32: tokens }, { f32: 1 / Math.sqrt(headDim) }]);
+      const s = storage(context, scoreBytes, 'scores');
+      naiveSeconds = await timeLaunches(context, [
+        bindAll(context, naivePipelines.scores, [naiveParams, q, k, undefined, s], [Math.ceil(tokens / 64), tokens, heads]),
+        bindAll(context, naivePipelines.softmax, [naiveParams, undefined, undefined, undefined, s], [tokens, heads, 1]),
+        bindAll(context, naivePipelines.weighted, [naiveParams, undefined, undefined, v, s, out], [Math.ceil(headDim / 64), tokens, heads]),
+      ], timing);
+      s.destroy();
+      naiveParams.destroy();
+    }
+    prefillRows.push([
+      String(tokens),
+      Number.isNaN(naiveSeconds) ? `— (${(scoreBytes / 2 ** 30).toFixed(1)} GiB scores)` : fmt(naiveSeconds * 1000),
+      fmt(perRowPrefillSeconds * 1000),
+      fmt(tiledSeconds * 1000),
+      fmt(flops / naiveSeconds / 1e9),
+      fmt(flops / perRowPrefillSeconds / 1e9),
+      fmt(flops / tiledSeconds / 1e9),
+      Number.isNaN(naiveSeconds) ? '—' : `${fmt(naiveSeconds / tiledSeconds)}×`,
+      percent(flops / tiledSeconds, peaks.flops),
+    ]);
+
+    // Decode: one row at the last position over the whole cache.
+    const lastMeta = storage(context, 16, 'last row');
+    context.device.queue.writeBuffer(lastMeta, 0, new Uint32Array([0, tokens - 1]));
+    const oneRow = createUniform(context.device, 'step', [{ u32: 1 }]);
+    const partial = storage(context, heads * segments * (headDim + 2) * 4, 'partials');
+    const lastQ = storage(context, heads * headDim * 4, 'last q');
+    random.fill(lastQ, heads * headDim, 'f32', 1);
+    const perRow = await launch(context, { file: 'attention.wgsl' }, [params, lastQ, lastMeta, k, v, out, oneRow], [heads, 1, 1]);
+    const split = await launch(context, { file: 'attention_split.wgsl' }, [params, lastQ, lastMeta, k, v, partial, oneRow], [heads, 1, segments]);
+    const merge = await launch(context, { file: 'attention_merge.wgsl' }, [params, undefined, lastMeta, undefined, undefined, out, oneRow, partial], [heads, 1, 1]);
+    const decodeTiming = { iterations: options.large ? 20 : 3, repeats: options.large ? 5 : 1 };
+    const perRowSeconds = await timeLaunches(context, [perRow], decodeTiming);
+    const splitSeconds = await timeLaunches(context, [split, merge], decodeTiming);
+    const kvBytes = 2 * tokens * kvHeads * headDim * 4;
+    decodeRows.push([String(tokens), fmt(perRowSeconds * 1000, 3), fmt(splitSeconds * 1000, 3), `${fmt(perRowSeconds / splitSeconds)}×`, fmt(kvBytes / splitSeconds / 1e9), percent(kvBytes / splitSeconds, peaks.bandwidth)]);
+    for (const b of [q, k, v, out, rowMeta, params, allRows, lastMeta, oneRow, partial, lastQ]) b.destroy();
+    process.stderr.write(`  attention ${tokens} done\n`);
+  }
+  const peak = peaks.flops / 1e9;
+  printTable(`Prefill attention, ${heads} heads / ${kvHeads} KV heads, head_dim ${headDim} (FMA peak ${fmt(peak)} GFLOP/s)`, ['tokens', 'naive ms', 'per-row ms', 'tiled ms', 'naive GFLOP/s', 'per-row GFLOP/s', 'tiled GFLOP/s', 'tiled/naive', 'tiled % peak'], prefillRows);
+  printTable(`Decode attention, one row over the cache (copy peak ${fmt(peaks.bandwidth / 1e9)} GB/s)`, ['tokens', 'per-row ms', 'split-K ms', 'split/per-row', 'split GB/s (K+V)', '% copy'], decodeRows);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { large: { type: 'boolean', default: false }, unsafe: { type: 'boolean', default: false }, tokens: { type: 'string' } } });
+  const context = await benchDevice({ unsafe: values.unsafe ?? false });
+  process.stdout.write(`Adapter: ${describeContext(context)}\n`);
+  const peaks = await measurePeaks(context, values.large ?? false);
+  process.stdout.write(`Peaks: copy ${fmt(peaks.bandwidth / 1e9)} GB/s, f32 FMA ${fmt(peaks.flops / 1e9)} GFLOP/s\n`);
+  await benchAttention(context, peaks, { large: values.large ?? false, ...(values.tokens ? { tokens: values.tokens.split(',').map(Number) } : {}) });
+}
+
+if (isEntry(import.meta.url)) runMain(main);
