@@ -149,3 +149,7 @@ export function bindAll(context: GpuContext, pipeline: GPUComputePipeline, resou
   });
   return { pipeline, bindGroup: context.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }), workgroups };
 }
+
+export function benchDescribe(): string {
+  return `gnomon engine benchmarks — ${new Date().toISOString()} — node ${process.version}`;
+}

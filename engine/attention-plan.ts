@@ -20,8 +20,9 @@ export function attentionTileBytes(headDim: number, keysPerTile: number, rowsPer
 }
 
 export function planAttentionTiles(headDim: number, maxWorkgroupStorageBytes: number): AttentionTilePlan {
+  // Most rows first (K/V reuse), then the largest key sub-tile (fewest barriers per 64-key block).
   for (const rows of [8, 4, 2, 1]) {
-    for (const keys of [16, 8, 4, 2, 1]) {
+    for (const keys of [64, 32, 16, 8, 4, 2, 1]) {
       const bytes = attentionTileBytes(headDim, keys, rows);
       if (bytes <= maxWorkgroupStorageBytes) {
         return { constants: { HD: headDim, KT: keys, BQ: rows }, rowsPerWorkgroup: rows, workgroupBytes: bytes };

@@ -31,6 +31,8 @@ export const MODEL_SHAPES = {
   mid: shape('mid', 512, 8, 4, 1408, 4, 8192, 32768),
   /** The fixtures' tiny shape with a 32k context, for long-context runs on the CPU path. */
   tiny: shape('tiny', 64, 4, 2, 176, 2, 384, 32768),
+  /** One layer, one KV group of head_dim 16: a 32k-token prefill on software Vulkan in minutes. */
+  long: shape('long', 32, 2, 1, 64, 1, 384, 32768),
 } as const;
 
 export type ModelShapeName = keyof typeof MODEL_SHAPES;

@@ -19,6 +19,8 @@ export interface RandomWeightOptions {
   readonly seed: number;
   /** Largest buffer a kernel may bind (defaults to the adapter's). */
   readonly maxBindingBytes?: number;
+  /** Layout of the projections: 'kn' (default; tiled/matvec kernels) or 'nk' (the naive kernel, for baselines). */
+  readonly projectionLayout?: MatrixLayout;
 }
 
 /** Fills buffers with seeded random (or constant) values on the GPU. */
@@ -79,7 +81,7 @@ export async function randomWeights(context: GpuContext, config: InternLM2Config
   const random = await RandomFill.create(context, options.seed);
   let bytes = 0;
   const matrix = (name: string, rows: number, cols: number, layout: MatrixLayout, scale: number): GpuMatrix => {
-    const m = random.matrix(name, rows, cols, options.format, layout, scale, maxBinding);
+    const m = random.matrix(name, rows, cols, options.format, layout === 'kn' ? options.projectionLayout ?? 'kn' : layout, scale, maxBinding);
     bytes += m.bytes;
     return m;
   };

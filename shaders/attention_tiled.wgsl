@@ -28,7 +28,7 @@ struct Step {
 // Tile sizes are pipeline constants so the host can fit them to the adapter's workgroup memory
 // (see engine/attention-plan.ts): 4 · (BQ · HD · 3 + KT · HD + 2 · BQ · 64) bytes plus a little.
 override HD: u32 = 128u;   // head_dim rounded up (sizes workgroup arrays)
-override KT: u32 = 16u;    // keys staged per sub-tile (divides 64)
+override KT: u32 = 16u;    // keys staged per sub-tile (divides 64; fewer sub-tiles, fewer barriers)
 override BQ: u32 = 8u;     // query rows per workgroup
 const WG: u32 = 64u;
 const BLOCK: u32 = 64u;
@@ -164,17 +164,16 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
         }
         workgroupBarrier();
       }
-      // Block maximum per row (max is exact: any order gives attention.wgsl's value).
-      for (var s = BLOCK / 2u; s > 0u; s >>= 1u) {
-        for (var i = t; i < BQ * s; i += WG) {
-          let r = i / s;
-          let k = i % s;
-          reduce[r * BLOCK + k] = max(reduce[r * BLOCK + k], reduce[r * BLOCK + k + s]);
-        }
-        workgroupBarrier();
-      }
+      // Block maximum per row (max is exact: any order gives attention.wgsl's value). One
+      // invocation per row walks the tree: same pairs as attention.wgsl, without a barrier per level.
       if (t < BQ) {
-        factor_b[t] = max(run_max[t], reduce[t * BLOCK]); // the new running max
+        let base = t * BLOCK;
+        for (var s = BLOCK / 2u; s > 0u; s >>= 1u) {
+          for (var k = 0u; k < s; k++) {
+            reduce[base + k] = max(reduce[base + k], reduce[base + k + s]);
+          }
+        }
+        factor_b[t] = max(run_max[t], reduce[base]); // the new running max
       }
       workgroupBarrier();
       for (var i = t; i < BQ * BLOCK; i += WG) {
@@ -188,21 +187,22 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
         reduce[i] = p;
       }
       workgroupBarrier();
-      // Block sum per row in attention.wgsl's pairing: element k += element k + s, s = 32 … 1.
-      for (var s = BLOCK / 2u; s > 0u; s >>= 1u) {
-        for (var i = t; i < BQ * s; i += WG) {
-          let r = i / s;
-          let k = i % s;
-          reduce[r * BLOCK + k] += reduce[r * BLOCK + k + s];
+      // Block sum per row in attention.wgsl's pairing (element k += element k + s, s = 32 … 1),
+      // walked by one invocation per row: the same additions on the same operands.
+      if (t < BQ) {
+        let base = t * BLOCK;
+        for (var s = BLOCK / 2u; s > 0u; s >>= 1u) {
+          for (var k = 0u; k < s; k++) {
+            reduce[base + k] += reduce[base + k + s];
+          }
         }
-        workgroupBarrier();
-      }
-      if (t < BQ && row_on[t] != 0u && block < row_keys[t]) {
-        let new_max = factor_b[t];
-        let correction = exp(run_max[t] - new_max);
-        run_sum[t] = run_sum[t] * correction + reduce[t * BLOCK];
-        run_max[t] = new_max;
-        factor_a[t] = correction;
+        if (row_on[t] != 0u && block < row_keys[t]) {
+          let new_max = factor_b[t];
+          let correction = exp(run_max[t] - new_max);
+          run_sum[t] = run_sum[t] * correction + reduce[base];
+          run_max[t] = new_max;
+          factor_a[t] = correction;
+        }
       }
       workgroupBarrier();
       // acc = acc * correction + Σ_j p_j v_j, j in key order.
