@@ -20,6 +20,8 @@ export interface LoadModelOptions {
   readonly chunkRows?: number;
   /** Most sequences in the KV cache at once. */
   readonly maxSlots?: number;
+  /** GPU memory budget for the memory plan (GiB, or with a unit); see engine/memory-plan.ts. */
+  readonly gpuMemory?: string;
 }
 
 export function defaultContextLength(config: InternLM2Config): number {
@@ -40,6 +42,7 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
   const model = await InternLM2Model.load(context, checkpoint, {
     weightFormat: options.weightFormat ?? 'native',
     ...(options.chunkRows ? { chunkRows: options.chunkRows } : {}),
+    ...(options.gpuMemory ? { gpuMemory: options.gpuMemory } : {}),
   });
   return new InternLM2Session(model, tokenizer, {
     name: basename(resolve(dir)),

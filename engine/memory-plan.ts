@@ -81,7 +81,17 @@ export interface MemoryRequest {
 }
 
 function gib(bytes: number): string {
-  return `${(bytes / GIB).toFixed(2)} GiB`;
+  return bytes >= GIB / 4 ? `${(bytes / GIB).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
+/** Refuses a model whose weights and fixed activations alone exceed the budget (before uploading). */
+export function checkWeightsFit(weightBytes: number, activationBytes: number, budget: MemoryBudget): void {
+  if (weightBytes + activationBytes > budget.bytes) {
+    throw new UserError(
+      `the model needs ${gib(weightBytes + activationBytes)} of GPU memory before any KV cache (weights ${gib(weightBytes)}, activations ${gib(activationBytes)}), more than the budget of ${gib(budget.bytes)} from ${budget.source}`,
+      'if the GPU has more memory than that, say so with --gpu-memory GIB (or env GNOMON_GPU_MEMORY); otherwise use --weights native/f16 rather than f32, or a smaller model',
+    );
+  }
 }
 
 /** Positions that fit per sequence for `slots` sequences, by budget and binding (0 if none). */

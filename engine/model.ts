@@ -20,7 +20,7 @@ import { kernelCache } from './kernels.js';
 import { writeRopeRow } from './rope.js';
 import { createUniform, StepUniform } from './uniforms.js';
 import { destroyWeights, plannedWeightBytes, uploadWeights, type ModelWeights } from './weights.js';
-import { kvLayerBytes, memoryBudget, planMemory, slotsThatFit, type MemoryBudget, type MemoryPlan, type MemoryRequest } from './memory-plan.js';
+import { checkWeightsFit, kvLayerBytes, memoryBudget, planMemory, slotsThatFit, type MemoryBudget, type MemoryPlan, type MemoryRequest } from './memory-plan.js';
 
 export interface ForwardRow {
   readonly token: number;
@@ -163,7 +163,7 @@ export class InternLM2Model {
     const { chunkRows, pickRows } = InternLM2Model.rowLimits(c, bindingBytes, options.chunkRows);
     const budget = memoryBudget(context, options.gpuMemory);
     // Refuse before uploading anything when the weights and activations alone exceed the budget.
-    planMemory({ config: c, weightBytes: plannedWeightBytes(context, checkpoint, options.weightFormat), activationBytes: activationBytes(c, chunkRows, pickRows, 1), slots: 1, maxLen: 1, budget, maxBindingBytes: bindingBytes });
+    checkWeightsFit(plannedWeightBytes(context, checkpoint, options.weightFormat), activationBytes(c, chunkRows, pickRows, 0), budget);
     const weights = await uploadWeights(context, checkpoint, options.weightFormat, bindingBytes);
     return InternLM2Model.fromWeights(context, c, weights, { chunkRows, pickRows, budget, maxBindingBytes: bindingBytes });
   }

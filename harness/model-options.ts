@@ -13,6 +13,7 @@ export const modelOptions = {
   backend: { type: 'string', choices: ['vulkan', 'metal', 'd3d12', 'opengles', 'default'], describe: 'WebGPU backend (env GNOMON_BACKEND)' },
   'feature-level': { type: 'string', choices: ['core', 'compatibility'], describe: 'WebGPU feature level (env GNOMON_FEATURE_LEVEL)' },
   weights: { type: 'string', choices: ['native', 'f32', 'f16'], default: 'native', describe: 'weight format on the GPU: as stored (bf16 unpacked in the shader), or converted' },
+  'gpu-memory': { type: 'string', describe: 'GPU memory the engine may plan with, in GiB or with a unit (80, 24GiB, 512MiB); WebGPU cannot report it. Default: env GNOMON_GPU_MEMORY, else half the host memory on a software adapter, else 16 GiB' },
 } as const;
 
 export interface ModelArguments {
@@ -20,6 +21,7 @@ export interface ModelArguments {
   readonly backend?: string | undefined;
   readonly featureLevel?: string | undefined;
   readonly weights?: string | undefined;
+  readonly gpuMemory?: string | undefined;
 }
 
 export async function openModel(args: ModelArguments): Promise<LanguageModel> {
@@ -30,5 +32,6 @@ export async function openModel(args: ModelArguments): Promise<LanguageModel> {
       ...(args.featureLevel ? { featureLevel: args.featureLevel as FeatureLevel } : {}),
     },
     weightFormat: (args.weights ?? 'native') as 'native' | 'f32' | 'f16',
+    ...(args.gpuMemory ? { gpuMemory: args.gpuMemory } : {}),
   });
 }
