@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadTokenizer } from '../../../engine/tokenizer.js';
 import { cevalQuestionSet, cmmluQuestionSet } from '../../../harness/ceval/question-set.js';
+import { showPrompt } from '../../../harness/ceval/evaluation.js';
 import { promptVersion, useChatFormat } from '../../../harness/ceval/prompt.js';
 import { plannedQuestions, prepareQuestion } from '../../../harness/ceval/runner.js';
 import { ByteTokenizer } from '../../helpers/byte-tokenizer.js';
@@ -88,6 +89,12 @@ describe('C-Eval prompt, byte for byte (OpenCompass ceval_gen_5f30c7 / ceval_ppl
     const gen = await prepareQuestion(model, set, plan.subject, plan.shots, plan.questions[0], 'gen', false, 16);
     expect(gen.promptText.startsWith('<s>以下是关于农学的单项选择题，请直接给出正确答案的选项。\n题目：肉牛屠宰后，胴体的哪个部位肉质较好\nA. 胸\nB. 腹\nC. 大腿\nD. 小腿\n答案是: C\n以下是关于农学')).toBe(true);
     expect(gen.promptText.endsWith('\nA. 农业生产工具\nB. 土地\nC. 劳动力\nD. 资金\n答案是: ')).toBe(true);
+  });
+
+  it('--show-prompt prints the first question of the subject exactly as the model gets it', async () => {
+    const settings = { preset: 'ceval', dataDir: tinyCevalDataDir(), split: 'val', chat: 'auto', mode: 'gen', maxOutLen: 16, batchSize: 8 } as const;
+    expect(await showPrompt(new ScriptedModel(), settings, 'computer_network')).toBe(EXPECTED_CHAT);
+    expect(await showPrompt(new ScriptedModel(), { ...settings, chat: 'off' }, 'computer_network')).toBe(EXPECTED_BASE);
   });
 
   it('version is a short hash that changes with the prompt settings', () => {
