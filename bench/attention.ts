@@ -54,7 +54,7 @@ export async function benchAttention(context: GpuContext, peaks: Peaks, options:
     const allRows = createUniform(context.device, 'step', [{ u32: tokens }]);
     const flops = 2 * heads * tokens * (tokens + 1) * headDim;
 
-    const tiled = await launch(context, { file: 'attention_tiled.wgsl', constants: plan.constants }, [params, q, rowMeta, k, v, out, allRows], [heads, Math.ceil(tokens / plan.rowsPerWorkgroup), 1]);
+    const tiled = await launch(context, { file: 'attention_tiled.wgsl', constants: plan.constants, prelude: ['kv_read/f32.wgsl'] }, [params, q, rowMeta, k, v, out, allRows], [heads, Math.ceil(tokens / plan.rowsPerWorkgroup), 1]);
     const tiledSeconds = await timeLaunches(context, [tiled], timing);
     const perRowPrefill = await launch(context, { file: 'attention.wgsl' }, [params, q, rowMeta, k, v, out, allRows], [heads, tokens, 1]);
     const perRowPrefillSeconds = await timeLaunches(context, [perRowPrefill], timing);
@@ -92,7 +92,7 @@ export async function benchAttention(context: GpuContext, peaks: Peaks, options:
     const lastQ = storage(context, heads * headDim * 4, 'last q');
     random.fill(lastQ, heads * headDim, 'f32', 1);
     const perRow = await launch(context, { file: 'attention.wgsl' }, [params, lastQ, lastMeta, k, v, out, oneRow], [heads, 1, 1]);
-    const split = await launch(context, { file: 'attention_split.wgsl' }, [params, lastQ, lastMeta, k, v, partial, oneRow], [heads, 1, segments]);
+    const split = await launch(context, { file: 'attention_split.wgsl', prelude: ['kv_read/f32.wgsl'] }, [params, lastQ, lastMeta, k, v, partial, oneRow], [heads, 1, segments]);
     const merge = await launch(context, { file: 'attention_merge.wgsl' }, [params, undefined, lastMeta, undefined, undefined, out, oneRow, partial], [heads, 1, 1]);
     const decodeTiming = { iterations: options.large ? 20 : 3, repeats: options.large ? 5 : 1 };
     const perRowSeconds = await timeLaunches(context, [perRow], decodeTiming);

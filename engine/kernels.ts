@@ -15,6 +15,8 @@ export interface KernelSpec {
   readonly weightFormat?: WeightFormat;
   /** Pipeline-overridable constants. */
   readonly constants?: Readonly<Record<string, number>>;
+  /** Further files prepended before the kernel (e.g. KV-cache storage: shaders/kv_read/f16.wgsl). */
+  readonly prelude?: readonly string[];
 }
 
 export class KernelCache {
@@ -26,7 +28,7 @@ export class KernelCache {
   }
 
   pipeline(spec: KernelSpec): Promise<GPUComputePipeline> {
-    const key = JSON.stringify([spec.file, spec.weightFormat ?? '', spec.constants ?? {}]);
+    const key = JSON.stringify([spec.file, spec.weightFormat ?? '', spec.constants ?? {}, spec.prelude ?? []]);
     let pipeline = this.pipelines.get(key);
     if (!pipeline) {
       pipeline = this.compile(spec);
@@ -36,7 +38,7 @@ export class KernelCache {
   }
 
   private async compile(spec: KernelSpec): Promise<GPUComputePipeline> {
-    const files = spec.weightFormat ? [`weights/${spec.weightFormat}.wgsl`, spec.file] : [spec.file];
+    const files = [...(spec.prelude ?? []), ...(spec.weightFormat ? [`weights/${spec.weightFormat}.wgsl`] : []), spec.file];
     const code = composeShader(files);
     const module = this.device.createShaderModule({ code, label: files.join('+') });
     const info = await module.getCompilationInfo();

@@ -78,6 +78,8 @@ export interface MemoryRequest {
   readonly maxLen: number;
   readonly budget: MemoryBudget;
   readonly maxBindingBytes: number;
+  /** 4 for an f32 KV cache (default), 2 for f16. */
+  readonly kvBytesPerValue?: number;
 }
 
 function gib(bytes: number): string {
@@ -96,26 +98,26 @@ export function checkWeightsFit(weightBytes: number, activationBytes: number, bu
 
 /** Positions that fit per sequence for `slots` sequences, by budget and binding (0 if none). */
 export function positionsThatFit(request: Omit<MemoryRequest, 'maxLen'>): number {
-  const perPosition = kvCacheBytes(request.config, request.slots, 1);
+  const perPosition = kvCacheBytes(request.config, request.slots, 1, request.kvBytesPerValue);
   const byBudget = Math.floor((request.budget.bytes - request.weightBytes - request.activationBytes) / perPosition);
-  const byBinding = Math.floor(request.maxBindingBytes / kvLayerBytes(request.config, request.slots, 1));
+  const byBinding = Math.floor(request.maxBindingBytes / kvLayerBytes(request.config, request.slots, 1, request.kvBytesPerValue));
   return Math.max(0, Math.min(byBudget, byBinding));
 }
 
 /** Sequences of `maxLen` positions that fit at once (0 if not even one). */
 export function slotsThatFit(request: Omit<MemoryRequest, 'slots'>): number {
-  const perSlot = kvCacheBytes(request.config, 1, request.maxLen);
+  const perSlot = kvCacheBytes(request.config, 1, request.maxLen, request.kvBytesPerValue);
   const byBudget = Math.floor((request.budget.bytes - request.weightBytes - request.activationBytes) / perSlot);
-  const byBinding = Math.floor(request.maxBindingBytes / kvLayerBytes(request.config, 1, request.maxLen));
+  const byBinding = Math.floor(request.maxBindingBytes / kvLayerBytes(request.config, 1, request.maxLen, request.kvBytesPerValue));
   return Math.max(0, Math.min(byBudget, byBinding));
 }
 
 /** The plan for a KV cache of `slots` × `maxLen`, or a UserError saying what fits instead. */
 export function planMemory(request: MemoryRequest): MemoryPlan {
   const { config, slots, maxLen, budget } = request;
-  const kvCache = kvCacheBytes(config, slots, maxLen);
+  const kvCache = kvCacheBytes(config, slots, maxLen, request.kvBytesPerValue);
   const total = request.weightBytes + request.activationBytes + kvCache;
-  const layer = kvLayerBytes(config, slots, maxLen);
+  const layer = kvLayerBytes(config, slots, maxLen, request.kvBytesPerValue);
   const fitLength = positionsThatFit(request);
   const fitSlots = slotsThatFit(request);
   const alternatives = `${slots} sequence(s) fit up to ${fitLength} tokens; ${fitSlots} sequence(s) of ${maxLen} tokens fit`;

@@ -81,7 +81,11 @@ export interface ModelLoadOptions {
   readonly maxBindingBytes?: number;
   /** GPU memory the engine may use: GiB as a number string or with a unit, or bytes (see memory-plan.ts). */
   readonly gpuMemory?: string | number;
+  /** KV cache storage: 'f32' (default; the fixture goldens) or 'f16' (half the memory; needs shader-f16). */
+  readonly kvCache?: KvCacheFormat;
 }
+
+export type KvCacheFormat = 'f32' | 'f16';
 
 function maxBinding(context: GpuContext): number {
   return Math.min(context.limits.maxStorageBufferBindingSize, context.limits.maxBufferSize);
@@ -120,6 +124,11 @@ export class InternLM2Model {
   readonly budget: MemoryBudget;
   private readonly bindingBytes: number;
   private attentionChoice: AttentionKernelChoice = 'tiled';
+  private kvFormat: KvCacheFormat = 'f32';
+
+  private get kvBytesPerValue(): number {
+    return this.kvFormat === 'f16' ? 2 : 4;
+  }
 
   private constructor(context: GpuContext, config: InternLM2Config, weights: ModelWeights, chunkRows: number, pickRows: number, budget: MemoryBudget, bindingBytes: number) {
     this.budget = budget;
@@ -165,7 +174,7 @@ export class InternLM2Model {
     // Refuse before uploading anything when the weights and activations alone exceed the budget.
     checkWeightsFit(plannedWeightBytes(context, checkpoint, options.weightFormat), activationBytes(c, chunkRows, pickRows, 0), budget);
     const weights = await uploadWeights(context, checkpoint, options.weightFormat, bindingBytes);
-    return InternLM2Model.fromWeights(context, c, weights, { chunkRows, pickRows, budget, maxBindingBytes: bindingBytes });
+    return InternLM2Model.fromWeights(context, c, weights, { chunkRows, pickRows, budget, maxBindingBytes: bindingBytes, ...(options.kvCache ? { kvCache: options.kvCache } : {}) });
   }
 
   /** A model over weights already on the GPU (generated ones in benchmarks: see random-weights.ts). */
@@ -173,7 +182,7 @@ export class InternLM2Model {
     context: GpuContext,
     config: InternLM2Config,
     weights: ModelWeights,
-    options: { chunkRows?: number; pickRows?: number; budget?: MemoryBudget; gpuMemory?: string | number; maxBindingBytes?: number; attention?: AttentionKernelChoice } = {},
+    options: { chunkRows?: number; pickRows?: number; budget?: MemoryBudget; gpuMemory?: string | number; maxBindingBytes?: number; attention?: AttentionKernelChoice; kvCache?: KvCacheFormat } = {},
   ): Promise<InternLM2Model> {
     InternLM2Model.checkShape(config, 'config');
     const bindingBytes = Math.min(maxBinding(context), options.maxBindingBytes ?? Infinity);
@@ -181,6 +190,11 @@ export class InternLM2Model {
     const budget = options.budget ?? memoryBudget(context, options.gpuMemory);
     const model = new InternLM2Model(context, config, weights, limits.chunkRows, options.pickRows ?? limits.pickRows, budget, bindingBytes);
     model.attentionChoice = options.attention ?? 'tiled';
+    model.kvFormat = options.kvCache ?? 'f32';
+    if (model.kvFormat === 'f16' && !context.hasShaderF16) {
+      throw new UserError('an f16 KV cache needs the adapter feature shader-f16, which this adapter lacks', 'use the default f32 KV cache (harness doctor lists the features)');
+    }
+    if (model.kvFormat === 'f16' && model.attentionChoice === 'per-row') throw new Error('the per-row attention baseline reads an f32 KV cache only');
     await model.buildPickDispatches();
     return model;
   }
@@ -216,6 +230,7 @@ export class InternLM2Model {
       maxLen,
       budget: this.budget,
       maxBindingBytes: this.bindingBytes,
+      kvBytesPerValue: this.kvBytesPerValue,
     };
   }
 
@@ -227,7 +242,7 @@ export class InternLM2Model {
     const newMaxLen = Math.max(maxLen, this.kvMaxLen);
     // Refuses (UserError) before anything is freed or allocated when the cache would not fit.
     this.planFor(newSlots, newMaxLen);
-    const bytes = kvLayerBytes(c, newSlots, newMaxLen);
+    const bytes = kvLayerBytes(c, newSlots, newMaxLen, this.kvBytesPerValue);
     for (const { k, v } of this.kvBuffers) {
       k.destroy();
       v.destroy();
@@ -252,8 +267,8 @@ export class InternLM2Model {
   copyKvPrefix(fromSlot: number, toSlots: readonly number[], length: number): void {
     if (toSlots.length === 0 || length === 0) return;
     const c = this.config;
-    const slotBytes = this.kvMaxLen * c.kvHeads * c.headDim * 4;
-    const bytes = length * c.kvHeads * c.headDim * 4;
+    const slotBytes = this.kvMaxLen * c.kvHeads * c.headDim * this.kvBytesPerValue;
+    const bytes = length * c.kvHeads * c.headDim * this.kvBytesPerValue;
     if (!this.kvScratch || this.kvScratch.size < bytes) {
       this.kvScratch?.destroy();
       this.kvScratch = createStorageBuffer(this.device, bytes, 'kv prefix scratch');
@@ -439,10 +454,12 @@ export class InternLM2Model {
         workgroups: (rows) => [Math.ceil(c.hiddenSize / 64), rows, 1],
       });
     }
-    const ropePipeline = await cache.pipeline({ file: 'rope_kv.wgsl' });
+    // The f32 cache keeps the engine's original rope_kv.wgsl; f16 stores through kv_write/f16.wgsl.
+    const ropePipeline = await cache.pipeline(this.kvFormat === 'f32' ? { file: 'rope_kv.wgsl' } : { file: 'rope_kv_store.wgsl', prelude: [`kv_write/${this.kvFormat}.wgsl`] });
+    const kvRead = [`kv_read/${this.kvFormat}.wgsl`];
     const tilePlan = planAttentionTiles(c.headDim, this.context.limits.maxComputeWorkgroupStorageSize);
-    const tiledPipeline = await cache.pipeline({ file: 'attention_tiled.wgsl', constants: tilePlan.constants });
-    const splitPipeline = await cache.pipeline({ file: 'attention_split.wgsl' });
+    const tiledPipeline = await cache.pipeline({ file: 'attention_tiled.wgsl', constants: tilePlan.constants, prelude: kvRead });
+    const splitPipeline = await cache.pipeline({ file: 'attention_split.wgsl', prelude: kvRead });
     const mergePipeline = await cache.pipeline({ file: 'attention_merge.wgsl' });
     const segments = Math.ceil(this.kvMaxLen / ATTENTION_SEGMENT);
     this.attentionPartial?.destroy();

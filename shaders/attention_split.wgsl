@@ -27,8 +27,8 @@ const NEG_INF: f32 = -3.0e38;
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
 @group(0) @binding(2) var<storage, read> row_meta: array<vec2u>;
-@group(0) @binding(3) var<storage, read> k_cache: array<f32>;
-@group(0) @binding(4) var<storage, read> v_cache: array<f32>;
+// k_cache, v_cache at bindings 3 and 4 and their readers k_at / v_at come from the prepended
+// kv_read/<format>.wgsl (f32, or f16 widened to f32).
 // [rows, heads, segments, 2 + head_dim]: max, sum, accumulator.
 @group(0) @binding(5) var<storage, read_write> partial: array<f32>;
 @group(0) @binding(6) var<uniform> step: Step;
@@ -79,7 +79,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
       let k_base = slot_base + j * stride;
       var dot = 0.0;
       for (var d = 0u; d < d_len; d++) {
-        dot += q_tile[d] * k_cache[k_base + d];
+        dot += q_tile[d] * k_at(k_base + d);
       }
       score = dot;
     }
@@ -115,7 +115,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
       if (d < d_len) {
         var sum = acc[c] * correction;
         for (var jj = 0u; jj < in_block; jj++) {
-          sum += probs[jj] * v_cache[slot_base + (block + jj) * stride + d];
+          sum += probs[jj] * v_at(slot_base + (block + jj) * stride + d);
         }
         acc[c] = sum;
       }

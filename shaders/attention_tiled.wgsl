@@ -39,8 +39,8 @@ const NO_SLOT: u32 = 0xffffffffu;
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;          // [rows, heads, head_dim]
 @group(0) @binding(2) var<storage, read> row_meta: array<vec2u>; // (slot, position)
-@group(0) @binding(3) var<storage, read> k_cache: array<f32>;
-@group(0) @binding(4) var<storage, read> v_cache: array<f32>;
+// k_cache, v_cache at bindings 3 and 4 and their readers k_at / v_at come from the prepended
+// kv_read/<format>.wgsl (f32, or f16 widened to f32).
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;  // [rows, heads * head_dim]
 @group(0) @binding(6) var<uniform> step: Step;
 
@@ -142,7 +142,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
           let j = block + sub + jj;
           var value = 0.0;
           if (j < n_max) {
-            value = k_cache[slot_base + j * stride + d];
+            value = k_at(slot_base + j * stride + d);
           }
           kv_tile[d * KT + jj] = value;
         }
@@ -213,7 +213,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
           let j = block + sub + jj;
           var value = 0.0;
           if (j < n_max) {
-            value = v_cache[slot_base + j * stride + d];
+            value = v_at(slot_base + j * stride + d);
           }
           kv_tile[jj * HD + d] = value;
         }

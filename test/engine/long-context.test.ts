@@ -61,6 +61,37 @@ describe('long context on a generated tiny model', () => {
     expect(new Set(a.slice(256).map((v) => v.toFixed(3))).size).toBeGreaterThan(50);
   }, 120_000);
 
+  it('an f16 KV cache stays within f16 rounding of the f32 cache, and decode still equals prefill bit for bit', async () => {
+    const context = await sharedDevice();
+    if (!context.hasShaderF16) return; // the option is refused without shader-f16 (memory-plan.test.ts)
+    const half = await InternLM2Model.fromWeights(context, config, await randomWeights(context, config, { format: 'f32', seed: 7 }), { kvCache: 'f16' });
+    try {
+      await half.ensureKvCache(1, LENGTH);
+      const rows = rowsOf(tokens, 0, LENGTH);
+      const picks = picksOf(tokens, LENGTH, 0);
+      const a = (await half.forward(rows, picks)).picks.map((p) => p.targetLogprob);
+      const b = (await tiled.forward(rows, picks)).picks.map((p) => p.targetLogprob);
+      let worst = 0;
+      a.forEach((value, i) => {
+        worst = Math.max(worst, Math.abs(value - (b[i] as number)));
+      });
+      // Keys and values round to f16 (relative 2^-11): log-probs move by ~1e-3, not more; the
+      // fixtures' 1e-3 bound is why the f16 cache is opt-in.
+      expect(worst).toBeGreaterThan(0);
+      expect(worst).toBeLessThan(5e-3); // observed 9.2e-4 on lavapipe
+      await half.forward(rowsOf(tokens, 0, LENGTH - 2), []);
+      const decoded: number[] = [];
+      for (let p = LENGTH - 2; p < LENGTH; p += 1) {
+        const [result] = (await half.forward(rowsOf(tokens, p, p + 1), [{ row: 0, target: tokens[p + 1] }])).picks;
+        decoded.push(result?.targetLogprob ?? Number.NaN);
+      }
+      expect(decoded).toEqual(a.slice(LENGTH - 2));
+      process.stdout.write(`f16 KV cache: worst |Δ log-prob| ${worst.toExponential(2)} over ${LENGTH} tokens\n`);
+    } finally {
+      half.dispose();
+    }
+  }, 120_000);
+
   it('split-K decode after a long prefill gives the full prefill’s log-probs bit for bit', async () => {
     const prefill = LENGTH - 6;
     const full = (await tiled.forward(rowsOf(tokens, 0, LENGTH), picksOf(tokens, LENGTH, 0))).picks.map((p) => p.targetLogprob);

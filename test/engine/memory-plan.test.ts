@@ -31,6 +31,8 @@ describe('memory plan for the 1.8B shape', () => {
   it('fits a 32k-token sequence in an 80 GiB GPU, with the KV cache at 192 KiB per token (f32)', () => {
     const plan = planMemory(request(1, 32768, 80));
     expect(kvCacheBytes(big, 1, 1)).toBe(24 * 2 * 8 * 128 * 4);
+    // The f16 cache option halves it: 96 KiB per token, 3 GiB at 32k.
+    expect(kvCacheBytes(big, 1, 32768, 2)).toBe(3 * GIB);
     expect(plan.kvCache).toBe(6 * GIB);
     expect(plan.weights / GIB).toBeCloseTo(3.52, 2);
     expect(plan.total).toBeLessThan(11 * GIB);

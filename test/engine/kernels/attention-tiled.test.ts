@@ -86,7 +86,7 @@ function buffers(p: Problem): { params: GPUBuffer; q: GPUBuffer; meta: GPUBuffer
 async function tiled(p: Problem, plan = planAttentionTiles(p.headDim, runner.context.limits.maxComputeWorkgroupStorageSize)): Promise<Float32Array> {
   const b = buffers(p);
   const out = runner.storage(new Float32Array(p.rows.length * p.heads * p.headDim), 'out');
-  await runner.dispatch({ file: 'attention_tiled.wgsl', constants: plan.constants }, [b.params, b.q, b.meta, b.k, b.v, out, b.step], [p.heads, Math.ceil(p.rows.length / plan.rowsPerWorkgroup), 1]);
+  await runner.dispatch({ file: 'attention_tiled.wgsl', constants: plan.constants, prelude: ['kv_read/f32.wgsl'] }, [b.params, b.q, b.meta, b.k, b.v, out, b.step], [p.heads, Math.ceil(p.rows.length / plan.rowsPerWorkgroup), 1]);
   return runner.readFloat32(out, p.rows.length * p.heads * p.headDim);
 }
 
@@ -95,7 +95,7 @@ async function split(p: Problem): Promise<Float32Array> {
   const width = 2 + p.headDim;
   const partial = runner.storage(new Float32Array(p.rows.length * p.heads * b.segments * width), 'partial');
   const out = runner.storage(new Float32Array(p.rows.length * p.heads * p.headDim), 'out');
-  await runner.dispatch({ file: 'attention_split.wgsl' }, [b.params, b.q, b.meta, b.k, b.v, partial, b.step], [p.heads, p.rows.length, b.segments]);
+  await runner.dispatch({ file: 'attention_split.wgsl', prelude: ['kv_read/f32.wgsl'] }, [b.params, b.q, b.meta, b.k, b.v, partial, b.step], [p.heads, p.rows.length, b.segments]);
   await runner.dispatch({ file: 'attention_merge.wgsl' }, [b.params, undefined, b.meta, undefined, undefined, out, b.step, partial], [p.heads, p.rows.length, 1]);
   return runner.readFloat32(out, p.rows.length * p.heads * p.headDim);
 }

@@ -1,0 +1,11 @@
+// kv_write/f32.wgsl — KV cache stored as f32 (rope_kv_store.wgsl with this equals rope_kv.wgsl).
+@group(0) @binding(5) var<storage, read_write> k_cache: array<f32>;
+@group(0) @binding(6) var<storage, read_write> v_cache: array<f32>;
+
+fn k_store(index: u32, value: f32) {
+  k_cache[index] = value;
+}
+
+fn v_store(index: u32, value: f32) {
+  v_cache[index] = value;
+}
