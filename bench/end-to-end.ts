@@ -5,7 +5,7 @@
  * shape. Decode steps include the host round trip (one forward call and one readback per token),
  * as generation runs them.
  *
- *   npm run bench -- end-to-end [--shape mid|tiny|1.8b] [--contexts 256,1024] [--format bf16] [--decode-steps 8] [--no-naive] [--gpu-memory 80] [--large] [--unsafe]
+ *   npm run bench -- end-to-end [--shape mid|tiny|1.8b] [--contexts 256,1024] [--format bf16] [--decode-steps 8] [--no-naive] [--gpu-memory 80] [--kv-cache f16] [--large] [--unsafe]
  *
  * Default: the mid and tiny shapes at short contexts (minutes on software Vulkan). --large: the
  * 1.8B shape in bf16 at 1k, 8k and 32k (a real GPU; the memory plan refuses what will not fit).
@@ -13,7 +13,7 @@
 import { parseArgs } from 'node:util';
 import type { GpuContext } from '../engine/device.js';
 import type { WeightFormat } from '../engine/kernels.js';
-import { InternLM2Model, type ForwardRow } from '../engine/model.js';
+import { InternLM2Model, type ForwardRow, type KvCacheFormat } from '../engine/model.js';
 import { MODEL_SHAPES, type ModelShapeName } from '../engine/model-shapes.js';
 import { randomWeights } from '../engine/random-weights.js';
 import { UserError } from '../engine/errors.js';
@@ -44,22 +44,22 @@ async function runModel(model: InternLM2Model, context: number, decodeSteps: num
   return { prefill: context / prefillSeconds, decode: decodeSteps / decodeSeconds };
 }
 
-export async function benchEndToEnd(gpu: GpuContext, options: { cases: readonly Case[]; format: WeightFormat; decodeSteps: number; naive: boolean; gpuMemory?: string }): Promise<void> {
+export async function benchEndToEnd(gpu: GpuContext, options: { cases: readonly Case[]; format: WeightFormat; decodeSteps: number; naive: boolean; gpuMemory?: string; kvCache?: KvCacheFormat }): Promise<void> {
   const table: string[][] = [];
   for (const { shape, contexts } of options.cases) {
     const config = MODEL_SHAPES[shape];
     const variants: { name: string; tiled: boolean }[] = [{ name: 'engine', tiled: true }, ...(options.naive ? [{ name: 'naive', tiled: false }] : [])];
     for (const variant of variants) {
       const weights = await randomWeights(gpu, config, { format: options.format, seed: 11, projectionLayout: variant.tiled ? 'kn' : 'nk' });
-      const model = await InternLM2Model.fromWeights(gpu, config, weights, { attention: variant.tiled ? 'tiled' : 'per-row', ...(options.gpuMemory ? { gpuMemory: options.gpuMemory } : {}) });
+      const model = await InternLM2Model.fromWeights(gpu, config, weights, { attention: variant.tiled ? 'tiled' : 'per-row', ...(options.gpuMemory ? { gpuMemory: options.gpuMemory } : {}), ...(variant.tiled && options.kvCache ? { kvCache: options.kvCache } : {}) });
       try {
         for (const context of contexts) {
           try {
             const r = await runModel(model, context, options.decodeSteps);
-            table.push([shape, variant.name, options.format, String(context), fmt(r.prefill), fmt(r.decode), `${fmt(weights.bytes / 2 ** 20, 0)} MiB`]);
+            table.push([shape, variant.tiled && options.kvCache === 'f16' ? `${variant.name} (f16 KV)` : variant.name, options.format, String(context), fmt(r.prefill), fmt(r.decode), `${fmt(weights.bytes / 2 ** 20, 0)} MiB`]);
           } catch (error) {
             if (!(error instanceof UserError)) throw error;
-            table.push([shape, variant.name, options.format, String(context), `refused: ${error.message.slice(0, 60)}…`, '—', '—']);
+            table.push([shape, variant.tiled && options.kvCache === 'f16' ? `${variant.name} (f16 KV)` : variant.name, options.format, String(context), `refused: ${error.message.slice(0, 60)}…`, '—', '—']);
           }
           process.stderr.write(`  end-to-end ${shape} ${variant.name} ${context} done\n`);
         }
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       shape: { type: 'string' }, contexts: { type: 'string' }, format: { type: 'string' }, 'decode-steps': { type: 'string' },
-      'no-naive': { type: 'boolean', default: false }, 'gpu-memory': { type: 'string' }, large: { type: 'boolean', default: false }, unsafe: { type: 'boolean', default: false },
+      'no-naive': { type: 'boolean', default: false }, 'gpu-memory': { type: 'string' }, 'kv-cache': { type: 'string' }, large: { type: 'boolean', default: false }, unsafe: { type: 'boolean', default: false },
     },
   });
   const gpu = await benchDevice({ unsafe: values.unsafe ?? false });
@@ -91,6 +91,7 @@ async function main(): Promise<void> {
     decodeSteps: Number(values['decode-steps'] ?? 8),
     naive: !(values['no-naive'] ?? false),
     ...(values['gpu-memory'] ? { gpuMemory: values['gpu-memory'] } : {}),
+    ...(values['kv-cache'] ? { kvCache: values['kv-cache'] as KvCacheFormat } : {}),
   });
 }
 
