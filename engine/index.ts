@@ -22,6 +22,8 @@ export interface LoadModelOptions {
   readonly maxSlots?: number;
   /** GPU memory budget for the memory plan (GiB, or with a unit); see engine/memory-plan.ts. */
   readonly gpuMemory?: string;
+  /** KV cache storage: f32 (default) or f16 (half the memory, needs shader-f16; changes log-probs by ~1e-3). */
+  readonly kvCache?: 'f32' | 'f16';
 }
 
 export function defaultContextLength(config: InternLM2Config): number {
@@ -43,6 +45,7 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
     weightFormat: options.weightFormat ?? 'native',
     ...(options.chunkRows ? { chunkRows: options.chunkRows } : {}),
     ...(options.gpuMemory ? { gpuMemory: options.gpuMemory } : {}),
+    ...(options.kvCache ? { kvCache: options.kvCache } : {}),
   });
   return new InternLM2Session(model, tokenizer, {
     name: basename(resolve(dir)),

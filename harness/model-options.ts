@@ -14,6 +14,7 @@ export const modelOptions = {
   'feature-level': { type: 'string', choices: ['core', 'compatibility'], describe: 'WebGPU feature level (env GNOMON_FEATURE_LEVEL)' },
   weights: { type: 'string', choices: ['native', 'f32', 'f16'], default: 'native', describe: 'weight format on the GPU: as stored (bf16 unpacked in the shader), or converted' },
   'gpu-memory': { type: 'string', describe: 'GPU memory the engine may plan with, in GiB or with a unit (80, 24GiB, 512MiB); WebGPU cannot report it. Default: env GNOMON_GPU_MEMORY, else half the host memory on a software adapter, else 16 GiB' },
+  'kv-cache': { type: 'string', choices: ['f32', 'f16'], default: 'f32', describe: 'KV cache storage: f32, or f16 for half the memory at long contexts (needs shader-f16; log-probs move by ~1e-3)' },
 } as const;
 
 export interface ModelArguments {
@@ -22,6 +23,7 @@ export interface ModelArguments {
   readonly featureLevel?: string | undefined;
   readonly weights?: string | undefined;
   readonly gpuMemory?: string | undefined;
+  readonly kvCache?: string | undefined;
 }
 
 export async function openModel(args: ModelArguments): Promise<LanguageModel> {
@@ -33,5 +35,6 @@ export async function openModel(args: ModelArguments): Promise<LanguageModel> {
     },
     weightFormat: (args.weights ?? 'native') as 'native' | 'f32' | 'f16',
     ...(args.gpuMemory ? { gpuMemory: args.gpuMemory } : {}),
+    ...(args.kvCache === 'f16' ? { kvCache: 'f16' as const } : {}),
   });
 }
