@@ -77,7 +77,9 @@ export async function runCevalEvaluation(model: LanguageModel, request: CevalRun
   if (request.resumeDir) {
     runDir = request.resumeDir;
     info = parseCevalRunInfo(readRunInfo(runDir), runDir);
-    settings = (readRunInfo(runDir) as { settings: CevalSettings }).settings;
+    const saved = (readRunInfo(runDir) as { settings?: CevalSettings }).settings;
+    if (!saved) throw new UserError(`${runDir}/run.json: no "settings" to resume with`, 'start a new run; this folder was not written by harness ceval');
+    settings = saved;
     if (info.model.checkpointHash !== model.info.checkpointHash) {
       throw new UserError(
         `${runDir}: the run used model ${info.model.name} (checkpoint ${info.model.checkpointHash}), not ${model.info.name} (${model.info.checkpointHash})`,
