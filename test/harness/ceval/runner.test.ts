@@ -128,6 +128,16 @@ describe('whole runs', () => {
     expect(result.text).toContain('submission.json');
   });
 
+  it('the CMMLU preset runs with its own groups', async () => {
+    const model = new ScriptedModel({ tokenLogprob: prefersB });
+    const result = await runCevalEvaluation(model, { settings: settings({ preset: 'cmmlu', subjects: ['agronomy', 'ancient_chinese'], limit: 2 }), outDir: temporaryDirectory('gnomon-cmmlu-out-'), command: 'test' });
+    expect(result.summary.dataset).toBe('cmmlu');
+    expect(result.summary.groups.map((g) => g.name)).toEqual(['cmmlu-other', 'cmmlu-china-specific', 'cmmlu-social-science', 'cmmlu']);
+    const [record] = readJsonl<CevalRecord>(join(result.runDir, 'records.jsonl'));
+    expect(record?.prompt.endsWith('D. 资金<|im_end|>\n<|im_start|>assistant\n答案是: ')).toBe(true);
+    expect(result.text).toMatch(/^cmmlu-agronomy\s/m);
+  });
+
   it('a custom CSV runs through the same modes with no code', async () => {
     const dir = temporaryDirectory('gnomon-custom-');
     const file = join(dir, 'primary-maths.csv');
