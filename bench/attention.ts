@@ -9,7 +9,7 @@
  *
  *   npm run bench -- attention [--large] [--tokens 1024,4096] [--unsafe]
  *
- * Default: one 1.8B KV group (2 query heads, 1 KV head, head_dim 128) at 1k and 4k tokens, minutes
+ * Default: one 1.8B KV group (2 query heads, 1 KV head, head_dim 128) at 1k and 2k tokens, minutes
  * on software Vulkan. --large: all 16 heads / 8 KV heads at 1k, 4k, 16k, 32k (a real GPU).
  */
 import { parseArgs } from 'node:util';
@@ -25,7 +25,7 @@ export async function benchAttention(context: GpuContext, peaks: Peaks, options:
   const heads = options.large ? 16 : 2;
   const kvHeads = options.large ? 8 : 1;
   const headDim = 128;
-  const tokenCounts = options.tokens ?? (options.large ? [1024, 4096, 16384, 32768] : [1024, 4096]);
+  const tokenCounts = options.tokens ?? (options.large ? [1024, 4096, 16384, 32768] : [1024, 2048]);
   const random = await RandomFill.create(context, 3);
   const maxBinding = Math.min(context.limits.maxStorageBufferBindingSize, context.limits.maxBufferSize);
   const plan = planAttentionTiles(headDim, context.limits.maxComputeWorkgroupStorageSize);
