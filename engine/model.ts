@@ -59,7 +59,7 @@ interface Dispatch {
 }
 
 /** Rows up to which projections use the matrix-vector kernel (its MAX_ROWS). */
-const MATVEC_MAX_ROWS = 8;
+const MATVEC_MAX_ROWS = 16;
 /** Rows up to which attention runs split-K (decode); more rows run the tiled prefill kernel. */
 const SPLIT_ATTENTION_MAX_ROWS = 8;
 /** Keys per split-K segment (SEG in the attention shaders). */

@@ -21,8 +21,8 @@ struct Step {
 }
 
 const WG: u32 = 64u;   // a workgroup covers 4 · WG = 256 output columns
-const MAX_ROWS: u32 = 8u;
-const XK: u32 = 256u;
+const MAX_ROWS: u32 = 16u;
+const XK: u32 = 128u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(2) var<storage, read> x: array<f32>;

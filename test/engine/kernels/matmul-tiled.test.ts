@@ -13,7 +13,7 @@ import { seededRandom, toBfloat16, toFloat16, uniformFloats } from '../../helper
 
 const runner = await KernelRunner.open();
 const formats: WeightFormat[] = runner.context.hasShaderF16 ? ['f32', 'f16', 'bf16'] : ['f32', 'bf16'];
-const MATVEC_MAX_ROWS = 8;
+const MATVEC_MAX_ROWS = 16;
 
 afterEach(() => {
   runner.release();
@@ -93,6 +93,7 @@ const shapes: readonly { rows: number; n: number; k: number }[] = [
   { rows: 1, n: 1, k: 1 },
   { rows: 3, n: 5, k: 63 },
   { rows: 8, n: 65, k: 300 },
+  { rows: 16, n: 257, k: 129 },
   { rows: 2, n: 130, k: 17 },
   { rows: 70, n: 63, k: 33 },
   { rows: 129, n: 131, k: 40 },
