@@ -79,11 +79,11 @@ export async function benchMatmul(context: GpuContext, peaks: Peaks, options: { 
     const x = storage(context, rows * shape.k * 4, 'x');
     random.fill(x, rows * shape.k, 'f32', 1);
     const y = storage(context, rows * shape.n * 4, 'y');
-    const flops = 2 * rows * shape.n * shape.k;
-    const timing = { iterations: 1, repeats: options.large ? 5 : 1 };
     const rate = async (file: string, r: number): Promise<number> => {
       const { launches, release } = await matmulLaunches(context, file, w, x, y, r);
-      const seconds = await timeLaunches(context, launches, timing);
+      // Small shapes repeat inside one submit so that each timing spans ~0.5 GFLOP (noise on a shared CPU).
+      const iterations = Math.max(1, Math.min(64, Math.round(5e8 / (2 * r * shape.n * shape.k))));
+      const seconds = await timeLaunches(context, launches, { iterations, repeats: options.large ? 5 : 1 });
       release();
       return (2 * r * shape.n * shape.k) / seconds / 1e9;
     };
@@ -94,7 +94,6 @@ export async function benchMatmul(context: GpuContext, peaks: Peaks, options: { 
     // What the model runs at this row count: matvec up to 16 rows (its MAX_ROWS), tiled above.
     const engine = rows <= 16 ? await rate('matvec.wgsl', rows) : tiled;
     figures.push({ shape: shape.name, format, rows, naive, tiled, matvec, engine });
-    void flops;
     for (const chunk of w.chunks) chunk.buffer.destroy();
     x.destroy();
     y.destroy();
