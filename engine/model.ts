@@ -238,10 +238,19 @@ export class InternLM2Model {
   async ensureKvCache(slots: number, maxLen: number): Promise<void> {
     if (slots <= this.kvSlots && maxLen <= this.kvMaxLen) return;
     const c = this.config;
-    const newSlots = Math.max(slots, this.kvSlots);
-    const newMaxLen = Math.max(maxLen, this.kvMaxLen);
-    // Refuses (UserError) before anything is freed or allocated when the cache would not fit.
-    this.planFor(newSlots, newMaxLen);
+    let newSlots = Math.max(slots, this.kvSlots);
+    let newMaxLen = Math.max(maxLen, this.kvMaxLen);
+    try {
+      // Refuses (UserError) before anything is freed or allocated when the cache would not fit.
+      this.planFor(newSlots, newMaxLen);
+    } catch (error) {
+      // Growing both dimensions may not fit where the request itself does (many short sequences
+      // before, one long one now): shrink to exactly what is asked.
+      if (!(error instanceof UserError)) throw error;
+      newSlots = slots;
+      newMaxLen = maxLen;
+      this.planFor(newSlots, newMaxLen);
+    }
     const bytes = kvLayerBytes(c, newSlots, newMaxLen, this.kvBytesPerValue);
     for (const { k, v } of this.kvBuffers) {
       k.destroy();

@@ -50,13 +50,18 @@ export class InternLM2Session implements LanguageModel {
     }
   }
 
-  /** Slots per group so that `slots × maxLen` positions fit the KV cache's binding limit. */
+  /** Slots per group so that `slots × maxLen` positions fit the memory plan (one is reserved for the prefix cache). */
   private slotsThatFit(maxLen: number): number {
-    const c = this.config;
-    const limits = this.model.context.limits;
-    const maxBinding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
-    // One slot is reserved for the prefix cache.
-    return Math.max(1, Math.min(this.maxSlots, Math.floor(maxBinding / (maxLen * c.kvHeads * c.headDim * 4)) - 1));
+    return Math.max(1, Math.min(this.maxSlots, this.model.kvSlotsThatFit(this.cacheLength(maxLen)) - 1));
+  }
+
+  /**
+   * The cache length allocated for sequences of up to `maxLen` tokens: rounded up to a multiple of
+   * 512 (within the context), so that slightly longer prompts do not reallocate the cache — which
+   * would also drop the cached prefix.
+   */
+  private cacheLength(maxLen: number): number {
+    return Math.max(maxLen, Math.min(Math.ceil(maxLen / 512) * 512, this.info.contextLength));
   }
 
   /**
@@ -64,6 +69,7 @@ export class InternLM2Session implements LanguageModel {
    * reallocated cache loses its contents, and with them the cached prefix.
    */
   private async prepareCache(slots: number, maxLen: number): Promise<number> {
+    maxLen = this.cacheLength(maxLen);
     try {
       await this.model.ensureKvCache(slots + 1, maxLen);
     } catch (error) {
