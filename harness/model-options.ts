@@ -3,6 +3,7 @@
  * that turns them into a LanguageModel. Without `--model`, commands run on the built-in demo
  * checkpoint (created on first use), so every command works on a fresh machine.
  */
+import { UserError } from '../engine/errors.js';
 import type { LanguageModel } from '../engine/language-model.js';
 import { loadModel } from '../engine/index.js';
 import type { BackendName, FeatureLevel } from '../engine/device.js';
@@ -14,6 +15,7 @@ export const modelOptions = {
   'feature-level': { type: 'string', choices: ['core', 'compatibility'], describe: 'WebGPU feature level (env GNOMON_FEATURE_LEVEL)' },
   weights: { type: 'string', choices: ['native', 'f32', 'f16'], default: 'native', describe: 'weight format on the GPU: as stored (bf16 unpacked in the shader), or converted' },
   'gpu-memory': { type: 'string', describe: 'GPU memory the engine may plan with, in GiB or with a unit (80, 24GiB, 512MiB); WebGPU cannot report it. Default: env GNOMON_GPU_MEMORY, else half the host memory on a software adapter, else 16 GiB' },
+  'context-length': { type: 'number', describe: 'longest sequence the model accepts (default: max_position_embeddings, × the factor under dynamic NTK scaling)' },
   'kv-cache': { type: 'string', choices: ['f32', 'f16'], default: 'f32', describe: 'KV cache storage: f32, or f16 for half the memory at long contexts (needs shader-f16; log-probs move by ~1e-3)' },
 } as const;
 
@@ -24,6 +26,14 @@ export interface ModelArguments {
   readonly weights?: string | undefined;
   readonly gpuMemory?: string | undefined;
   readonly kvCache?: string | undefined;
+  readonly contextLength?: number | undefined;
+}
+
+function checkedContextLength(value: number): number {
+  if (!Number.isInteger(value) || value < 2) {
+    throw new UserError(`--context-length ${value}: expected a whole number of tokens ≥ 2`, 'e.g. --context-length 32768');
+  }
+  return value;
 }
 
 export async function openModel(args: ModelArguments): Promise<LanguageModel> {
@@ -36,5 +46,6 @@ export async function openModel(args: ModelArguments): Promise<LanguageModel> {
     weightFormat: (args.weights ?? 'native') as 'native' | 'f32' | 'f16',
     ...(args.gpuMemory ? { gpuMemory: args.gpuMemory } : {}),
     ...(args.kvCache === 'f16' ? { kvCache: 'f16' as const } : {}),
+    ...(args.contextLength !== undefined ? { contextLength: checkedContextLength(args.contextLength) } : {}),
   });
 }
