@@ -29,7 +29,8 @@ export function heatmapLayout(summary: NeedleSummary, title: string): HeatmapLay
   const gridHeight = cellHeight * Math.max(1, summary.depths.length);
   const legend = { x: left + gridWidth + 24, y: top, width: 16, height: gridHeight };
   return {
-    width: legend.x + legend.width + 48,
+    // Wide enough for the title too (the PNG's bitmap font advances 12 px per character at scale 2).
+    width: Math.max(legend.x + legend.width + 48, left + title.length * 12 + 16),
     height: top + gridHeight + 56,
     cellWidth,
     cellHeight,
