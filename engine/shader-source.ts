@@ -3,26 +3,13 @@
  * are composed from two files: the weight-storage file (shaders/weights/<format>.wgsl, which defines
  * the binding and `weight_at`) followed by the kernel itself — plain file concatenation, no macros.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packagePath } from './package-root.js';
 
-let shadersDir: string | undefined;
-
-/** The shaders/ folder: next to package.json, found by walking up from this module (src or dist). */
+/** The shaders/ folder shipped with the package. */
 export function shaderDirectory(): string {
-  if (shadersDir) return shadersDir;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'shaders');
-    if (existsSync(join(dir, 'package.json')) && existsSync(candidate)) {
-      shadersDir = candidate;
-      return candidate;
-    }
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('shaders/ folder not found above engine/ (is the package installed whole?)');
-    dir = parent;
-  }
+  return packagePath('shaders');
 }
 
 const cache = new Map<string, string>();

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../engine/package-root.js';
 import { tinyCheckpointId, writeTinyCheckpoint, type TinyCheckpointSpec } from '../engine/tiny-checkpoint.js';
 
 /**
@@ -28,20 +28,9 @@ export const DEMO_SPEC: TinyCheckpointSpec = {
   ropeScaling: { type: 'dynamic', factor: 2 },
 };
 
-/** The repository root: the nearest folder above this module with a package.json (works from dist/ too). */
-function repositoryRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
-  }
-  return dir;
-}
-
 export function cacheRoot(): string {
   const configured = process.env['GNOMON_CACHE'];
-  return configured ? resolve(configured) : join(repositoryRoot(), '.cache');
+  return configured ? resolve(configured) : packagePath('.cache');
 }
 
 export function demoCheckpointDir(spec: TinyCheckpointSpec = DEMO_SPEC): string {

@@ -5,10 +5,9 @@
  * The demo model has random weights: its scores are near chance by design; the point is to see
  * every stage — planning, the GPU engine, records, tables, heatmaps, HTML — work here.
  */
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Argv, CommandModule } from 'yargs';
+import { packagePath } from '../../engine/package-root.js';
 import { runCevalEvaluation, type CevalSettings } from '../ceval/evaluation.js';
 import { createRunDirectory } from '../records.js';
 import { parseDepths, parseLengths } from '../needle/grid.js';
@@ -20,18 +19,6 @@ interface DemoArguments {
   dataDir?: string;
   lengths: string;
   subject: string;
-}
-
-/** corpora/demo/questions.csv, found from this module in the source tree or in dist/. */
-function demoQuestionsFile(): string {
-  let dir = resolve(fileURLToPath(new URL('.', import.meta.url)));
-  for (;;) {
-    const candidate = join(dir, 'corpora', 'demo', 'questions.csv');
-    if (existsSync(candidate)) return candidate;
-    const parent = resolve(dir, '..');
-    if (parent === dir) throw new Error('corpora/demo/questions.csv not found above harness/ (is the package installed whole?)');
-    dir = parent;
-  }
 }
 
 const command: CommandModule<object, DemoArguments> = {
@@ -64,7 +51,7 @@ const command: CommandModule<object, DemoArguments> = {
 
       const settings: CevalSettings = args.dataDir
         ? { preset: 'ceval', dataDir: resolve(args.dataDir), subjects: [args.subject], split: 'val', limit: 10, chat: 'auto', mode: 'ppl', maxOutLen: 16, batchSize: 4 }
-        : { preset: 'ceval', custom: demoQuestionsFile(), name: 'demo-questions', dataDir: '.', split: 'val', chat: 'auto', mode: 'ppl', maxOutLen: 16, batchSize: 4 };
+        : { preset: 'ceval', custom: packagePath('corpora', 'demo', 'questions.csv'), name: 'demo-questions', dataDir: '.', split: 'val', chat: 'auto', mode: 'ppl', maxOutLen: 16, batchSize: 4 };
       log(`\n== multiple choice by perplexity (ppl): ${args.dataDir ? `C-Eval ${args.subject}, first 10 val questions` : 'the 12 built-in demo questions (pass --data-dir for C-Eval)'}`);
       const ceval = await runCevalEvaluation(model, { settings, outDir: runDir, command: 'demo', log });
       process.stdout.write(`\n${ceval.text}\n`);
