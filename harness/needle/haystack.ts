@@ -4,8 +4,8 @@
  * file works too (`--haystack FILE`).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join, resolve } from 'node:path';
+import { packagePath } from '../../engine/package-root.js';
 import { UserError } from '../../engine/errors.js';
 
 export type HaystackLanguage = 'en' | 'zh';
@@ -71,13 +71,11 @@ export function detectLanguage(text: string): HaystackLanguage {
   return letters > 0 && cjk / letters >= 0.2 ? 'zh' : 'en';
 }
 
-/** The corpora/ folder, found from this module whether it runs from source (vitest) or from dist/. */
+/** The corpora/ folder shipped with the package. */
 export function corporaDirectory(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (const candidate of [join(here, '..', '..', 'corpora'), join(here, '..', '..', '..', 'corpora')]) {
-    if (existsSync(join(candidate, 'en.txt'))) return candidate;
-  }
-  throw new UserError(`corpora/en.txt not found near ${here}`, 'run from a gnomon checkout (corpora/ ships with it) or pass --haystack FILE');
+  const dir = packagePath('corpora');
+  if (!existsSync(join(dir, 'en.txt'))) throw new UserError(`${dir}/en.txt not found`, 'reinstall gnomon whole (corpora/ ships with it) or pass --haystack FILE');
+  return dir;
 }
 
 /** Resolves `--haystack en|zh|FILE` and reads it. `language` overrides detection for files. */
