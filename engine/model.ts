@@ -463,8 +463,8 @@ export class InternLM2Model {
         workgroups: (rows) => [Math.ceil(c.hiddenSize / 64), rows, 1],
       });
     }
-    // The f32 cache keeps the engine's original rope_kv.wgsl; f16 stores through kv_write/f16.wgsl.
-    const ropePipeline = await cache.pipeline(this.kvFormat === 'f32' ? { file: 'rope_kv.wgsl' } : { file: 'rope_kv_store.wgsl', prelude: [`kv_write/${this.kvFormat}.wgsl`] });
+    // The cache's storage format (f32 or f16) comes from the prepended kv_write/<format>.wgsl.
+    const ropePipeline = await cache.pipeline({ file: 'rope_kv.wgsl', prelude: [`kv_write/${this.kvFormat}.wgsl`] });
     const kvRead = [`kv_read/${this.kvFormat}.wgsl`];
     const tilePlan = planAttentionTiles(c.headDim, this.context.limits.maxComputeWorkgroupStorageSize);
     const tiledPipeline = await cache.pipeline({ file: 'attention_tiled.wgsl', constants: tilePlan.constants, prelude: kvRead });

@@ -22,8 +22,7 @@ struct Step {
 @group(0) @binding(2) var<storage, read> row_meta: array<vec2u>;  // (slot, position)
 @group(0) @binding(3) var<storage, read> rope: array<f32>;        // per row: cos[head_dim / 2], sin[head_dim / 2]
 @group(0) @binding(4) var<storage, read_write> q: array<f32>;     // [rows, heads, head_dim]
-@group(0) @binding(5) var<storage, read_write> k_cache: array<f32>; // [slot, max_len, kv_heads, head_dim]
-@group(0) @binding(6) var<storage, read_write> v_cache: array<f32>;
+// k_cache, v_cache at bindings 5 and 6: [slot, max_len, kv_heads, head_dim], from kv_write/*.wgsl.
 @group(0) @binding(7) var<uniform> step: Step;
 
 @compute @workgroup_size(64)
@@ -45,8 +44,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let row_info = row_meta[row];
   let cache_base = ((row_info.x * params.max_len + row_info.y) * params.kv_heads + g) * params.head_dim;
   if (r == group + 1u) {
-    v_cache[cache_base + i] = x1;
-    v_cache[cache_base + i + half_dim] = x2;
+    v_store(cache_base + i, x1);
+    v_store(cache_base + i + half_dim, x2);
     return;
   }
   let c = rope[row * params.head_dim + i];
@@ -54,8 +53,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let y1 = x1 * c - x2 * s;
   let y2 = x2 * c + x1 * s;
   if (r == group) {
-    k_cache[cache_base + i] = y1;
-    k_cache[cache_base + i + half_dim] = y2;
+    k_store(cache_base + i, y1);
+    k_store(cache_base + i + half_dim, y2);
   } else {
     let dst = (row * params.heads + g * group + r) * params.head_dim;
     q[dst + i] = y1;

@@ -1,4 +1,4 @@
-// kv_write/f32.wgsl — KV cache stored as f32 (rope_kv_store.wgsl with this equals rope_kv.wgsl).
+// kv_write/f32.wgsl — KV cache stored as f32; prepended to rope_kv.wgsl (k_store / v_store).
 @group(0) @binding(5) var<storage, read_write> k_cache: array<f32>;
 @group(0) @binding(6) var<storage, read_write> v_cache: array<f32>;
 

@@ -63,7 +63,7 @@ async function checkRope(c: RopeCase, seed: string): Promise<void> {
   const kCache = runner.storage(k0, 'k cache');
   const vCache = runner.storage(v0, 'v cache');
   await runner.dispatch(
-    { file: FILE },
+    { file: FILE, prelude: ['kv_write/f32.wgsl'] },
     [
       runner.uniform([{ u32: c.heads }, { u32: c.kvHeads }, { u32: d }, { u32: c.maxLen }]),
       runner.storage(qkv, 'qkv'),
