@@ -5,6 +5,7 @@
 import seedrandom from 'seedrandom';
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../../engine/half-precision.js';
 import { float32ToBfloat16Bits } from '../../engine/safetensors-writer.js';
+import type { WeightFormat } from '../../engine/kernels.js';
 
 export type Random = () => number;
 
@@ -47,4 +48,11 @@ export function toBfloat16(values: Float32Array): { bits: Uint16Array; values: F
     words[i] = b << 16;
   });
   return { bits, values: new Float32Array(words.buffer) };
+}
+
+/** Values as the GPU stores them in `format` (the buffer data), and the f32 values that storage holds. */
+export function weightStorage(format: WeightFormat, values: Float32Array): { data: Float32Array | Uint16Array; values: Float32Array } {
+  if (format === 'f32') return { data: values, values };
+  const rounded = format === 'f16' ? toFloat16(values) : toBfloat16(values);
+  return { data: rounded.bits, values: rounded.values };
 }

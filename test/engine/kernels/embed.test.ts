@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { WeightFormat } from '../../../engine/kernels.js';
 import { expectIdentical } from '../../helpers/float-comparison.js';
 import { KernelRunner } from '../../helpers/kernel-runner.js';
-import { seededRandom, toBfloat16, toFloat16, uniformFloats, uniformIntegers } from '../../helpers/seeded-arrays.js';
+import { seededRandom, uniformFloats, uniformIntegers, weightStorage } from '../../helpers/seeded-arrays.js';
 
 const FILE = 'embed.wgsl';
 const WORKGROUP = 64;
@@ -21,12 +21,6 @@ afterEach(() => {
   expect(runner.context.errors.splice(0), 'WebGPU errors').toEqual([]);
 });
 
-function tableStorage(format: WeightFormat, table: Float32Array): { data: Float32Array | Uint16Array; values: Float32Array } {
-  if (format === 'f32') return { data: table, values: table };
-  const rounded = format === 'f16' ? toFloat16(table) : toBfloat16(table);
-  return { data: rounded.bits, values: rounded.values };
-}
-
 interface EmbedCase {
   readonly rows: number;
   readonly vocab: number;
@@ -38,7 +32,7 @@ interface EmbedCase {
 async function checkEmbed(format: WeightFormat, c: EmbedCase): Promise<void> {
   const random = seededRandom(`embed ${format} ${JSON.stringify(c)}`);
   const allocatedRows = c.rows + EXTRA_ROWS;
-  const table = tableStorage(format, uniformFloats(random, c.vocab * c.width));
+  const table = weightStorage(format, uniformFloats(random, c.vocab * c.width));
   const tokens = uniformIntegers(random, allocatedRows, c.vocab);
   // The last row of the table, and the rows on both sides of every chunk boundary: an off-by-one in
   // the chunk's token range would copy (or read out of bounds) there.
@@ -57,7 +51,7 @@ async function checkEmbed(format: WeightFormat, c: EmbedCase): Promise<void> {
     const first = bounds[chunk] as number;
     const count = (bounds[chunk + 1] as number) - first;
     // Each chunk is its own buffer, packed from its first row (as uploadMatrix does).
-    const chunkTable = tableStorage(format, table.values.slice(first * c.width, (first + count) * c.width));
+    const chunkTable = weightStorage(format, table.values.slice(first * c.width, (first + count) * c.width));
     await runner.dispatch(
       { file: FILE, weightFormat: format },
       [runner.uniform([{ u32: c.width }, { u32: first }, { u32: count }]), runner.storage(chunkTable.data, `E[${first}..)`), tokenBuffer, x, step],

@@ -9,7 +9,7 @@ import type { WeightFormat } from '../../../engine/kernels.js';
 import { transposeBytes } from '../../../engine/gpu-tensor.js';
 import { expectIdentical, expectWithin, gamma } from '../../helpers/float-comparison.js';
 import { KernelRunner } from '../../helpers/kernel-runner.js';
-import { seededRandom, toBfloat16, toFloat16, uniformFloats } from '../../helpers/seeded-arrays.js';
+import { seededRandom, uniformFloats, weightStorage } from '../../helpers/seeded-arrays.js';
 
 const runner = await KernelRunner.open();
 const formats: WeightFormat[] = runner.context.hasShaderF16 ? ['f32', 'f16', 'bf16'] : ['f32', 'bf16'];
@@ -19,12 +19,6 @@ afterEach(() => {
   runner.release();
   expect(runner.context.errors).toEqual([]);
 });
-
-function weightStorage(format: WeightFormat, w: Float32Array): { data: Float32Array | Uint16Array; values: Float32Array } {
-  if (format === 'f32') return { data: w, values: w };
-  const rounded = format === 'f16' ? toFloat16(w) : toBfloat16(w);
-  return { data: rounded.bits, values: rounded.values };
-}
 
 /** The kn layout of an [n][k] weight array, as engine/gpu-tensor.ts stores it. */
 function transposed(data: Float32Array | Uint16Array, n: number, k: number): Float32Array | Uint16Array {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { WeightFormat } from '../../../engine/kernels.js';
 import { expectIdentical, expectWithin, gamma } from '../../helpers/float-comparison.js';
 import { KernelRunner } from '../../helpers/kernel-runner.js';
-import { seededRandom, toBfloat16, toFloat16, uniformFloats } from '../../helpers/seeded-arrays.js';
+import { seededRandom, toBfloat16, toFloat16, uniformFloats, weightStorage } from '../../helpers/seeded-arrays.js';
 
 const FILE = 'matmul_naive.wgsl';
 const WORKGROUP = 64;
@@ -21,13 +21,6 @@ afterEach(() => {
   // Validation errors and device loss reported asynchronously; taken so that one test's error is not blamed on the next.
   expect(runner.context.errors.splice(0), 'WebGPU errors').toEqual([]);
 });
-
-/** W as the GPU stores it in `format`, and the f32 values that storage holds. */
-function weightStorage(format: WeightFormat, w: Float32Array): { data: Float32Array | Uint16Array; values: Float32Array } {
-  if (format === 'f32') return { data: w, values: w };
-  const rounded = format === 'f16' ? toFloat16(w) : toBfloat16(w);
-  return { data: rounded.bits, values: rounded.values };
-}
 
 interface MatmulCase {
   readonly rows: number;
