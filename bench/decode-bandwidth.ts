@@ -1,13 +1,16 @@
 /**
- * Decode bandwidth: the matrix-vector kernel (1 row, as decode runs it) streaming 1.8B-shaped
+ * Decode bandwidth: the 1-row kernels of both matmul families (engine/matmul-plan.ts: matvec.wgsl
+ * on GPUs, the 1-row register block of matmul_blocked.wgsl on CPU adapters) streaming 1.8B-shaped
  * weights, in GB/s of weights read and as a fraction of the copy bandwidth measured on the same
- * adapter; the naive kernel at 1 row beside it (the baseline: it reads W row by row per invocation).
+ * adapter; the naive kernel at 1 row beside them (the baseline: it reads W row by row per
+ * invocation). The adapter's default family is marked.
  *
  *   npm run bench -- decode-bandwidth [--large] [--unsafe]
  */
 import { parseArgs } from 'node:util';
 import type { GpuContext } from '../engine/device.js';
-import type { WeightFormat } from '../engine/kernels.js';
+import type { KernelSpec, WeightFormat } from '../engine/kernels.js';
+import { defaultMatmulKernels, matmulVariantFor, type MatmulKernels } from '../engine/matmul-plan.js';
 import { RandomFill } from '../engine/random-weights.js';
 import { createUniform } from '../engine/uniforms.js';
 import { benchDevice, describeContext, fmt, isEntry, launch, measurePeaks, percent, printTable, runMain, storage, timeLaunches, type KernelLaunch, type Peaks } from './gpu-bench.js';
@@ -31,27 +34,38 @@ export async function benchDecodeBandwidth(context: GpuContext, peaks: Peaks, op
       random.fill(x, shape.k, 'f32', 1);
       const y = storage(context, shape.n * 4, 'y');
       const step = createUniform(context.device, 'step', [{ u32: 1 }]);
-      const time = async (file: string): Promise<number> => {
+      const time = async (spec: KernelSpec, groups: (n: number) => [number, number, number]): Promise<number> => {
         const launches: KernelLaunch[] = [];
         const uniforms: GPUBuffer[] = [];
         for (const chunk of w.chunks) {
           const params = createUniform(context.device, 'params', [{ u32: chunk.rowCount }, { u32: shape.k }, { u32: chunk.rowStart }, { u32: shape.n }, { u32: 0 }]);
           uniforms.push(params);
-          launches.push(await launch(context, { file, weightFormat: format }, [params, chunk.buffer, x, y, step], [Math.ceil(chunk.rowCount / (file === 'matvec.wgsl' ? 256 : 64)), 1, 1]));
+          launches.push(await launch(context, spec, [params, chunk.buffer, x, y, step], groups(chunk.rowCount)));
         }
         const seconds = await timeLaunches(context, launches, { iterations: options.large ? 20 : 2, repeats: options.large ? 5 : 1 });
         uniforms.forEach((u) => u.destroy());
         return w.bytes / seconds / 1e9;
       };
-      const matvec = await time('matvec.wgsl');
-      const naive = await time('matmul_naive.wgsl');
-      rows.push([shape.name, format, `${fmt(w.bytes / 2 ** 20, 0)} MiB`, fmt(naive), fmt(matvec), `${fmt(matvec / naive)}×`, percent(matvec * 1e9, peaks.bandwidth)]);
+      const family = async (kernels: MatmulKernels): Promise<number> => {
+        const variant = matmulVariantFor(kernels, format, 1);
+        return time(variant.spec, (n) => variant.workgroups(1, n));
+      };
+      const tiles = await family('workgroup-tiles');
+      const blocks = await family('register-blocks');
+      const naive = await time({ file: 'matmul_naive.wgsl', weightFormat: format }, (n) => [Math.ceil(n / 64), 1, 1]);
+      const engine = defaultMatmulKernels(context.adapter) === 'register-blocks' ? blocks : tiles;
+      rows.push([shape.name, format, `${fmt(w.bytes / 2 ** 20, 0)} MiB`, fmt(naive), fmt(tiles), fmt(blocks), `${fmt(engine / naive)}×`, percent(engine * 1e9, peaks.bandwidth)]);
       for (const chunk of w.chunks) chunk.buffer.destroy();
       for (const b of [x, y, step]) b.destroy();
       process.stderr.write(`  decode ${shape.name} ${format} done\n`);
     }
   }
-  printTable(`Decode matrix-vector, GB/s of weights read (copy peak ${fmt(peaks.bandwidth / 1e9)} GB/s)`, ['shape', 'W', 'size', 'naive', 'matvec', 'matvec/naive', 'matvec % copy'], rows);
+  const family = defaultMatmulKernels(context.adapter);
+  printTable(
+    `Decode matrix-vector (1 row), GB/s of weights read (copy peak ${fmt(peaks.bandwidth / 1e9)} GB/s); engine: ${family}, this adapter's default`,
+    ['shape', 'W', 'size', 'naive', 'matvec (tiles)', '1-row block (blocks)', 'engine/naive', 'engine % copy'],
+    rows,
+  );
 }
 
 async function main(): Promise<void> {

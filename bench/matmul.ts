@@ -1,9 +1,10 @@
 /**
  * Matmul throughput, y = x Wᵀ, for InternLM2-1.8B shapes (hidden 2048, intermediate 8192, vocab
  * 92,544) and the fixtures' tiny shapes: the naive kernel (one invocation per output, W row-major)
- * beside the tiled kernel (64×64 tiles in workgroup memory, W transposed), and the decode
- * matrix-vector kernel at 1 row. Each figure is GFLOP/s and its fraction of the FMA peak measured on
- * the same adapter.
+ * beside both kernel families of engine/matmul-plan.ts (W transposed): workgroup-memory tiles with
+ * the matrix-vector kernel for few rows (GPUs), and register blocks (CPU adapters); then the
+ * adapter's default family at the bench's row count and at 1 row (decode). Each figure is GFLOP/s
+ * and its fraction of the FMA peak measured on the same adapter.
  *
  *   npm run bench -- matmul [--large] [--unsafe] [--rows N]
  *
@@ -14,6 +15,7 @@ import { parseArgs } from 'node:util';
 import type { GpuContext } from '../engine/device.js';
 import type { GpuMatrix } from '../engine/gpu-tensor.js';
 import type { WeightFormat } from '../engine/kernels.js';
+import { defaultMatmulKernels, MATVEC_MAX_ROWS, matmulVariantFor, type MatmulKernels } from '../engine/matmul-plan.js';
 import { RandomFill } from '../engine/random-weights.js';
 import { createUniform } from '../engine/uniforms.js';
 import { benchDevice, describeContext, fmt, isEntry, launch, measurePeaks, percent, printTable, runMain, storage, timeLaunches, type KernelLaunch, type Peaks } from './gpu-bench.js';
@@ -39,34 +41,45 @@ const SHAPES_FIXTURE: readonly Shape[] = [
 ];
 
 /** Dispatches of one kernel over every chunk of W. */
-async function matmulLaunches(context: GpuContext, file: string, w: GpuMatrix, x: GPUBuffer, y: GPUBuffer, rows: number): Promise<{ launches: KernelLaunch[]; release: () => void }> {
+async function matmulLaunches(context: GpuContext, kernel: KernelChoice, w: GpuMatrix, x: GPUBuffer, y: GPUBuffer, rows: number): Promise<{ launches: KernelLaunch[]; release: () => void }> {
   const launches: KernelLaunch[] = [];
   const uniforms: GPUBuffer[] = [createUniform(context.device, 'step', [{ u32: rows }])];
   const step = uniforms[0] as GPUBuffer;
   for (const chunk of w.chunks) {
     const params = createUniform(context.device, 'params', [{ u32: chunk.rowCount }, { u32: w.cols }, { u32: chunk.rowStart }, { u32: w.rows }, { u32: 0 }]);
     uniforms.push(params);
-    const groups: [number, number, number] = file === 'matmul_naive.wgsl' ? [Math.ceil(chunk.rowCount / 64), rows, 1]
-      : file === 'matmul_tiled.wgsl' ? [Math.ceil(chunk.rowCount / 64), Math.ceil(rows / 64), 1]
-        : [Math.ceil(chunk.rowCount / 256), 1, 1];
-    launches.push(await launch(context, { file, weightFormat: w.format }, [params, chunk.buffer, x, y, step], groups));
+    const { spec, groups } = kernel === 'naive'
+      ? { spec: { file: 'matmul_naive.wgsl', weightFormat: w.format }, groups: [Math.ceil(chunk.rowCount / 64), rows, 1] as [number, number, number] }
+      : (() => {
+        const variant = matmulVariantFor(kernel, w.format, rows);
+        return { spec: variant.spec, groups: variant.workgroups(rows, chunk.rowCount) };
+      })();
+    launches.push(await launch(context, spec, [params, chunk.buffer, x, y, step], groups));
   }
   return { launches, release: () => uniforms.forEach((u) => u.destroy()) };
 }
+
+/** The untiled baseline, or a kernel family of engine/matmul-plan.ts (its variant for the row count). */
+type KernelChoice = 'naive' | MatmulKernels;
 
 export interface MatmulFigures {
   readonly shape: string;
   readonly format: WeightFormat;
   readonly rows: number;
   readonly naive: number;
-  readonly tiled: number;
-  readonly matvec: number;
+  /** matmul-plan.ts's families at `rows` rows: workgroup tiles (GPU) and register blocks (CPU). */
+  readonly tiles: number;
+  readonly blocks: number;
+  /** The family this adapter runs by default, at `rows` and at 1 row (decode). */
   readonly engine: number;
+  readonly engineOneRow: number;
+  readonly naiveOneRow: number;
 }
 
 export async function benchMatmul(context: GpuContext, peaks: Peaks, options: { large: boolean; rows?: number }): Promise<MatmulFigures[]> {
   const random = await RandomFill.create(context, 1);
   const maxBinding = Math.min(context.limits.maxStorageBufferBindingSize, context.limits.maxBufferSize);
+  const family = defaultMatmulKernels(context.adapter);
   const formats: WeightFormat[] = options.large ? (context.hasShaderF16 ? ['bf16', 'f16', 'f32'] : ['bf16', 'f32']) : ['bf16'];
   const cases: { shape: Shape; format: WeightFormat; rows: number }[] = [];
   for (const shape of SHAPES_18B) {
@@ -79,8 +92,8 @@ export async function benchMatmul(context: GpuContext, peaks: Peaks, options: { 
     const x = storage(context, rows * shape.k * 4, 'x');
     random.fill(x, rows * shape.k, 'f32', 1);
     const y = storage(context, rows * shape.n * 4, 'y');
-    const rate = async (file: string, r: number): Promise<number> => {
-      const { launches, release } = await matmulLaunches(context, file, w, x, y, r);
+    const rate = async (kernel: KernelChoice, r: number): Promise<number> => {
+      const { launches, release } = await matmulLaunches(context, kernel, w, x, y, r);
       // Small shapes repeat inside one submit so that each timing spans ~0.5 GFLOP (noise on a shared CPU).
       const iterations = Math.max(1, Math.min(64, Math.round(5e8 / (2 * r * shape.n * shape.k))));
       const seconds = await timeLaunches(context, launches, { iterations, repeats: options.large ? 5 : 1 });
@@ -88,12 +101,13 @@ export async function benchMatmul(context: GpuContext, peaks: Peaks, options: { 
       return (2 * r * shape.n * shape.k) / seconds / 1e9;
     };
     // The naive kernel reads W row-major; the same random buffer serves (timing only).
-    const naive = await rate('matmul_naive.wgsl', rows);
-    const tiled = await rate('matmul_tiled.wgsl', rows);
-    const matvec = await rate('matvec.wgsl', 1);
-    // What the model runs at this row count: matvec up to 16 rows (its MAX_ROWS), tiled above.
-    const engine = rows <= 16 ? await rate('matvec.wgsl', rows) : tiled;
-    figures.push({ shape: shape.name, format, rows, naive, tiled, matvec, engine });
+    const naive = await rate('naive', rows);
+    const tiles = await rate('workgroup-tiles', rows);
+    const blocks = await rate('register-blocks', rows);
+    const engine = family === 'register-blocks' ? blocks : tiles;
+    const naiveOneRow = await rate('naive', 1);
+    const engineOneRow = await rate(family, 1);
+    figures.push({ shape: shape.name, format, rows, naive, tiles, blocks, engine, engineOneRow, naiveOneRow });
     for (const chunk of w.chunks) chunk.buffer.destroy();
     x.destroy();
     y.destroy();
@@ -101,9 +115,9 @@ export async function benchMatmul(context: GpuContext, peaks: Peaks, options: { 
   }
   const peak = peaks.flops / 1e9;
   printTable(
-    `Matmul GFLOP/s (FMA peak ${fmt(peak)} GFLOP/s; engine pick: matvec up to 16 rows, tiled above)`,
-    ['shape', 'W', 'rows', 'naive', 'tiled', 'tiled/naive', 'tiled % peak', 'engine pick', 'engine/naive', 'matvec (1 row)'],
-    figures.map((f) => [f.shape, f.format, String(f.rows), fmt(f.naive), fmt(f.tiled), `${fmt(f.tiled / f.naive)}×`, percent(f.tiled, peak), fmt(f.engine), `${fmt(f.engine / f.naive)}×`, fmt(f.matvec)]),
+    `Matmul GFLOP/s (FMA peak ${fmt(peak)} GFLOP/s). tiles: workgroup-memory tiles (matvec up to ${MATVEC_MAX_ROWS} rows); blocks: register blocks; engine: ${family}, this adapter's default`,
+    ['shape', 'W', 'rows', 'naive', 'tiles', 'blocks', 'engine', 'engine/naive', 'engine % peak', '1 row: naive', 'engine', 'engine/naive'],
+    figures.map((f) => [f.shape, f.format, String(f.rows), fmt(f.naive), fmt(f.tiles), fmt(f.blocks), fmt(f.engine), `${fmt(f.engine / f.naive)}×`, percent(f.engine, peak), fmt(f.naiveOneRow), fmt(f.engineOneRow), `${fmt(f.engineOneRow / f.naiveOneRow)}×`]),
   );
   return figures;
 }

@@ -17,6 +17,7 @@ import { UserError } from './errors.js';
 import { planAttentionTiles } from './attention-plan.js';
 import { createStorageBuffer, type GpuMatrix, type WeightFormatChoice } from './gpu-tensor.js';
 import { kernelCache } from './kernels.js';
+import { defaultMatmulKernels, matmulVariants, type MatmulKernels } from './matmul-plan.js';
 import { writeRopeRow } from './rope.js';
 import { createUniform, StepUniform } from './uniforms.js';
 import { destroyWeights, plannedWeightBytes, uploadWeights, type ModelWeights } from './weights.js';
@@ -58,8 +59,6 @@ interface Dispatch {
   readonly when?: (rows: number) => boolean;
 }
 
-/** Rows up to which projections use the matrix-vector kernel (its MAX_ROWS). */
-const MATVEC_MAX_ROWS = 16;
 /** Rows up to which attention runs split-K (decode); more rows run the tiled prefill kernel. */
 const SPLIT_ATTENTION_MAX_ROWS = 8;
 /** Keys per split-K segment (SEG in the attention shaders). */
@@ -83,6 +82,8 @@ export interface ModelLoadOptions {
   readonly gpuMemory?: string | number;
   /** KV cache storage: 'f32' (default; the fixture goldens) or 'f16' (half the memory; needs shader-f16). */
   readonly kvCache?: KvCacheFormat;
+  /** Matmul kernel family; defaults to the adapter's kind (see matmul-plan.ts). Results are identical either way. */
+  readonly matmulKernels?: MatmulKernels;
 }
 
 export type KvCacheFormat = 'f32' | 'f16';
@@ -125,6 +126,8 @@ export class InternLM2Model {
   private readonly bindingBytes: number;
   private attentionChoice: AttentionKernelChoice = 'tiled';
   private kvFormat: KvCacheFormat = 'f32';
+  /** Matmul kernel family (see matmul-plan.ts): set before the first forward pass builds dispatches. */
+  private matmulKernels: MatmulKernels = 'workgroup-tiles';
 
   private get kvBytesPerValue(): number {
     return this.kvFormat === 'f16' ? 2 : 4;
@@ -174,7 +177,7 @@ export class InternLM2Model {
     // Refuse before uploading anything when the weights and activations alone exceed the budget.
     checkWeightsFit(plannedWeightBytes(context, checkpoint, options.weightFormat), activationBytes(c, chunkRows, pickRows, 0), budget);
     const weights = await uploadWeights(context, checkpoint, options.weightFormat, bindingBytes);
-    return InternLM2Model.fromWeights(context, c, weights, { chunkRows, pickRows, budget, maxBindingBytes: bindingBytes, ...(options.kvCache ? { kvCache: options.kvCache } : {}) });
+    return InternLM2Model.fromWeights(context, c, weights, { chunkRows, pickRows, budget, maxBindingBytes: bindingBytes, ...(options.kvCache ? { kvCache: options.kvCache } : {}), ...(options.matmulKernels ? { matmulKernels: options.matmulKernels } : {}) });
   }
 
   /** A model over weights already on the GPU (generated ones in benchmarks: see random-weights.ts). */
@@ -182,7 +185,7 @@ export class InternLM2Model {
     context: GpuContext,
     config: InternLM2Config,
     weights: ModelWeights,
-    options: { chunkRows?: number; pickRows?: number; budget?: MemoryBudget; gpuMemory?: string | number; maxBindingBytes?: number; attention?: AttentionKernelChoice; kvCache?: KvCacheFormat } = {},
+    options: { chunkRows?: number; pickRows?: number; budget?: MemoryBudget; gpuMemory?: string | number; maxBindingBytes?: number; attention?: AttentionKernelChoice; kvCache?: KvCacheFormat; matmulKernels?: MatmulKernels } = {},
   ): Promise<InternLM2Model> {
     InternLM2Model.checkShape(config, 'config');
     const bindingBytes = Math.min(maxBinding(context), options.maxBindingBytes ?? Infinity);
@@ -191,6 +194,7 @@ export class InternLM2Model {
     const model = new InternLM2Model(context, config, weights, limits.chunkRows, options.pickRows ?? limits.pickRows, budget, bindingBytes);
     model.attentionChoice = options.attention ?? 'tiled';
     model.kvFormat = options.kvCache ?? 'f32';
+    model.matmulKernels = options.matmulKernels ?? defaultMatmulKernels(context.adapter);
     if (model.kvFormat === 'f16' && !context.hasShaderF16) {
       throw new UserError('an f16 KV cache needs the adapter feature shader-f16, which this adapter lacks', 'use the default f32 KV cache (harness doctor lists the features)');
     }
@@ -407,36 +411,31 @@ export class InternLM2Model {
   }
 
   /**
-   * y (+)= x W^T for every row chunk of W: the matrix-vector kernel for up to MATVEC_MAX_ROWS rows
-   * (decode), the tiled kernel above that (prefill). Both accumulate each output in k order with the
-   * same f32 operations, so the choice never changes a result; matrices in the nk layout (none the
-   * model loads today) fall back to the naive kernel.
+   * y (+)= x W^T for every row chunk of W, by the kernel that matmul-plan.ts picks for the adapter
+   * and the row count. All of them accumulate each output in k order with the same f32 operations,
+   * so the choice never changes a result; matrices in the nk layout (none the model loads today)
+   * fall back to the naive kernel.
    */
   private async matmul(w: GpuMatrix, x: GPUBuffer, y: GPUBuffer, yStride: number, accumulate: boolean, step: StepUniform): Promise<Dispatch[]> {
     const cache = kernelCache(this.device);
     const dispatches: Dispatch[] = [];
     for (const chunk of w.chunks) {
       const params = createUniform(this.device, `${w.name} params`, [{ u32: chunk.rowCount }, { u32: w.cols }, { u32: chunk.rowStart }, { u32: yStride }, { u32: accumulate ? 1 : 0 }]);
+      const resources = [params, chunk.buffer, x, y, step.buffer];
       if (w.layout !== 'kn') {
         const naive = await cache.pipeline({ file: 'matmul_naive.wgsl', weightFormat: w.format });
-        dispatches.push({ pipeline: naive, bindGroup: this.bind(naive, [params, chunk.buffer, x, y, step.buffer], w.name), workgroups: (rows) => [Math.ceil(chunk.rowCount / 64), rows, 1] });
+        dispatches.push({ pipeline: naive, bindGroup: this.bind(naive, resources, w.name), workgroups: (rows) => [Math.ceil(chunk.rowCount / 64), rows, 1] });
         continue;
       }
-      const matvec = await cache.pipeline({ file: 'matvec.wgsl', weightFormat: w.format });
-      const tiled = await cache.pipeline({ file: 'matmul_tiled.wgsl', weightFormat: w.format });
-      const resources = [params, chunk.buffer, x, y, step.buffer];
-      dispatches.push({
-        pipeline: matvec,
-        bindGroup: this.bind(matvec, resources, `${w.name} matvec`),
-        workgroups: () => [Math.ceil(chunk.rowCount / 256), 1, 1],
-        when: (rows) => rows <= MATVEC_MAX_ROWS,
-      });
-      dispatches.push({
-        pipeline: tiled,
-        bindGroup: this.bind(tiled, resources, `${w.name} tiled`),
-        workgroups: (rows) => [Math.ceil(chunk.rowCount / 64), Math.ceil(rows / 64), 1],
-        when: (rows) => rows > MATVEC_MAX_ROWS,
-      });
+      for (const variant of matmulVariants(this.matmulKernels, w.format)) {
+        const pipeline = await cache.pipeline(variant.spec);
+        dispatches.push({
+          pipeline,
+          bindGroup: this.bind(pipeline, resources, `${w.name} ${variant.spec.file}`),
+          workgroups: (rows) => variant.workgroups(rows, chunk.rowCount),
+          when: (rows) => rows >= variant.minRows && rows <= variant.maxRows,
+        });
+      }
     }
     return dispatches;
   }

@@ -8,3 +8,10 @@ fn weight_at(index: u32) -> f32 {
   let bits = select(word & 0xffff0000u, word << 16u, (index & 1u) == 0u);
   return bitcast<f32>(bits);
 }
+
+// Four neighbouring values from `index` (a multiple of 4): two words, no per-value selects.
+fn weight4_at(index: u32) -> vec4f {
+  let lo = weight[index >> 1u];
+  let hi = weight[(index >> 1u) + 1u];
+  return bitcast<vec4f>(vec4u(lo << 16u, lo & 0xffff0000u, hi << 16u, hi & 0xffff0000u));
+}

@@ -7,3 +7,8 @@ enable f16;
 fn weight_at(index: u32) -> f32 {
   return f32(weight[index]);
 }
+
+// Four neighbouring values from `index` (a multiple of 4).
+fn weight4_at(index: u32) -> vec4f {
+  return vec4f(f32(weight[index]), f32(weight[index + 1u]), f32(weight[index + 2u]), f32(weight[index + 3u]));
+}

@@ -4,3 +4,8 @@
 fn weight_at(index: u32) -> f32 {
   return weight[index];
 }
+
+// Four neighbouring values from `index` (a multiple of 4).
+fn weight4_at(index: u32) -> vec4f {
+  return vec4f(weight[index], weight[index + 1u], weight[index + 2u], weight[index + 3u]);
+}

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openCheckpoint } from '../../engine/checkpoint.js';
 import { sharedDevice } from '../../engine/device.js';
 import type { WeightFormatChoice } from '../../engine/gpu-tensor.js';
+import type { MatmulKernels } from '../../engine/matmul-plan.js';
 import { InternLM2Model } from '../../engine/model.js';
 import { ropeBase } from '../../engine/rope.js';
 import { FIXTURE_NAMES, readGolden } from '../helpers/golden.js';
@@ -89,5 +90,33 @@ describe('tensors larger than the binding limit', () => {
     expect(split.model.chunkRows).toBeLessThan(ids.length);
     expect(Array.from(split.result.logits?.[0] ?? [])).toEqual(Array.from(whole.result.logits?.[0] ?? []));
     expect(split.result.picks).toEqual(whole.result.picks);
+  });
+});
+
+describe('matmul kernel families (engine/matmul-plan.ts)', () => {
+  it.each(['tiny-fp32', 'tiny-bf16-sharded'] as const)('give bit-identical logits on %s for every row-count path', async (name) => {
+    const golden = readGolden(name);
+    const checkpoint = await openCheckpoint(fixtureDir(name));
+    const context = await sharedDevice();
+    // 1 row (decode), 5 and 12 (small batches), 40 (prefill): each family has a kernel per range.
+    const lengths = [1, 5, 12, 40];
+    const logits = async (matmulKernels: MatmulKernels): Promise<number[][]> => {
+      const model = await InternLM2Model.load(context, checkpoint, { weightFormat: 'native', matmulKernels });
+      models.push(model);
+      const rows: number[][] = [];
+      for (const length of lengths) {
+        const ids = golden.input_ids.slice(0, length);
+        await model.ensureKvCache(1, length);
+        const base = ropeBase(checkpoint.config, length);
+        const result = await model.forward(ids.map((token, position) => ({ token, slot: 0, position, ropeBase: base })), [{ row: length - 1, target: undefined }], true);
+        rows.push(Array.from(result.logits?.[0] ?? []));
+      }
+      return rows;
+    };
+    const tiles = await logits('workgroup-tiles');
+    const blocks = await logits('register-blocks');
+    expect(golden.input_ids.length).toBeGreaterThanOrEqual(40);
+    expect(tiles.every((row) => row.length === checkpoint.config.vocabSize)).toBe(true);
+    expect(blocks).toEqual(tiles);
   });
 });

@@ -1,7 +1,7 @@
 /**
- * shaders/matmul_tiled.wgsl and shaders/matvec.wgsl (weights in the transposed "kn" layout): within
- * the f32 dot-product bound of an f64 reference, and bit-for-bit equal to matmul_naive.wgsl on the
- * same weights — the model relies on that equality to pick a kernel by row count without changing
+ * shaders/matmul_tiled.wgsl, shaders/matvec.wgsl and shaders/matmul_blocked.wgsl in each register
+ * block (weights in the transposed "kn" layout): within the f32 dot-product bound of an f64
+ * reference, and bit-for-bit equal to matmul_naive.wgsl on the same weights — the model relies on that equality to pick a kernel by row count without changing
  * any result (batch invariance).
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -35,9 +35,12 @@ interface Case {
   readonly accumulate: boolean;
 }
 
-type Kernel = 'matmul_naive.wgsl' | 'matmul_tiled.wgsl' | 'matvec.wgsl';
+type Kernel = 'matmul_naive.wgsl' | 'matmul_tiled.wgsl' | 'matvec.wgsl' | 'matmul_blocked.wgsl';
 
-async function run(kernel: Kernel, format: WeightFormat, c: Case, x: Float32Array, w: Float32Array | Uint16Array, y0: Float32Array): Promise<Float32Array> {
+/** Register blocks of matmul_blocked.wgsl (shaders/matmul_blocks/), as rows × vec4s of columns. */
+const BLOCKS: readonly (readonly [number, number])[] = [[1, 4], [4, 4], [8, 2]];
+
+async function run(kernel: Kernel, format: WeightFormat, c: Case, x: Float32Array, w: Float32Array | Uint16Array, y0: Float32Array, block: readonly [number, number] = [1, 1]): Promise<Float32Array> {
   const params = runner.uniform([{ u32: c.n }, { u32: c.k }, { u32: c.nOffset }, { u32: c.yStride }, { u32: c.accumulate ? 1 : 0 }]);
   const y = runner.storage(y0, 'y');
   const weights = kernel === 'matmul_naive.wgsl' ? w : transposed(w, c.n, c.k);
@@ -45,8 +48,10 @@ async function run(kernel: Kernel, format: WeightFormat, c: Case, x: Float32Arra
   const groups: [number, number, number] =
     kernel === 'matmul_naive.wgsl' ? [Math.ceil(c.n / 64), c.rows + 1, 1]
       : kernel === 'matmul_tiled.wgsl' ? [Math.ceil(c.n / 64) + 1, Math.ceil(c.rows / 64) + 1, 1]
-        : [Math.ceil(c.n / 256) + 1, 1, 1];
-  await runner.dispatch({ file: kernel, weightFormat: format }, [params, runner.storage(weights, 'W'), runner.storage(x, 'x'), y, runner.step(c.rows)], groups);
+        : kernel === 'matmul_blocked.wgsl' ? [Math.ceil(c.n / (256 * block[1])) + 1, Math.ceil(c.rows / block[0]) + 1, 1]
+          : [Math.ceil(c.n / 256) + 1, 1, 1];
+  const prelude = kernel === 'matmul_blocked.wgsl' ? { prelude: [`matmul_blocks/${block[0]}x${block[1]}.wgsl`] } : {};
+  await runner.dispatch({ file: kernel, weightFormat: format, ...prelude }, [params, runner.storage(weights, 'W'), runner.storage(x, 'x'), y, runner.step(c.rows)], groups);
   return runner.readFloat32(y, y0.length);
 }
 
@@ -81,6 +86,9 @@ async function check(format: WeightFormat, c: Case, seed: string): Promise<void>
   if (c.rows <= MATVEC_MAX_ROWS) {
     expectIdentical(await run('matvec.wgsl', format, c, x, weights.data, y0), tiled, `matvec = tiled, ${format} ${JSON.stringify(c)}`);
   }
+  for (const block of BLOCKS) {
+    expectIdentical(await run('matmul_blocked.wgsl', format, c, x, weights.data, y0, block), tiled, `blocked ${block.join('x')} = tiled, ${format} ${JSON.stringify(c)}`);
+  }
 }
 
 const shapes: readonly { rows: number; n: number; k: number }[] = [
@@ -91,9 +99,10 @@ const shapes: readonly { rows: number; n: number; k: number }[] = [
   { rows: 2, n: 130, k: 17 },
   { rows: 70, n: 63, k: 33 },
   { rows: 129, n: 131, k: 40 },
+  { rows: 9, n: 520, k: 24 },
 ];
 
-describe.each(formats)('tiled matmul and matvec with %s weights (kn layout)', (format) => {
+describe.each(formats)('tiled, matvec and register-blocked matmul with %s weights (kn layout)', (format) => {
   it.each(shapes)('overwrite: rows $rows, n $n, k $k', async ({ rows, n, k }) => {
     await check(format, { rows, n, k, nOffset: 0, yStride: n, accumulate: false }, `tiled ${format} ${rows} ${n} ${k}`);
   });

@@ -1,0 +1,105 @@
+// matmul_blocked.wgsl — y[m, n_offset + n] (+)= sum_k x[m, k] * W[n, k], W in the transposed "kn"
+// layout (element (n, k) at k * n + n of the chunk), for processors without fast workgroup memory:
+// CPU adapters such as lavapipe, which run a workgroup as a loop over SIMD lanes and make every
+// barrier a context switch. Each invocation keeps a register block of BR rows × 4·BC columns
+// (BR, BC come from the matmul_blocks/<BR>x<BC>.wgsl file prepended to this one) and reads W and x
+// straight from memory: each W value loaded is used BR times, each x value 4·BC times, and the
+// CPU's caches do what workgroup tiles do on a GPU. No barriers, no workgroup memory.
+//
+// Each output accumulates in k order from 0.0 with `acc + x * w`, exactly like matmul_naive.wgsl,
+// matmul_tiled.wgsl and matvec.wgsl, so which kernel or block shape runs a row never changes its
+// result (batch invariance).
+
+struct Params {
+  n: u32,          // rows of this W chunk (output columns written)
+  k: u32,          // inner dimension
+  n_offset: u32,   // first output column of this chunk
+  y_stride: u32,   // row stride of y (all output columns)
+  accumulate: u32, // 1: add into y (residual connection), 0: overwrite
+}
+
+struct Step {
+  rows: u32,
+}
+
+const WG: u32 = 64u; // a workgroup covers 4 · BC · WG output columns × BR rows
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(2) var<storage, read> x: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(4) var<uniform> step: Step;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {
+  let n0 = (wid.x * WG + t) * 4u * BC;
+  let m0 = wid.y * BR;
+  let rows = step.rows;
+  let n_len = params.n;
+  let k_len = params.k;
+  if (n0 >= n_len || m0 >= rows) {
+    return;
+  }
+  // Rows past the last repeat the last row (their results are dropped): no branch in the k loop.
+  var x_row: array<u32, BR>;
+  for (var i = 0u; i < BR; i++) {
+    x_row[i] = min(m0 + i, rows - 1u) * k_len;
+  }
+  var acc: array<array<vec4f, BC>, BR>; // zero-initialised
+  // Whole vec4s of W: n a multiple of 4 (aligned loads of packed halves) and the block inside W.
+  let whole = (n_len & 3u) == 0u && n0 + 4u * BC <= n_len;
+  if (whole) {
+    for (var k = 0u; k < k_len; k++) {
+      let base = k * n_len + n0;
+      var w: array<vec4f, BC>;
+      for (var j = 0u; j < BC; j++) {
+        w[j] = weight4_at(base + 4u * j);
+      }
+      for (var i = 0u; i < BR; i++) {
+        let xv = x[x_row[i] + k];
+        for (var j = 0u; j < BC; j++) {
+          acc[i][j] = acc[i][j] + xv * w[j];
+        }
+      }
+    }
+  } else {
+    // The last columns of W, or an n that is not a multiple of 4: one value at a time; columns
+    // past the end read as 0 and are not stored.
+    for (var k = 0u; k < k_len; k++) {
+      let base = k * n_len;
+      var w: array<vec4f, BC>;
+      for (var j = 0u; j < BC; j++) {
+        for (var q = 0u; q < 4u; q++) {
+          let n = n0 + 4u * j + q;
+          if (n < n_len) {
+            w[j][q] = weight_at(base + n);
+          }
+        }
+      }
+      for (var i = 0u; i < BR; i++) {
+        let xv = x[x_row[i] + k];
+        for (var j = 0u; j < BC; j++) {
+          acc[i][j] = acc[i][j] + xv * w[j];
+        }
+      }
+    }
+  }
+  for (var i = 0u; i < BR; i++) {
+    let m = m0 + i;
+    if (m >= rows) {
+      break;
+    }
+    for (var j = 0u; j < BC; j++) {
+      for (var q = 0u; q < 4u; q++) {
+        let n = n0 + 4u * j + q;
+        if (n < n_len) {
+          let index = m * params.y_stride + params.n_offset + n;
+          if (params.accumulate != 0u) {
+            y[index] += acc[i][j][q];
+          } else {
+            y[index] = acc[i][j][q];
+          }
+        }
+      }
+    }
+  }
+}
