@@ -10,7 +10,8 @@
 import { parseArgs } from 'node:util';
 import type { GpuContext } from '../engine/device.js';
 import type { KernelSpec, WeightFormat } from '../engine/kernels.js';
-import { defaultMatmulKernels, matmulVariantFor, type MatmulKernels } from '../engine/matmul-plan.js';
+import { defaultKernelFamily, type KernelFamily } from '../engine/kernel-family.js';
+import { matmulVariantFor } from '../engine/matmul-plan.js';
 import { RandomFill } from '../engine/random-weights.js';
 import { createUniform } from '../engine/uniforms.js';
 import { benchDevice, describeContext, fmt, isEntry, launch, measurePeaks, percent, printTable, runMain, storage, timeLaunches, type KernelLaunch, type Peaks } from './gpu-bench.js';
@@ -46,21 +47,21 @@ export async function benchDecodeBandwidth(context: GpuContext, peaks: Peaks, op
         uniforms.forEach((u) => u.destroy());
         return w.bytes / seconds / 1e9;
       };
-      const family = async (kernels: MatmulKernels): Promise<number> => {
+      const family = async (kernels: KernelFamily): Promise<number> => {
         const variant = matmulVariantFor(kernels, format, 1);
         return time(variant.spec, (n) => variant.workgroups(1, n));
       };
-      const tiles = await family('workgroup-tiles');
-      const blocks = await family('register-blocks');
+      const tiles = await family('gpu');
+      const blocks = await family('cpu');
       const naive = await time({ file: 'matmul_naive.wgsl', weightFormat: format }, (n) => [Math.ceil(n / 64), 1, 1]);
-      const engine = defaultMatmulKernels(context.adapter) === 'register-blocks' ? blocks : tiles;
+      const engine = defaultKernelFamily(context.adapter) === 'cpu' ? blocks : tiles;
       rows.push([shape.name, format, `${fmt(w.bytes / 2 ** 20, 0)} MiB`, fmt(naive), fmt(tiles), fmt(blocks), `${fmt(engine / naive)}×`, percent(engine * 1e9, peaks.bandwidth)]);
       for (const chunk of w.chunks) chunk.buffer.destroy();
       for (const b of [x, y, step]) b.destroy();
       process.stderr.write(`  decode ${shape.name} ${format} done\n`);
     }
   }
-  const family = defaultMatmulKernels(context.adapter);
+  const family = defaultKernelFamily(context.adapter);
   printTable(
     `Decode matrix-vector (1 row), GB/s of weights read (copy peak ${fmt(peaks.bandwidth / 1e9)} GB/s); engine: ${family}, this adapter's default`,
     ['shape', 'W', 'size', 'naive', 'matvec (tiles)', '1-row block (blocks)', 'engine/naive', 'engine % copy'],

@@ -15,7 +15,8 @@ import { parseArgs } from 'node:util';
 import type { GpuContext } from '../engine/device.js';
 import type { GpuMatrix } from '../engine/gpu-tensor.js';
 import type { WeightFormat } from '../engine/kernels.js';
-import { defaultMatmulKernels, MATVEC_MAX_ROWS, matmulVariantFor, type MatmulKernels } from '../engine/matmul-plan.js';
+import { defaultKernelFamily, type KernelFamily } from '../engine/kernel-family.js';
+import { MATVEC_MAX_ROWS, matmulVariantFor } from '../engine/matmul-plan.js';
 import { RandomFill } from '../engine/random-weights.js';
 import { createUniform } from '../engine/uniforms.js';
 import { benchDevice, describeContext, fmt, isEntry, launch, measurePeaks, percent, printTable, runMain, storage, timeLaunches, type KernelLaunch, type Peaks } from './gpu-bench.js';
@@ -60,7 +61,7 @@ async function matmulLaunches(context: GpuContext, kernel: KernelChoice, w: GpuM
 }
 
 /** The untiled baseline, or a kernel family of engine/matmul-plan.ts (its variant for the row count). */
-type KernelChoice = 'naive' | MatmulKernels;
+type KernelChoice = 'naive' | KernelFamily;
 
 export interface MatmulFigures {
   readonly shape: string;
@@ -79,7 +80,7 @@ export interface MatmulFigures {
 export async function benchMatmul(context: GpuContext, peaks: Peaks, options: { large: boolean; rows?: number }): Promise<MatmulFigures[]> {
   const random = await RandomFill.create(context, 1);
   const maxBinding = Math.min(context.limits.maxStorageBufferBindingSize, context.limits.maxBufferSize);
-  const family = defaultMatmulKernels(context.adapter);
+  const family = defaultKernelFamily(context.adapter);
   const formats: WeightFormat[] = options.large ? (context.hasShaderF16 ? ['bf16', 'f16', 'f32'] : ['bf16', 'f32']) : ['bf16'];
   const cases: { shape: Shape; format: WeightFormat; rows: number }[] = [];
   for (const shape of SHAPES_18B) {
@@ -102,9 +103,9 @@ export async function benchMatmul(context: GpuContext, peaks: Peaks, options: { 
     };
     // The naive kernel reads W row-major; the same random buffer serves (timing only).
     const naive = await rate('naive', rows);
-    const tiles = await rate('workgroup-tiles', rows);
-    const blocks = await rate('register-blocks', rows);
-    const engine = family === 'register-blocks' ? blocks : tiles;
+    const tiles = await rate('gpu', rows);
+    const blocks = await rate('cpu', rows);
+    const engine = family === 'cpu' ? blocks : tiles;
     const naiveOneRow = await rate('naive', 1);
     const engineOneRow = await rate(family, 1);
     figures.push({ shape: shape.name, format, rows, naive, tiles, blocks, engine, engineOneRow, naiveOneRow });

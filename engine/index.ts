@@ -6,7 +6,7 @@ import { openCheckpoint } from './checkpoint.js';
 import { sharedDevice, type DeviceOptions, type GpuContext } from './device.js';
 import type { WeightFormatChoice } from './gpu-tensor.js';
 import type { LanguageModel } from './language-model.js';
-import type { MatmulKernels } from './matmul-plan.js';
+import type { KernelFamily } from './kernel-family.js';
 import { InternLM2Model } from './model.js';
 import { InternLM2Session } from './session.js';
 import { loadTokenizer } from './tokenizer.js';
@@ -25,8 +25,8 @@ export interface LoadModelOptions {
   readonly gpuMemory?: string;
   /** KV cache storage: f32 (default) or f16 (half the memory, needs shader-f16; changes log-probs by ~1e-3). */
   readonly kvCache?: 'f32' | 'f16';
-  /** Matmul kernel family; default: by adapter kind (engine/matmul-plan.ts). Results are bit-identical either way. */
-  readonly matmulKernels?: MatmulKernels;
+  /** Kernel family ('gpu' or 'cpu'); default: by adapter kind (engine/kernel-family.ts). Results are bit-identical either way. */
+  readonly kernels?: KernelFamily;
 }
 
 export function defaultContextLength(config: InternLM2Config): number {
@@ -49,7 +49,7 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
     ...(options.chunkRows ? { chunkRows: options.chunkRows } : {}),
     ...(options.gpuMemory ? { gpuMemory: options.gpuMemory } : {}),
     ...(options.kvCache ? { kvCache: options.kvCache } : {}),
-    ...(options.matmulKernels ? { matmulKernels: options.matmulKernels } : {}),
+    ...(options.kernels ? { kernels: options.kernels } : {}),
   });
   return new InternLM2Session(model, tokenizer, {
     name: basename(resolve(dir)),

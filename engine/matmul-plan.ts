@@ -1,21 +1,17 @@
 /**
- * Which matmul kernel runs a projection y (+)= x Wᵀ (W in the "kn" layout), by adapter kind and row
- * count. Every kernel accumulates each output in k order from 0.0 with the same f32 operations (see
+ * Which matmul kernel runs a projection y (+)= x Wᵀ (W in the "kn" layout), by kernel family
+ * (kernel-family.ts) and row count. Every kernel accumulates each output in k order from 0.0 with the same f32 operations (see
  * the shaders), so the choice changes speed only, never a bit of a result.
  *
- * - 'workgroup-tiles' (GPUs): matvec.wgsl for decode-sized row counts, matmul_tiled.wgsl (64×64
+ * - 'gpu': matvec.wgsl for decode-sized row counts, matmul_tiled.wgsl (64×64
  *   tiles staged in workgroup memory) above.
- * - 'register-blocks' (CPU adapters: lavapipe, SwiftShader, WARP): matmul_blocked.wgsl, with no
+ * - 'cpu' (lavapipe, SwiftShader, WARP): matmul_blocked.wgsl, with no
  *   workgroup memory and no barriers, which a CPU runs as a loop over SIMD lanes; the register
  *   block grows with the row count so that W, the largest operand, is read as few times as possible.
  *   Measured on lavapipe (bench/matmul.ts): 2.8–3.8× the naive kernel at 1 row, 7× at 64 rows.
  */
-import type { AdapterDescription } from './device.js';
+import type { KernelFamily } from './kernel-family.js';
 import type { KernelSpec, WeightFormat } from './kernels.js';
-
-export type MatmulKernels = 'workgroup-tiles' | 'register-blocks';
-
-export const MATMUL_KERNELS: readonly MatmulKernels[] = ['workgroup-tiles', 'register-blocks'];
 
 /** Rows up to which the GPU path uses the matrix-vector kernel (its MAX_ROWS). */
 export const MATVEC_MAX_ROWS = 16;
@@ -29,12 +25,6 @@ export interface MatmulVariant {
   workgroups(rows: number, n: number): [number, number, number];
 }
 
-/** CPU adapters run register-blocked kernels; everything else is treated as a GPU. */
-export function defaultMatmulKernels(adapter: AdapterDescription): MatmulKernels {
-  const name = `${adapter.architecture} ${adapter.device} ${adapter.description}`.toLowerCase();
-  return adapter.isFallbackAdapter || /software|llvmpipe|lavapipe|swiftshader|warp|microsoft basic render/.test(name) ? 'register-blocks' : 'workgroup-tiles';
-}
-
 /** Register blocks (rows × vec4s of columns) by row count: shaders/matmul_blocks/<rows>x<vec4s>.wgsl. */
 const REGISTER_BLOCKS: readonly { rows: number; vec4s: number; maxRows: number }[] = [
   { rows: 1, vec4s: 4, maxRows: 1 },
@@ -43,8 +33,8 @@ const REGISTER_BLOCKS: readonly { rows: number; vec4s: number; maxRows: number }
 ];
 
 /** The variants that together cover every row count ≥ 1, in order. */
-export function matmulVariants(kernels: MatmulKernels, format: WeightFormat): MatmulVariant[] {
-  if (kernels === 'register-blocks') {
+export function matmulVariants(kernels: KernelFamily, format: WeightFormat): MatmulVariant[] {
+  if (kernels === 'cpu') {
     let minRows = 1;
     return REGISTER_BLOCKS.map((block) => {
       const variant: MatmulVariant = {
@@ -65,7 +55,7 @@ export function matmulVariants(kernels: MatmulKernels, format: WeightFormat): Ma
 }
 
 /** The variant that runs `rows` rows. */
-export function matmulVariantFor(kernels: MatmulKernels, format: WeightFormat, rows: number): MatmulVariant {
+export function matmulVariantFor(kernels: KernelFamily, format: WeightFormat, rows: number): MatmulVariant {
   const variant = matmulVariants(kernels, format).find((v) => rows >= v.minRows && rows <= v.maxRows);
   if (!variant) throw new Error(`no matmul kernel for ${rows} rows`);
   return variant;

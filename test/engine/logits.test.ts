@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openCheckpoint } from '../../engine/checkpoint.js';
 import { sharedDevice } from '../../engine/device.js';
 import type { WeightFormatChoice } from '../../engine/gpu-tensor.js';
-import type { MatmulKernels } from '../../engine/matmul-plan.js';
+import type { KernelFamily } from '../../engine/kernel-family.js';
 import { InternLM2Model } from '../../engine/model.js';
 import { ropeBase } from '../../engine/rope.js';
 import { FIXTURE_NAMES, readGolden } from '../helpers/golden.js';
@@ -100,8 +100,8 @@ describe('matmul kernel families (engine/matmul-plan.ts)', () => {
     const context = await sharedDevice();
     // 1 row (decode), 5 and 12 (small batches), 40 (prefill): each family has a kernel per range.
     const lengths = [1, 5, 12, 40];
-    const logits = async (matmulKernels: MatmulKernels): Promise<number[][]> => {
-      const model = await InternLM2Model.load(context, checkpoint, { weightFormat: 'native', matmulKernels });
+    const logits = async (kernels: KernelFamily): Promise<number[][]> => {
+      const model = await InternLM2Model.load(context, checkpoint, { weightFormat: 'native', kernels });
       models.push(model);
       const rows: number[][] = [];
       for (const length of lengths) {
@@ -113,8 +113,8 @@ describe('matmul kernel families (engine/matmul-plan.ts)', () => {
       }
       return rows;
     };
-    const tiles = await logits('workgroup-tiles');
-    const blocks = await logits('register-blocks');
+    const tiles = await logits('gpu');
+    const blocks = await logits('cpu');
     expect(golden.input_ids.length).toBeGreaterThanOrEqual(40);
     expect(tiles.every((row) => row.length === checkpoint.config.vocabSize)).toBe(true);
     expect(blocks).toEqual(tiles);

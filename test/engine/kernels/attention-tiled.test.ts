@@ -100,6 +100,21 @@ async function split(p: Problem): Promise<Float32Array> {
   return runner.readFloat32(out, p.rows.length * p.heads * p.headDim);
 }
 
+/** attention_lanes.wgsl (CPU adapters): one invocation per (row, head); split-K with the merge kernel when `split`. */
+async function lanes(p: Problem, split: boolean): Promise<Float32Array> {
+  const b = buffers(p);
+  const invocations = Math.ceil((p.rows.length * p.heads) / 8);
+  const out = runner.storage(new Float32Array(p.rows.length * p.heads * p.headDim), 'out');
+  if (!split) {
+    await runner.dispatch({ file: 'attention_lanes.wgsl', prelude: ['kv_read/f32.wgsl'] }, [b.params, b.q, b.meta, b.k, b.v, out, b.step], [invocations, 1, 1]);
+  } else {
+    const partial = runner.storage(new Float32Array(p.rows.length * p.heads * b.segments * (2 + p.headDim)), 'partial');
+    await runner.dispatch({ file: 'attention_lanes.wgsl', prelude: ['kv_read/f32.wgsl'], constants: { SPLIT: 1 } }, [b.params, b.q, b.meta, b.k, b.v, partial, b.step], [invocations, 1, b.segments]);
+    await runner.dispatch({ file: 'attention_merge.wgsl' }, [b.params, undefined, b.meta, undefined, undefined, out, b.step, partial], [p.heads, p.rows.length, 1]);
+  }
+  return runner.readFloat32(out, p.rows.length * p.heads * p.headDim);
+}
+
 async function original(p: Problem): Promise<Float32Array> {
   const b = buffers(p);
   const out = runner.storage(new Float32Array(p.rows.length * p.heads * p.headDim), 'out');
@@ -138,6 +153,8 @@ describe('tiled prefill and split-K decode attention', () => {
     const expected = reference(p);
     expectWithin(got, expected, () => bound(p, 2), 'tiled vs f64 reference');
     expectIdentical(await split(p), got, 'split-K decode = tiled prefill');
+    expectIdentical(await lanes(p, false), got, 'per-lane prefill = tiled prefill');
+    expectIdentical(await lanes(p, true), got, 'per-lane split-K decode = tiled prefill');
     // Smaller tiles (as on an adapter with little workgroup memory) change nothing.
     expectIdentical(await tiled(p, { constants: { HD: headDim, KT: 4, BQ: 3 }, rowsPerWorkgroup: 3, workgroupBytes: 0 }), got, 'tiles of 3 rows × 4 keys');
   });
@@ -159,6 +176,8 @@ describe('tiled prefill and split-K decode attention', () => {
     const expected = reference(p);
     expectWithin(got, expected, () => bound(p, 2), '32k tiled vs f64 reference');
     expectIdentical(await split(p), got, '32k split-K = tiled');
+    expectIdentical(await lanes(p, false), got, '32k per-lane = tiled');
+    expectIdentical(await lanes(p, true), got, '32k per-lane split-K = tiled');
     for (let d = 0; d < 16; d += 1) expect(Math.abs((got[d] as number) - (p.v[5 * 16 + d] as number))).toBeLessThan(1e-3);
   });
 });
