@@ -17,14 +17,23 @@ import { InternLM2Model, type ForwardRow, type KvCacheFormat } from '../engine/m
 import { MODEL_SHAPES, type ModelShapeName } from '../engine/model-shapes.js';
 import { randomWeights } from '../engine/random-weights.js';
 import { UserError } from '../engine/errors.js';
-import { benchDevice, describeContext, fmt, isEntry, printTable, runMain } from './gpu-bench.js';
+import { PassTimer } from '../engine/pass-timer.js';
+import { benchDevice, describeContext, fmt, isEntry, measurePeaks, percent, printTable, runMain, type Peaks } from './gpu-bench.js';
 
 interface Case {
   readonly shape: ModelShapeName;
   readonly contexts: readonly number[];
 }
 
-async function runModel(model: InternLM2Model, context: number, decodeSteps: number): Promise<{ prefill: number; decode: number }> {
+interface RunFigures {
+  readonly prefill: number;
+  readonly decode: number;
+  /** Per decode step: GPU seconds from timestamp queries (undefined without timestamp-query). */
+  readonly decodeGpuSeconds: number | undefined;
+  readonly decodeWallSeconds: number;
+}
+
+async function runModel(model: InternLM2Model, context: number, decodeSteps: number): Promise<RunFigures> {
   const c = model.config;
   await model.ensureKvCache(1, context + decodeSteps);
   const rows = (start: number, end: number): ForwardRow[] => {
@@ -38,13 +47,36 @@ async function runModel(model: InternLM2Model, context: number, decodeSteps: num
   const result = await model.forward(rows(0, context), [{ row: context - 1, target: 1 }]);
   const prefillSeconds = (performance.now() - started) / 1000;
   if (!result.picks.every((p) => Number.isFinite(p.targetLogprob))) throw new Error('non-finite log-prob after prefill');
+  // Decode steps as generation runs them: one forward call and one readback per token. Where the
+  // device has timestamps, every pass is timed too (read once at the end, outside the wall time).
+  const timer = model.context.hasTimestampQuery ? new PassTimer(model.context.device, 4 * decodeSteps + 8) : undefined;
+  model.passTimer = timer;
   started = performance.now();
   for (let p = context; p < context + decodeSteps; p += 1) await model.forward(rows(p, p + 1), [{ row: 0, target: 1 }]);
   const decodeSeconds = (performance.now() - started) / 1000;
-  return { prefill: context / prefillSeconds, decode: decodeSteps / decodeSeconds };
+  model.passTimer = undefined;
+  const gpuSeconds = timer ? await timer.read() : undefined;
+  timer?.destroy();
+  return {
+    prefill: context / prefillSeconds,
+    decode: decodeSteps / decodeSeconds,
+    decodeGpuSeconds: gpuSeconds === undefined ? undefined : gpuSeconds / decodeSteps,
+    decodeWallSeconds: decodeSeconds / decodeSteps,
+  };
 }
 
-export async function benchEndToEnd(gpu: GpuContext, options: { cases: readonly Case[]; format: WeightFormat; decodeSteps: number; naive: boolean; gpuMemory?: string; kvCache?: KvCacheFormat }): Promise<void> {
+/**
+ * Bytes one decode step must read at least: every weight matrix once (the embedding table only one
+ * row) and the keys and values of `context` cached positions in every layer.
+ */
+function decodeStepBytes(model: InternLM2Model, context: number, kvBytesPerValue: number): number {
+  const c = model.config;
+  const w = model.weights;
+  const embedRow = w.embed.bytes / w.embed.rows;
+  return w.bytes - w.embed.bytes + embedRow + c.layers * 2 * context * c.kvHeads * c.headDim * kvBytesPerValue;
+}
+
+export async function benchEndToEnd(gpu: GpuContext, options: { cases: readonly Case[]; format: WeightFormat; decodeSteps: number; naive: boolean; gpuMemory?: string; kvCache?: KvCacheFormat; peaks?: Peaks }): Promise<void> {
   const table: string[][] = [];
   for (const { shape, contexts } of options.cases) {
     const config = MODEL_SHAPES[shape];
@@ -56,10 +88,16 @@ export async function benchEndToEnd(gpu: GpuContext, options: { cases: readonly 
         for (const context of contexts) {
           try {
             const r = await runModel(model, context, options.decodeSteps);
-            table.push([shape, variant.tiled && options.kvCache === 'f16' ? `${variant.name} (f16 KV)` : variant.name, options.format, String(context), fmt(r.prefill), fmt(r.decode), `${fmt(weights.bytes / 2 ** 20, 0)} MiB`]);
+            const gpu = r.decodeGpuSeconds;
+            const bandwidth = gpu === undefined ? Number.NaN : decodeStepBytes(model, context, variant.tiled && options.kvCache === 'f16' ? 2 : 4) / gpu;
+            table.push([
+              shape, variant.tiled && options.kvCache === 'f16' ? `${variant.name} (f16 KV)` : variant.name, options.format, String(context), fmt(r.prefill), fmt(r.decode),
+              fmt(r.decodeWallSeconds * 1e3, 3), gpu === undefined ? '—' : fmt(gpu * 1e3, 3), gpu === undefined ? '—' : percent(r.decodeWallSeconds - gpu, r.decodeWallSeconds),
+              fmt(bandwidth / 1e9), options.peaks ? percent(bandwidth, options.peaks.bandwidth) : '—', `${fmt(weights.bytes / 2 ** 20, 0)} MiB`,
+            ]);
           } catch (error) {
             if (!(error instanceof UserError)) throw error;
-            table.push([shape, variant.tiled && options.kvCache === 'f16' ? `${variant.name} (f16 KV)` : variant.name, options.format, String(context), `refused: ${error.message.slice(0, 60)}…`, '—', '—']);
+            table.push([shape, variant.tiled && options.kvCache === 'f16' ? `${variant.name} (f16 KV)` : variant.name, options.format, String(context), `refused: ${error.message.slice(0, 60)}…`, '—', '—', '—', '—', '—', '—', '—']);
           }
           process.stderr.write(`  end-to-end ${shape} ${variant.name} ${context} done\n`);
         }
@@ -68,7 +106,11 @@ export async function benchEndToEnd(gpu: GpuContext, options: { cases: readonly 
       }
     }
   }
-  printTable('End to end (random weights): tokens/s', ['shape', 'kernels', 'W', 'context', 'prefill tok/s', 'decode tok/s', 'weights'], table);
+  printTable(
+    `End to end (random weights): tokens/s; a decode step's wall time, its GPU time (timestamp queries), the host's share (wall − GPU), and the bytes it must read (weights + KV cache) per GPU second${options.peaks ? ` against the copy peak ${fmt(options.peaks.bandwidth / 1e9)} GB/s` : ''}`,
+    ['shape', 'kernels', 'W', 'context', 'prefill tok/s', 'decode tok/s', 'step ms', 'GPU ms', 'host %', 'GB/s', '% copy', 'weights'],
+    table,
+  );
 }
 
 async function main(): Promise<void> {
@@ -85,7 +127,9 @@ async function main(): Promise<void> {
     ? [{ shape: values.shape as ModelShapeName, contexts: contexts ?? [256, 1024] }]
     : values.large ? [{ shape: '1.8b', contexts: contexts ?? [1024, 8192, 32768] }] : [{ shape: 'mid', contexts: contexts ?? [256, 1024] }, { shape: 'tiny', contexts: contexts ?? [1024, 4096] }];
   for (const c of cases) if (!(c.shape in MODEL_SHAPES)) throw new UserError(`--shape ${c.shape} is not one of ${Object.keys(MODEL_SHAPES).join(', ')}`, 'pick a listed shape');
+  const peaks = await measurePeaks(gpu, values.large ?? false);
   await benchEndToEnd(gpu, {
+    peaks,
     cases,
     format: (values.format ?? 'bf16') as WeightFormat,
     decodeSteps: Number(values['decode-steps'] ?? 8),

@@ -42,9 +42,10 @@ async function main(): Promise<void> {
     if (name === 'attention') await benchAttention(context, peaks, { large });
     if (name === 'end-to-end') {
       await benchEndToEnd(context, {
+        peaks,
         cases: large ? [{ shape: '1.8b', contexts: [1024, 8192, 32768] }] : [{ shape: 'mid', contexts: [256, 1024] }, { shape: 'tiny', contexts: [1024, 4096] }],
         format: 'bf16',
-        decodeSteps: 8,
+        decodeSteps: 32,
         naive: true,
       });
     }

@@ -17,7 +17,9 @@ import { UserError } from './errors.js';
 import { planAttentionTiles } from './attention-plan.js';
 import { createStorageBuffer, type GpuMatrix, type WeightFormatChoice } from './gpu-tensor.js';
 import { kernelCache } from './kernels.js';
-import { defaultMatmulKernels, matmulVariants, type MatmulKernels } from './matmul-plan.js';
+import { defaultKernelFamily, type KernelFamily } from './kernel-family.js';
+import { matmulVariants } from './matmul-plan.js';
+import type { PassTimer } from './pass-timer.js';
 import { writeRopeRow } from './rope.js';
 import { createUniform, StepUniform } from './uniforms.js';
 import { destroyWeights, plannedWeightBytes, uploadWeights, type ModelWeights } from './weights.js';
@@ -82,8 +84,8 @@ export interface ModelLoadOptions {
   readonly gpuMemory?: string | number;
   /** KV cache storage: 'f32' (default; the fixture goldens) or 'f16' (half the memory; needs shader-f16). */
   readonly kvCache?: KvCacheFormat;
-  /** Matmul kernel family; defaults to the adapter's kind (see matmul-plan.ts). Results are identical either way. */
-  readonly matmulKernels?: MatmulKernels;
+  /** Kernel family; defaults to the adapter's kind (see kernel-family.ts). Results are identical either way. */
+  readonly kernels?: KernelFamily;
 }
 
 export type KvCacheFormat = 'f32' | 'f16';
@@ -126,8 +128,10 @@ export class InternLM2Model {
   private readonly bindingBytes: number;
   private attentionChoice: AttentionKernelChoice = 'tiled';
   private kvFormat: KvCacheFormat = 'f32';
-  /** Matmul kernel family (see matmul-plan.ts): set before the first forward pass builds dispatches. */
-  private matmulKernels: MatmulKernels = 'workgroup-tiles';
+  /** Kernel family (see kernel-family.ts): set before the first forward pass builds dispatches. */
+  private kernels: KernelFamily = 'gpu';
+  /** When set, every compute pass is timed (benchmarks: GPU time against wall time). */
+  passTimer: PassTimer | undefined;
 
   private get kvBytesPerValue(): number {
     return this.kvFormat === 'f16' ? 2 : 4;
@@ -177,7 +181,7 @@ export class InternLM2Model {
     // Refuse before uploading anything when the weights and activations alone exceed the budget.
     checkWeightsFit(plannedWeightBytes(context, checkpoint, options.weightFormat), activationBytes(c, chunkRows, pickRows, 0), budget);
     const weights = await uploadWeights(context, checkpoint, options.weightFormat, bindingBytes);
-    return InternLM2Model.fromWeights(context, c, weights, { chunkRows, pickRows, budget, maxBindingBytes: bindingBytes, ...(options.kvCache ? { kvCache: options.kvCache } : {}), ...(options.matmulKernels ? { matmulKernels: options.matmulKernels } : {}) });
+    return InternLM2Model.fromWeights(context, c, weights, { chunkRows, pickRows, budget, maxBindingBytes: bindingBytes, ...(options.kvCache ? { kvCache: options.kvCache } : {}), ...(options.kernels ? { kernels: options.kernels } : {}) });
   }
 
   /** A model over weights already on the GPU (generated ones in benchmarks: see random-weights.ts). */
@@ -185,7 +189,7 @@ export class InternLM2Model {
     context: GpuContext,
     config: InternLM2Config,
     weights: ModelWeights,
-    options: { chunkRows?: number; pickRows?: number; budget?: MemoryBudget; gpuMemory?: string | number; maxBindingBytes?: number; attention?: AttentionKernelChoice; kvCache?: KvCacheFormat; matmulKernels?: MatmulKernels } = {},
+    options: { chunkRows?: number; pickRows?: number; budget?: MemoryBudget; gpuMemory?: string | number; maxBindingBytes?: number; attention?: AttentionKernelChoice; kvCache?: KvCacheFormat; kernels?: KernelFamily } = {},
   ): Promise<InternLM2Model> {
     InternLM2Model.checkShape(config, 'config');
     const bindingBytes = Math.min(maxBinding(context), options.maxBindingBytes ?? Infinity);
@@ -194,7 +198,7 @@ export class InternLM2Model {
     const model = new InternLM2Model(context, config, weights, limits.chunkRows, options.pickRows ?? limits.pickRows, budget, bindingBytes);
     model.attentionChoice = options.attention ?? 'tiled';
     model.kvFormat = options.kvCache ?? 'f32';
-    model.matmulKernels = options.matmulKernels ?? defaultMatmulKernels(context.adapter);
+    model.kernels = options.kernels ?? defaultKernelFamily(context.adapter);
     if (model.kvFormat === 'f16' && !context.hasShaderF16) {
       throw new UserError('an f16 KV cache needs the adapter feature shader-f16, which this adapter lacks', 'use the default f32 KV cache (harness doctor lists the features)');
     }
@@ -326,9 +330,12 @@ export class InternLM2Model {
       picksByChunk.set(chunk, list);
     });
 
-    const tokens = new Uint32Array(this.chunkRows);
-    const meta = new Uint32Array(this.chunkRows * 2);
-    const rope = new Float32Array(this.chunkRows * c.headDim);
+    // Host arrays sized to this call (a decode step has one row): no per-step garbage of chunk size.
+    const hostRows = Math.min(this.chunkRows, rows.length);
+    const tokens = new Uint32Array(hostRows);
+    const meta = new Uint32Array(hostRows * 2);
+    const rope = new Float32Array(hostRows * c.headDim);
+    const queue = this.device.queue;
     for (let start = 0; start < rows.length; start += this.chunkRows) {
       const count = Math.min(this.chunkRows, rows.length - start);
       for (let i = 0; i < count; i += 1) {
@@ -338,15 +345,16 @@ export class InternLM2Model {
         meta[2 * i + 1] = row.position;
         writeRopeRow(rope, i, row.position, row.ropeBase, c);
       }
-      const queue = this.device.queue;
       queue.writeBuffer(this.buffers.tokens, 0, tokens, 0, count);
       queue.writeBuffer(this.buffers.rowMeta, 0, meta, 0, count * 2);
       queue.writeBuffer(this.buffers.rope, 0, rope, 0, count * c.headDim);
       this.layerStep.set(count);
-      const encoder = this.device.createCommandEncoder({ label: `forward rows ${start}..${start + count}` });
+      let encoder = this.device.createCommandEncoder({ label: `forward rows ${start}..${start + count}` });
       this.encode(encoder, this.layerDispatches, count);
-      queue.submit([encoder.finish()]);
 
+      // The chunk's picks, pickRows at a time. The first group shares the layers' command buffer
+      // (one submit per decode step); each later group needs its own, because its index and target
+      // writes must land after the previous group ran.
       const chunkPicks = picksByChunk.get(start / this.chunkRows) ?? [];
       for (let p = 0; p < chunkPicks.length; p += this.pickRows) {
         const group = chunkPicks.slice(p, p + this.pickRows);
@@ -359,15 +367,16 @@ export class InternLM2Model {
         queue.writeBuffer(this.buffers.pickIndex, 0, index);
         queue.writeBuffer(this.buffers.pickTargets, 0, targets);
         this.pickStep.set(group.length);
-        const pickEncoder = this.device.createCommandEncoder({ label: 'picked rows' });
-        this.encode(pickEncoder, this.pickDispatches, group.length);
+        if (p > 0) encoder = this.device.createCommandEncoder({ label: 'picked rows' });
+        this.encode(encoder, this.pickDispatches, group.length);
         // Picks of one group are consecutive in `picks` order only if sorted; copy each result to its slot.
         group.forEach(({ index: pickIndex }, i) => {
-          pickEncoder.copyBufferToBuffer(this.buffers.pickResult, i * 16, allResults, pickIndex * 16, 16);
-          if (logitsReadback) pickEncoder.copyBufferToBuffer(this.buffers.logits, i * c.vocabSize * 4, logitsReadback, pickIndex * c.vocabSize * 4, c.vocabSize * 4);
+          encoder.copyBufferToBuffer(this.buffers.pickResult, i * 16, allResults, pickIndex * 16, 16);
+          if (logitsReadback) encoder.copyBufferToBuffer(this.buffers.logits, i * c.vocabSize * 4, logitsReadback, pickIndex * c.vocabSize * 4, c.vocabSize * 4);
         });
-        queue.submit([pickEncoder.finish()]);
+        queue.submit([encoder.finish()]);
       }
+      if (chunkPicks.length === 0) queue.submit([encoder.finish()]);
     }
     await allResults.mapAsync(GPUMapMode.READ);
     const words = new Uint32Array(allResults.getMappedRange().slice(0));
@@ -390,7 +399,8 @@ export class InternLM2Model {
   }
 
   private encode(encoder: GPUCommandEncoder, dispatches: readonly Dispatch[], rows: number): void {
-    const pass = encoder.beginComputePass();
+    const timestampWrites = this.passTimer?.nextPass();
+    const pass = encoder.beginComputePass(timestampWrites ? { timestampWrites } : {});
     for (const d of dispatches) {
       if (d.when && !d.when(rows)) continue;
       const [x, y, z] = d.workgroups(rows);
@@ -427,7 +437,7 @@ export class InternLM2Model {
         dispatches.push({ pipeline: naive, bindGroup: this.bind(naive, resources, w.name), workgroups: (rows) => [Math.ceil(chunk.rowCount / 64), rows, 1] });
         continue;
       }
-      for (const variant of matmulVariants(this.matmulKernels, w.format)) {
+      for (const variant of matmulVariants(this.kernels, w.format)) {
         const pipeline = await cache.pipeline(variant.spec);
         dispatches.push({
           pipeline,
@@ -466,8 +476,16 @@ export class InternLM2Model {
     const ropePipeline = await cache.pipeline({ file: 'rope_kv.wgsl', prelude: [`kv_write/${this.kvFormat}.wgsl`] });
     const kvRead = [`kv_read/${this.kvFormat}.wgsl`];
     const tilePlan = planAttentionTiles(c.headDim, this.context.limits.maxComputeWorkgroupStorageSize);
-    const tiledPipeline = await cache.pipeline({ file: 'attention_tiled.wgsl', constants: tilePlan.constants, prelude: kvRead });
-    const splitPipeline = await cache.pipeline({ file: 'attention_split.wgsl', prelude: kvRead });
+    // Decode: per-segment states (split-K) folded by the merge kernel; prefill: whole rows. The 'gpu'
+    // family tiles rows and keys through workgroup memory, the 'cpu' family runs one invocation per
+    // (row, head), 8 per workgroup (attention_lanes.wgsl); every row's arithmetic is the same.
+    const lanes = (rows: number): number => Math.ceil((rows * c.heads) / 8);
+    const attentionSegments = this.kernels === 'cpu'
+      ? { pipeline: await cache.pipeline({ file: 'attention_lanes.wgsl', prelude: kvRead, constants: { SPLIT: 1 } }), workgroups: (rows: number): [number, number, number] => [lanes(rows), 1, segments] }
+      : { pipeline: await cache.pipeline({ file: 'attention_split.wgsl', prelude: kvRead }), workgroups: (rows: number): [number, number, number] => [c.heads, rows, segments] };
+    const attentionRows = this.kernels === 'cpu'
+      ? { pipeline: await cache.pipeline({ file: 'attention_lanes.wgsl', prelude: kvRead }), workgroups: (rows: number): [number, number, number] => [lanes(rows), 1, 1] }
+      : { pipeline: await cache.pipeline({ file: 'attention_tiled.wgsl', constants: tilePlan.constants, prelude: kvRead }), workgroups: (rows: number): [number, number, number] => [c.heads, Math.ceil(rows / tilePlan.rowsPerWorkgroup), 1] };
     const mergePipeline = await cache.pipeline({ file: 'attention_merge.wgsl' });
     const segments = Math.ceil(this.kvMaxLen / ATTENTION_SEGMENT);
     this.attentionPartial?.destroy();
@@ -501,10 +519,11 @@ export class InternLM2Model {
       }
       const isDecode = (rows: number): boolean => this.attentionChoice === 'tiled' && rows <= SPLIT_ATTENTION_MAX_ROWS;
       const isPrefill = (rows: number): boolean => this.attentionChoice === 'tiled' && rows > SPLIT_ATTENTION_MAX_ROWS;
+      const attentionResources = [attentionParams, b.q, b.rowMeta, kv.k, kv.v];
       dispatches.push({
-        pipeline: splitPipeline,
-        bindGroup: this.bind(splitPipeline, [attentionParams, b.q, b.rowMeta, kv.k, kv.v, partial, step.buffer], `attention split ${l}`),
-        workgroups: (rows) => [c.heads, rows, segments],
+        pipeline: attentionSegments.pipeline,
+        bindGroup: this.bind(attentionSegments.pipeline, [...attentionResources, partial, step.buffer], `attention segments ${l}`),
+        workgroups: attentionSegments.workgroups,
         when: isDecode,
       });
       dispatches.push({
@@ -514,9 +533,9 @@ export class InternLM2Model {
         when: isDecode,
       });
       dispatches.push({
-        pipeline: tiledPipeline,
-        bindGroup: this.bind(tiledPipeline, [attentionParams, b.q, b.rowMeta, kv.k, kv.v, b.attn, step.buffer], `attention tiled ${l}`),
-        workgroups: (rows) => [c.heads, Math.ceil(rows / tilePlan.rowsPerWorkgroup), 1],
+        pipeline: attentionRows.pipeline,
+        bindGroup: this.bind(attentionRows.pipeline, [...attentionResources, b.attn, step.buffer], `attention rows ${l}`),
+        workgroups: attentionRows.workgroups,
         when: isPrefill,
       });
       dispatches.push(...(await this.matmul(layer.wo, b.attn, b.x, c.hiddenSize, true, step)));
