@@ -2,9 +2,11 @@
  * Causal attention over T tokens of one sequence (prefill), and one decode row over a T-token
  * cache. Prefill: the textbook baseline that materialises the T × T scores per head
  * (attention_naive_scores.wgsl, skipped where that matrix exceeds a storage binding) beside the
- * flash-style tiled kernel (attention_tiled.wgsl), and the engine's first kernel (attention.wgsl,
- * online softmax, one workgroup per (head, row), K/V re-read per row). Decode: the per-row kernel (attention.wgsl, one
- * workgroup per head) beside split-K (attention_split.wgsl + attention_merge.wgsl).
+ * flash-style tiled kernel (attention_tiled.wgsl, the GPU family), the one-invocation-per-(row, head)
+ * kernel (attention_lanes.wgsl, the CPU family) and the engine's first kernel (attention.wgsl,
+ * online softmax, one workgroup per (head, row), K/V re-read per row). Decode: the per-row kernel
+ * (attention.wgsl, one workgroup per head) beside both families' split-K (attention_split.wgsl or
+ * attention_lanes.wgsl in SPLIT mode, then attention_merge.wgsl). "engine" is the adapter's family.
  * GFLOP/s count 2 · heads · T(T+1) · head_dim (QKᵀ and PV under the causal mask).
  *
  *   npm run bench -- attention [--large] [--tokens 1024,4096] [--unsafe]
@@ -15,6 +17,7 @@
 import { parseArgs } from 'node:util';
 import { planAttentionTiles } from '../engine/attention-plan.js';
 import type { GpuContext } from '../engine/device.js';
+import { defaultKernelFamily } from '../engine/kernel-family.js';
 import { RandomFill } from '../engine/random-weights.js';
 import { createUniform } from '../engine/uniforms.js';
 import { benchDevice, bindAll, describeContext, entryPipeline, fmt, isEntry, launch, measurePeaks, percent, printTable, runMain, storage, timeLaunches, type Peaks } from './gpu-bench.js';
@@ -28,6 +31,7 @@ export async function benchAttention(context: GpuContext, peaks: Peaks, options:
   const tokenCounts = options.tokens ?? (options.large ? [1024, 4096, 16384, 32768] : [1024, 2048]);
   const random = await RandomFill.create(context, 3);
   const maxBinding = Math.min(context.limits.maxStorageBufferBindingSize, context.limits.maxBufferSize);
+  const family = defaultKernelFamily(context.adapter);
   const plan = planAttentionTiles(headDim, context.limits.maxComputeWorkgroupStorageSize);
   const naivePipelines = {
     scores: await entryPipeline(context, 'attention_naive_scores.wgsl', 'scores'),
@@ -56,6 +60,9 @@ export async function benchAttention(context: GpuContext, peaks: Peaks, options:
 
     const tiled = await launch(context, { file: 'attention_tiled.wgsl', constants: plan.constants, prelude: ['kv_read/f32.wgsl'] }, [params, q, rowMeta, k, v, out, allRows], [heads, Math.ceil(tokens / plan.rowsPerWorkgroup), 1]);
     const tiledSeconds = await timeLaunches(context, [tiled], timing);
+    const lanesPrefill = await launch(context, { file: 'attention_lanes.wgsl', prelude: ['kv_read/f32.wgsl'] }, [params, q, rowMeta, k, v, out, allRows], [heads, Math.ceil(tokens / 8), 1]);
+    const lanesSeconds = await timeLaunches(context, [lanesPrefill], timing);
+    const engineSeconds = family === 'cpu' ? lanesSeconds : tiledSeconds;
     const perRowPrefill = await launch(context, { file: 'attention.wgsl' }, [params, q, rowMeta, k, v, out, allRows], [heads, tokens, 1]);
     const perRowPrefillSeconds = await timeLaunches(context, [perRowPrefill], timing);
 
@@ -77,11 +84,11 @@ export async function benchAttention(context: GpuContext, peaks: Peaks, options:
       Number.isNaN(naiveSeconds) ? `— (${(scoreBytes / 2 ** 30).toFixed(1)} GiB scores)` : fmt(naiveSeconds * 1000),
       fmt(perRowPrefillSeconds * 1000),
       fmt(tiledSeconds * 1000),
+      fmt(lanesSeconds * 1000),
       fmt(flops / naiveSeconds / 1e9),
-      fmt(flops / perRowPrefillSeconds / 1e9),
-      fmt(flops / tiledSeconds / 1e9),
-      Number.isNaN(naiveSeconds) ? '—' : `${fmt(naiveSeconds / tiledSeconds)}×`,
-      percent(flops / tiledSeconds, peaks.flops),
+      fmt(flops / engineSeconds / 1e9),
+      Number.isNaN(naiveSeconds) ? '—' : `${fmt(naiveSeconds / engineSeconds)}×`,
+      percent(flops / engineSeconds, peaks.flops),
     ]);
 
     // Decode: one row at the last position over the whole cache.
@@ -94,17 +101,28 @@ export async function benchAttention(context: GpuContext, peaks: Peaks, options:
     const perRow = await launch(context, { file: 'attention.wgsl' }, [params, lastQ, lastMeta, k, v, out, oneRow], [heads, 1, 1]);
     const split = await launch(context, { file: 'attention_split.wgsl', prelude: ['kv_read/f32.wgsl'] }, [params, lastQ, lastMeta, k, v, partial, oneRow], [heads, 1, segments]);
     const merge = await launch(context, { file: 'attention_merge.wgsl' }, [params, undefined, lastMeta, undefined, undefined, out, oneRow, partial], [heads, 1, 1]);
+    const lanesSplit = await launch(context, { file: 'attention_lanes.wgsl', prelude: ['kv_read/f32.wgsl'], constants: { SPLIT: 1 } }, [params, lastQ, lastMeta, k, v, partial, oneRow], [Math.ceil(heads / 8), 1, segments]);
     const decodeTiming = { iterations: options.large ? 20 : 3, repeats: options.large ? 5 : 1 };
     const perRowSeconds = await timeLaunches(context, [perRow], decodeTiming);
     const splitSeconds = await timeLaunches(context, [split, merge], decodeTiming);
+    const lanesSplitSeconds = await timeLaunches(context, [lanesSplit, merge], decodeTiming);
+    const engineDecode = family === 'cpu' ? lanesSplitSeconds : splitSeconds;
     const kvBytes = 2 * tokens * kvHeads * headDim * 4;
-    decodeRows.push([String(tokens), fmt(perRowSeconds * 1000, 3), fmt(splitSeconds * 1000, 3), `${fmt(perRowSeconds / splitSeconds)}×`, fmt(kvBytes / splitSeconds / 1e9), percent(kvBytes / splitSeconds, peaks.bandwidth)]);
+    decodeRows.push([String(tokens), fmt(perRowSeconds * 1000, 3), fmt(splitSeconds * 1000, 3), fmt(lanesSplitSeconds * 1000, 3), `${fmt(perRowSeconds / engineDecode)}×`, fmt(kvBytes / engineDecode / 1e9), percent(kvBytes / engineDecode, peaks.bandwidth)]);
     for (const b of [q, k, v, out, rowMeta, params, allRows, lastMeta, oneRow, partial, lastQ]) b.destroy();
     process.stderr.write(`  attention ${tokens} done\n`);
   }
   const peak = peaks.flops / 1e9;
-  printTable(`Prefill attention, ${heads} heads / ${kvHeads} KV heads, head_dim ${headDim} (FMA peak ${fmt(peak)} GFLOP/s)`, ['tokens', 'naive ms', 'per-row ms', 'tiled ms', 'naive GFLOP/s', 'per-row GFLOP/s', 'tiled GFLOP/s', 'tiled/naive', 'tiled % peak'], prefillRows);
-  printTable(`Decode attention, one row over the cache (copy peak ${fmt(peaks.bandwidth / 1e9)} GB/s)`, ['tokens', 'per-row ms', 'split-K ms', 'split/per-row', 'split GB/s (K+V)', '% copy'], decodeRows);
+  printTable(
+    `Prefill attention, ${heads} heads / ${kvHeads} KV heads, head_dim ${headDim} (FMA peak ${fmt(peak)} GFLOP/s); engine: the ${family} family (tiled on GPUs, lanes on CPUs)`,
+    ['tokens', 'naive ms', 'per-row ms', 'tiled ms', 'lanes ms', 'naive GFLOP/s', 'engine GFLOP/s', 'engine/naive', 'engine % peak'],
+    prefillRows,
+  );
+  printTable(
+    `Decode attention, one row over the cache (copy peak ${fmt(peaks.bandwidth / 1e9)} GB/s); engine: the ${family} family's split-K`,
+    ['tokens', 'per-row ms', 'split-K ms', 'lanes split-K ms', 'engine/per-row', 'engine GB/s (K+V)', '% copy'],
+    decodeRows,
+  );
 }
 
 async function main(): Promise<void> {

@@ -478,13 +478,14 @@ export class InternLM2Model {
     const tilePlan = planAttentionTiles(c.headDim, this.context.limits.maxComputeWorkgroupStorageSize);
     // Decode: per-segment states (split-K) folded by the merge kernel; prefill: whole rows. The 'gpu'
     // family tiles rows and keys through workgroup memory, the 'cpu' family runs one invocation per
-    // (row, head), 8 per workgroup (attention_lanes.wgsl); every row's arithmetic is the same.
+    // (row, head), 8 lanes per workgroup (attention_lanes.wgsl: the heads of a row in decode, 8 rows
+    // of a head in prefill); every row's arithmetic is the same.
     const lanes = (rows: number): number => Math.ceil((rows * c.heads) / 8);
     const attentionSegments = this.kernels === 'cpu'
       ? { pipeline: await cache.pipeline({ file: 'attention_lanes.wgsl', prelude: kvRead, constants: { SPLIT: 1 } }), workgroups: (rows: number): [number, number, number] => [lanes(rows), 1, segments] }
       : { pipeline: await cache.pipeline({ file: 'attention_split.wgsl', prelude: kvRead }), workgroups: (rows: number): [number, number, number] => [c.heads, rows, segments] };
     const attentionRows = this.kernels === 'cpu'
-      ? { pipeline: await cache.pipeline({ file: 'attention_lanes.wgsl', prelude: kvRead }), workgroups: (rows: number): [number, number, number] => [lanes(rows), 1, 1] }
+      ? { pipeline: await cache.pipeline({ file: 'attention_lanes.wgsl', prelude: kvRead }), workgroups: (rows: number): [number, number, number] => [c.heads, Math.ceil(rows / 8), 1] }
       : { pipeline: await cache.pipeline({ file: 'attention_tiled.wgsl', constants: tilePlan.constants, prelude: kvRead }), workgroups: (rows: number): [number, number, number] => [c.heads, Math.ceil(rows / tilePlan.rowsPerWorkgroup), 1] };
     const mergePipeline = await cache.pipeline({ file: 'attention_merge.wgsl' });
     const segments = Math.ceil(this.kvMaxLen / ATTENTION_SEGMENT);

@@ -2,14 +2,16 @@
 // CPU adapters (lavapipe): a CPU runs a workgroup as a loop over SIMD lanes, so the workgroup-memory
 // tiles and barriers of attention_tiled.wgsl / attention_split.wgsl cost more than they save there.
 // Here each invocation walks its keys alone, with its scores and accumulators in private memory
-// (the CPU's L1 cache); neighbouring invocations are neighbouring heads of one row, so they share
-// control flow and read the same cache rows. No barriers, no workgroup memory.
+// (the CPU's L1 cache). No barriers, no workgroup memory. On lavapipe an array indexed by a value
+// the compiler cannot fold is read and written lane by lane, so the inner loops work on eight keys
+// at a time held in constant-indexed arrays (registers).
 //
 // Two modes (pipeline constant SPLIT):
-// - false (prefill): all keys of the row, written to `result` as the attention output;
-// - true (decode): only segment wid.z (SEG keys), written to `result` as attention_split.wgsl's
-//   partial state (max, sum, weighted value sum), which attention_merge.wgsl folds together; this
-//   spreads a long cache over heads × rows × segments invocations.
+// - false (prefill): lanes are WG consecutive rows of one head; all keys of each row, written to
+//   `result` as the attention output;
+// - true (decode): lanes are the heads of a row; only segment wid.z (SEG keys), written to
+//   `result` as attention_split.wgsl's partial state (max, sum, weighted value sum), which
+//   attention_merge.wgsl folds together; this spreads a long cache over heads × rows × segments.
 //
 // Every row's arithmetic is the canonical one of attention_tiled.wgsl and attention_split.wgsl +
 // attention_merge.wgsl: score dot products in d order from 0.0; keys in blocks of 64 aligned at
@@ -52,8 +54,13 @@ var<private> total: array<f32, MAX_HD>;   // merged segments (prefill)
 var<private> probs: array<f32, BLOCK>;
 var<private> sums: array<f32, BLOCK>;
 
-// Keys [start, end) of one segment into acc; returns (max, sum of exponentials).
-fn attend_segment(start: u32, end: u32, slot_base: u32, stride: u32, d_len: u32) -> vec2f {
+// One segment of the row's keys into acc; returns (max, sum of exponentials). The loops run over
+// the workgroup's keys [start, end) (the same bounds in every lane) and each lane counts only its
+// own keys, below `mine_end`: loop counters the compiler can see are the same in all lanes keep the
+// key and value addresses uniform where `slot_base` is (see main), so each is one load broadcast
+// to the lanes instead of a gather. A block past a lane's keys leaves its state unchanged exactly
+// (correction exp(0) = 1, nothing added), as in the other kernels, which skip such blocks.
+fn attend_segment(start: u32, end: u32, mine_end: u32, slot_base: u32, stride: u32, d_len: u32) -> vec2f {
   var run_max = NEG_INF;
   var run_sum = 0.0;
   for (var d = 0u; d < d_len; d++) {
@@ -61,23 +68,37 @@ fn attend_segment(start: u32, end: u32, slot_base: u32, stride: u32, d_len: u32)
   }
   for (var block = start; block < end; block += BLOCK) {
     let in_block = min(BLOCK, end - block);
-    // Scores; the block maximum (max is exact in any order).
+    let mine = select(0u, min(BLOCK, mine_end - block), block < mine_end);
+    // Scores, eight keys at a time: eight independent d-order dot products share each q load (keys
+    // past the block's end repeat its last key and are overwritten below).
+    for (var j0 = 0u; j0 < in_block; j0 += 8u) {
+      let last = in_block - 1u;
+      var k_base: array<u32, 8>;
+      for (var i = 0u; i < 8u; i++) {
+        k_base[i] = slot_base + (block + min(j0 + i, last)) * stride;
+      }
+      var dots: array<f32, 8>;
+      for (var i = 0u; i < 8u; i++) {
+        dots[i] = 0.0; // explicitly: lavapipe was seen not to re-zero a loop-body array per iteration
+      }
+      for (var d = 0u; d < d_len; d++) {
+        let qd = q_row[d];
+        for (var i = 0u; i < 8u; i++) {
+          dots[i] += qd * k_at(k_base[i] + d);
+        }
+      }
+      for (var i = 0u; i < 8u; i++) {
+        probs[j0 + i] = dots[i];
+      }
+    }
+    // The block maximum over the lane's keys (max is exact in any order).
     var block_max = NEG_INF;
     for (var jj = 0u; jj < in_block; jj++) {
-      let k_base = slot_base + (block + jj) * stride;
-      var dot = 0.0;
-      for (var d = 0u; d < d_len; d++) {
-        dot += q_row[d] * k_at(k_base + d);
-      }
-      probs[jj] = dot;
-      block_max = max(block_max, dot);
+      block_max = max(block_max, select(NEG_INF, probs[jj], jj < mine));
     }
     let new_max = max(run_max, block_max);
     for (var jj = 0u; jj < BLOCK; jj++) {
-      var p = 0.0;
-      if (jj < in_block) {
-        p = exp(probs[jj] - new_max);
-      }
+      let p = select(0.0, exp(probs[jj] - new_max), jj < mine);
       probs[jj] = p;
       sums[jj] = p;
     }
@@ -90,74 +111,122 @@ fn attend_segment(start: u32, end: u32, slot_base: u32, stride: u32, d_len: u32)
     let correction = exp(run_max - new_max);
     run_sum = run_sum * correction + sums[0];
     run_max = new_max;
-    // acc = acc · correction + Σ_j p_j v_j in key order (per element, the order of the other kernels;
-    // keys outer so each value row is read contiguously).
+    // acc = acc · correction + Σ_j p_j v_j over the lane's keys in order, for each element (the
+    // other kernels' operations), eight keys at a time: their probabilities sit in registers for
+    // a pass over the head dimension.
     for (var d = 0u; d < d_len; d++) {
       acc[d] = acc[d] * correction;
     }
-    for (var jj = 0u; jj < in_block; jj++) {
-      let p = probs[jj];
-      let v_base = slot_base + (block + jj) * stride;
+    for (var j0 = 0u; j0 < in_block; j0 += 8u) {
+      var pk: array<f32, 8>;
+      for (var i = 0u; i < 8u; i++) {
+        pk[i] = select(0.0, probs[min(j0 + i, BLOCK - 1u)], j0 + i < mine);
+      }
+      let v_base = slot_base + (block + j0) * stride;
+      let last = in_block - 1u - j0;
       for (var d = 0u; d < d_len; d++) {
-        acc[d] += p * v_at(v_base + d);
+        var sum = acc[d];
+        for (var i = 0u; i < 8u; i++) {
+          sum = select(sum, sum + pk[i] * v_at(v_base + min(i, last) * stride + d), j0 + i < mine);
+        }
+        acc[d] = sum;
       }
     }
   }
   return vec2f(run_max, run_sum);
 }
 
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let heads = params.heads;
-  let row = gid.x / heads;
-  let h = gid.x % heads;
-  if (row >= step.rows) {
-    return;
+// Most keys of any row of this workgroup (`first` row .. `first + count`): a bound that is the same
+// in every lane.
+fn workgroup_keys(first: u32, count: u32) -> u32 {
+  var keys = 0u;
+  for (var r = first; r < min(step.rows, first + count); r++) {
+    keys = max(keys, row_meta[r].y + 1u);
   }
+  return keys;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {
+  let heads = params.heads;
+  // Decode (SPLIT): lanes are the heads of a row, so one row fills them. Prefill: lanes are WG
+  // consecutive rows of one head, which read the same keys.
+  var row: u32;
+  var h: u32;
+  var wg_keys: u32;
+  if (SPLIT) {
+    row = (wid.x * WG + t) / heads;
+    h = (wid.x * WG + t) % heads;
+    wg_keys = workgroup_keys(wid.x * WG / heads, (WG + heads - 1u) / heads + 1u);
+  } else {
+    h = wid.x;
+    row = wid.y * WG + t;
+    wg_keys = workgroup_keys(wid.y * WG, WG);
+  }
+  // Lanes past the last row still run the loops (their bounds must stay uniform) with no keys.
+  let live = row < step.rows;
+  let info = row_meta[min(row, step.rows - 1u)];
+  let n_keys = select(0u, info.y + 1u, live);
   let d_len = params.head_dim;
-  let info = row_meta[row];
-  let n_keys = info.y + 1u;
   let g = h / (heads / params.kv_heads);
   let stride = params.kv_heads * d_len;
-  let slot_base = info.x * params.max_len * stride + g * d_len;
-  let q_base = (row * heads + h) * d_len;
+  let q_base = (min(row, step.rows - 1u) * heads + h) * d_len;
   for (var d = 0u; d < d_len; d++) {
     q_row[d] = q[q_base + d] * params.scale;
   }
 
   if (SPLIT) {
-    let seg = gid.z;
-    let start = seg * SEG;
-    if (start >= n_keys) {
+    let start = wid.z * SEG;
+    if (start >= wg_keys) {
       return;
     }
-    let state = attend_segment(start, min(n_keys, start + SEG), slot_base, stride, d_len);
-    let base = ((row * heads + h) * params.segments + seg) * (2u + d_len);
-    result[base] = state.x;
-    result[base + 1u] = state.y;
-    for (var d = 0u; d < d_len; d++) {
-      result[base + 2u + d] = acc[d];
+    let state = attend_segment(start, min(wg_keys, start + SEG), min(n_keys, start + SEG), info.x * params.max_len * stride + g * d_len, stride, d_len);
+    if (start < n_keys) {
+      let base = ((row * heads + h) * params.segments + wid.z) * (2u + d_len);
+      result[base] = state.x;
+      result[base + 1u] = state.y;
+      for (var d = 0u; d < d_len; d++) {
+        result[base + 2u + d] = acc[d];
+      }
     }
     return;
   }
 
+  // The workgroup's rows usually belong to one sequence (a prefill): then the cache offset taken
+  // from its first row is the same value in every lane, visibly so to the compiler. Rows of other
+  // slots (ragged batches) take the branch with their own offset, in which the reads are gathers.
+  let first_slot = row_meta[wid.y * WG].x;
+  let shared_base = first_slot * params.max_len * stride + g * d_len;
+  let own_base = info.x * params.max_len * stride + g * d_len;
+  let in_first = info.x == first_slot;
   var total_max = NEG_INF;
   var total_sum = 0.0;
   for (var d = 0u; d < d_len; d++) {
     total[d] = 0.0;
   }
-  for (var start = 0u; start < n_keys; start += SEG) {
-    let state = attend_segment(start, min(n_keys, start + SEG), slot_base, stride, d_len);
-    let new_max = max(total_max, state.x);
-    let a = exp(total_max - new_max);
-    let b = exp(state.x - new_max);
-    total_sum = total_sum * a + state.y * b;
-    total_max = new_max;
-    for (var d = 0u; d < d_len; d++) {
-      total[d] = total[d] * a + acc[d] * b;
+  for (var start = 0u; start < wg_keys; start += SEG) {
+    let end = min(wg_keys, start + SEG);
+    let mine_end = min(n_keys, start + SEG);
+    var state: vec2f;
+    if (in_first) {
+      state = attend_segment(start, end, mine_end, shared_base, stride, d_len);
+    } else {
+      state = attend_segment(start, end, mine_end, own_base, stride, d_len);
+    }
+    if (start < n_keys) {
+      let new_max = max(total_max, state.x);
+      let a = exp(total_max - new_max);
+      let b = exp(state.x - new_max);
+      total_sum = total_sum * a + state.y * b;
+      total_max = new_max;
+      for (var d = 0u; d < d_len; d++) {
+        total[d] = total[d] * a + acc[d] * b;
+      }
     }
   }
-  for (var d = 0u; d < d_len; d++) {
-    result[q_base + d] = total[d] / total_sum;
+  if (live) {
+    for (var d = 0u; d < d_len; d++) {
+      result[q_base + d] = total[d] / total_sum;
+    }
   }
 }

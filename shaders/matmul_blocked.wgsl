@@ -44,7 +44,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
   for (var i = 0u; i < BR; i++) {
     x_row[i] = min(m0 + i, rows - 1u) * k_len;
   }
-  var acc: array<array<vec4f, BC>, BR>; // zero-initialised
+  var acc: array<array<vec4f, BC>, BR>;
+  for (var i = 0u; i < BR; i++) {
+    for (var j = 0u; j < BC; j++) {
+      acc[i][j] = vec4f(0.0);
+    }
+  }
   // Whole vec4s of W: n a multiple of 4 (aligned loads of packed halves) and the block inside W.
   let whole = (n_len & 3u) == 0u && n0 + 4u * BC <= n_len;
   if (whole) {
@@ -70,9 +75,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
       for (var j = 0u; j < BC; j++) {
         for (var q = 0u; q < 4u; q++) {
           let n = n0 + 4u * j + q;
-          if (n < n_len) {
-            w[j][q] = weight_at(base + n);
-          }
+          // Assigned on every path: lavapipe was seen not to re-zero an array declared in a loop body.
+          w[j][q] = select(0.0, weight_at(base + min(n, n_len - 1u)), n < n_len);
         }
       }
       for (var i = 0u; i < BR; i++) {

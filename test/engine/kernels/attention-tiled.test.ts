@@ -106,7 +106,8 @@ async function lanes(p: Problem, split: boolean): Promise<Float32Array> {
   const invocations = Math.ceil((p.rows.length * p.heads) / 8);
   const out = runner.storage(new Float32Array(p.rows.length * p.heads * p.headDim), 'out');
   if (!split) {
-    await runner.dispatch({ file: 'attention_lanes.wgsl', prelude: ['kv_read/f32.wgsl'] }, [b.params, b.q, b.meta, b.k, b.v, out, b.step], [invocations, 1, 1]);
+    // Prefill mode: lanes are 8 rows of one head (workgroups: heads × row groups).
+    await runner.dispatch({ file: 'attention_lanes.wgsl', prelude: ['kv_read/f32.wgsl'] }, [b.params, b.q, b.meta, b.k, b.v, out, b.step], [p.heads, Math.ceil(p.rows.length / 8), 1]);
   } else {
     const partial = runner.storage(new Float32Array(p.rows.length * p.heads * b.segments * (2 + p.headDim)), 'partial');
     await runner.dispatch({ file: 'attention_lanes.wgsl', prelude: ['kv_read/f32.wgsl'], constants: { SPLIT: 1 } }, [b.params, b.q, b.meta, b.k, b.v, partial, b.step], [invocations, 1, b.segments]);
