@@ -83,7 +83,7 @@ export async function benchEndToEnd(gpu: GpuContext, options: { cases: readonly 
     const variants: { name: string; tiled: boolean }[] = [{ name: 'engine', tiled: true }, ...(options.naive ? [{ name: 'naive', tiled: false }] : [])];
     for (const variant of variants) {
       const weights = await randomWeights(gpu, config, { format: options.format, seed: 11, projectionLayout: variant.tiled ? 'kn' : 'nk' });
-      const model = await InternLM2Model.fromWeights(gpu, config, weights, { attention: variant.tiled ? 'tiled' : 'per-row', ...(options.gpuMemory ? { gpuMemory: options.gpuMemory } : {}), ...(variant.tiled && options.kvCache ? { kvCache: options.kvCache } : {}) });
+      const model = await InternLM2Model.fromWeights(gpu, config, weights, { attention: variant.tiled ? 'blocked' : 'per-row', ...(options.gpuMemory ? { gpuMemory: options.gpuMemory } : {}), ...(variant.tiled && options.kvCache ? { kvCache: options.kvCache } : {}) });
       try {
         for (const context of contexts) {
           try {

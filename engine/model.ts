@@ -69,10 +69,12 @@ const ATTENTION_SEGMENT = 256;
 const NO_TARGET = 0xffffffff;
 
 /**
- * 'tiled': split-K decode / flash-style prefill (the default); 'per-row': the original one
- * workgroup per (head, row) kernel, kept as the baseline for long-context checks and benchmarks.
+ * 'blocked': the engine's attention (the default): split-K decode and whole-row prefill in 64-key
+ * blocks, by the kernel family's kernels (tiled on GPUs, one invocation per (row, head) on CPUs);
+ * 'per-row': the original one workgroup per (head, row) kernel, kept as the baseline for
+ * long-context checks and benchmarks.
  */
-export type AttentionKernelChoice = 'tiled' | 'per-row';
+export type AttentionKernelChoice = 'blocked' | 'per-row';
 
 export interface ModelLoadOptions {
   readonly weightFormat: WeightFormatChoice;
@@ -126,7 +128,7 @@ export class InternLM2Model {
   private queue: Promise<unknown> = Promise.resolve();
   readonly budget: MemoryBudget;
   private readonly bindingBytes: number;
-  private attentionChoice: AttentionKernelChoice = 'tiled';
+  private attentionChoice: AttentionKernelChoice = 'blocked';
   private kvFormat: KvCacheFormat = 'f32';
   /** Kernel family (see kernel-family.ts): set before the first forward pass builds dispatches. */
   private kernels: KernelFamily = 'gpu';
@@ -196,7 +198,7 @@ export class InternLM2Model {
     const limits = InternLM2Model.rowLimits(config, bindingBytes, options.chunkRows);
     const budget = options.budget ?? memoryBudget(context, options.gpuMemory);
     const model = new InternLM2Model(context, config, weights, limits.chunkRows, options.pickRows ?? limits.pickRows, budget, bindingBytes);
-    model.attentionChoice = options.attention ?? 'tiled';
+    model.attentionChoice = options.attention ?? 'blocked';
     model.kvFormat = options.kvCache ?? 'f32';
     model.kernels = options.kernels ?? defaultKernelFamily(context.adapter);
     if (model.kvFormat === 'f16' && !context.hasShaderF16) {
@@ -518,8 +520,8 @@ export class InternLM2Model {
           workgroups: (rows) => [c.heads, rows, 1],
         });
       }
-      const isDecode = (rows: number): boolean => this.attentionChoice === 'tiled' && rows <= SPLIT_ATTENTION_MAX_ROWS;
-      const isPrefill = (rows: number): boolean => this.attentionChoice === 'tiled' && rows > SPLIT_ATTENTION_MAX_ROWS;
+      const isDecode = (rows: number): boolean => this.attentionChoice === 'blocked' && rows <= SPLIT_ATTENTION_MAX_ROWS;
+      const isPrefill = (rows: number): boolean => this.attentionChoice === 'blocked' && rows > SPLIT_ATTENTION_MAX_ROWS;
       const attentionResources = [attentionParams, b.q, b.rowMeta, kv.k, kv.v];
       dispatches.push({
         pipeline: attentionSegments.pipeline,

@@ -5,6 +5,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { acquireDevice, type BackendName, type FeatureLevel, type GpuContext } from '../../engine/device.js';
+import { defaultKernelFamily, type KernelFamily } from '../../engine/kernel-family.js';
 import { describeAdapter, loadModel } from '../../engine/index.js';
 import { ensureDemoCheckpoint } from '../demo-checkpoint.js';
 
@@ -19,6 +20,12 @@ function mebibytes(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 }
 
+function describeKernelFamily(family: KernelFamily): string {
+  return family === 'cpu'
+    ? 'cpu (a CPU adapter: register-blocked matmuls, one attention invocation per row and head, no barriers)'
+    : 'gpu (workgroup-memory tiles, split-K attention across workgroups)';
+}
+
 export function describeContext(context: GpuContext): string[] {
   const a = context.adapter;
   const l = context.limits;
@@ -29,6 +36,7 @@ export function describeContext(context: GpuContext): string[] {
     `shader-f16:   ${context.hasShaderF16 ? 'yes (f16 weights and KV cache available)' : 'no (f32 only)'}`,
     `subgroups:    ${context.hasSubgroups ? `yes${context.subgroupMinSize ? ` (size ${context.subgroupMinSize}..${context.subgroupMaxSize})` : ''}` : 'no'}`,
     `timestamps:   ${context.hasTimestampQuery ? 'yes' : 'no'}`,
+    `kernels:      ${describeKernelFamily(defaultKernelFamily(a))}`,
     `limits:       storage binding ${mebibytes(l.maxStorageBufferBindingSize)}, buffer ${mebibytes(l.maxBufferSize)}, ` +
       `workgroup memory ${l.maxComputeWorkgroupStorageSize} B, invocations/workgroup ${l.maxComputeInvocationsPerWorkgroup}, ` +
       `workgroups/dimension ${l.maxComputeWorkgroupsPerDimension}, storage buffers/stage ${l.maxStorageBuffersPerShaderStage}`,
@@ -51,7 +59,7 @@ const command: CommandModule<object, DoctorArguments> = {
     };
     const context = await acquireDevice(deviceOptions);
     if (args.json) {
-      process.stdout.write(`${JSON.stringify({ adapter: context.adapter, features: context.features, limits: context.limits, subgroupMinSize: context.subgroupMinSize, subgroupMaxSize: context.subgroupMaxSize }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ adapter: context.adapter, features: context.features, limits: context.limits, subgroupMinSize: context.subgroupMinSize, subgroupMaxSize: context.subgroupMaxSize, kernels: defaultKernelFamily(context.adapter) }, null, 2)}\n`);
     } else {
       process.stdout.write(`${describeContext(context).join('\n')}\n`);
     }

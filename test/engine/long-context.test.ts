@@ -32,7 +32,7 @@ describe('long context on a generated tiny model', () => {
 
   beforeAll(async () => {
     const context = await sharedDevice();
-    tiled = await InternLM2Model.fromWeights(context, config, await randomWeights(context, config, { format: 'f32', seed: 7 }), { attention: 'tiled' });
+    tiled = await InternLM2Model.fromWeights(context, config, await randomWeights(context, config, { format: 'f32', seed: 7 }), { attention: 'blocked' });
     perRow = await InternLM2Model.fromWeights(context, config, await randomWeights(context, config, { format: 'f32', seed: 7 }), { attention: 'per-row' });
     await tiled.ensureKvCache(1, LENGTH);
     await perRow.ensureKvCache(1, LENGTH);
