@@ -2,8 +2,9 @@
  * End to end: prefill tokens/s and decode tokens/s of a whole InternLM2-shaped model with random
  * weights generated on the GPU (engine/random-weights.ts), at several context lengths; beside it
  * the naive engine (row-major weights through the untiled matmul, per-row attention) on the same
- * shape. Decode steps include the host round trip (one forward call and one readback per token),
- * as generation runs them.
+ * shape. Decode steps include the host round trip (one forward call and one readback per token, as
+ * sampling runs them); "burst" runs greedy decoding as generation does, 16 steps per submit with the
+ * argmax fed back on the GPU.
  *
  *   npm run bench -- end-to-end [--shape mid|tiny|1.8b] [--contexts 256,1024] [--format bf16] [--decode-steps 8] [--no-naive] [--gpu-memory 80] [--kv-cache f16] [--large] [--unsafe]
  *
@@ -31,6 +32,8 @@ interface RunFigures {
   /** Per decode step: GPU seconds from timestamp queries (undefined without timestamp-query). */
   readonly decodeGpuSeconds: number | undefined;
   readonly decodeWallSeconds: number;
+  /** Greedy decode in bursts of 16 steps per submit (InternLM2Model.decodeGreedy), tokens/s. */
+  readonly burst: number;
 }
 
 async function runModel(model: InternLM2Model, context: number, decodeSteps: number): Promise<RunFigures> {
@@ -57,7 +60,16 @@ async function runModel(model: InternLM2Model, context: number, decodeSteps: num
   model.passTimer = undefined;
   const gpuSeconds = timer ? await timer.read() : undefined;
   timer?.destroy();
+  // The same steps again as greedy bursts (positions rewritten in place), as generation runs them.
+  const burstSteps = Math.min(16, decodeSteps);
+  started = performance.now();
+  for (let p = context; p + burstSteps <= context + decodeSteps; p += burstSteps) {
+    await model.decodeGreedy(rows(p, p + 1), burstSteps, () => c.ropeTheta);
+  }
+  const burstSeconds = (performance.now() - started) / 1000;
+  const burstTokens = Math.floor(decodeSteps / burstSteps) * burstSteps;
   return {
+    burst: burstTokens / burstSeconds,
     prefill: context / prefillSeconds,
     decode: decodeSteps / decodeSeconds,
     decodeGpuSeconds: gpuSeconds === undefined ? undefined : gpuSeconds / decodeSteps,
@@ -91,13 +103,13 @@ export async function benchEndToEnd(gpu: GpuContext, options: { cases: readonly 
             const gpu = r.decodeGpuSeconds;
             const bandwidth = gpu === undefined ? Number.NaN : decodeStepBytes(model, context, variant.tiled && options.kvCache === 'f16' ? 2 : 4) / gpu;
             table.push([
-              shape, variant.tiled && options.kvCache === 'f16' ? `${variant.name} (f16 KV)` : variant.name, options.format, String(context), fmt(r.prefill), fmt(r.decode),
+              shape, variant.tiled && options.kvCache === 'f16' ? `${variant.name} (f16 KV)` : variant.name, options.format, String(context), fmt(r.prefill), fmt(r.decode), fmt(r.burst),
               fmt(r.decodeWallSeconds * 1e3, 3), gpu === undefined ? '—' : fmt(gpu * 1e3, 3), gpu === undefined ? '—' : percent(r.decodeWallSeconds - gpu, r.decodeWallSeconds),
               fmt(bandwidth / 1e9), options.peaks ? percent(bandwidth, options.peaks.bandwidth) : '—', `${fmt(weights.bytes / 2 ** 20, 0)} MiB`,
             ]);
           } catch (error) {
             if (!(error instanceof UserError)) throw error;
-            table.push([shape, variant.tiled && options.kvCache === 'f16' ? `${variant.name} (f16 KV)` : variant.name, options.format, String(context), `refused: ${error.message.slice(0, 60)}…`, '—', '—', '—', '—', '—', '—', '—']);
+            table.push([shape, variant.tiled && options.kvCache === 'f16' ? `${variant.name} (f16 KV)` : variant.name, options.format, String(context), `refused: ${error.message.slice(0, 60)}…`, '—', '—', '—', '—', '—', '—', '—', '—']);
           }
           process.stderr.write(`  end-to-end ${shape} ${variant.name} ${context} done\n`);
         }
@@ -107,8 +119,8 @@ export async function benchEndToEnd(gpu: GpuContext, options: { cases: readonly 
     }
   }
   printTable(
-    `End to end (random weights): tokens/s; a decode step's wall time, its GPU time (timestamp queries), the host's share (wall − GPU), and the bytes it must read (weights + KV cache) per GPU second${options.peaks ? ` against the copy peak ${fmt(options.peaks.bandwidth / 1e9)} GB/s` : ''}`,
-    ['shape', 'kernels', 'W', 'context', 'prefill tok/s', 'decode tok/s', 'step ms', 'GPU ms', 'host %', 'GB/s', '% copy', 'weights'],
+    `End to end (random weights): tokens/s (decode: one call per token; burst: greedy bursts of 16 steps per submit); a decode step's wall time, its GPU time (timestamp queries), the host's share (wall − GPU), and the bytes it must read (weights + KV cache) per GPU second${options.peaks ? ` against the copy peak ${fmt(options.peaks.bandwidth / 1e9)} GB/s` : ''}`,
+    ['shape', 'kernels', 'W', 'context', 'prefill tok/s', 'decode tok/s', 'burst tok/s', 'step ms', 'GPU ms', 'host %', 'GB/s', '% copy', 'weights'],
     table,
   );
 }

@@ -310,6 +310,83 @@ export class InternLM2Model {
     return run;
   }
 
+  /** Most rows one greedy decode step takes (decodeGreedy). */
+  get greedyRowsPerStep(): number {
+    return Math.min(this.chunkRows, this.pickRows);
+  }
+
+  /**
+   * `steps` greedy decode steps of `rows` (one row per sequence: its last token at its position)
+   * in one submit, with no host round trip between steps: each step's argmax becomes the next
+   * step's token on the GPU (feed_tokens.wgsl), and each step runs exactly the dispatches of a
+   * one-step forward, so the tokens are those of `steps` separate calls. Step s places row i at
+   * position + s with RoPE base `ropeBaseAt(i, s)`. Returns the argmax per step and row; the caller
+   * drops what follows a stop (the cache positions written past it are never read).
+   */
+  decodeGreedy(rows: readonly ForwardRow[], steps: number, ropeBaseAt: (row: number, step: number) => number): Promise<number[][]> {
+    const run = this.queue.then(() => this.runDecodeGreedy(rows, steps, ropeBaseAt));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async runDecodeGreedy(rows: readonly ForwardRow[], steps: number, ropeBaseAt: (row: number, step: number) => number): Promise<number[][]> {
+    const c = this.config;
+    const n = rows.length;
+    if (n === 0 || steps < 1) return [];
+    if (n > this.chunkRows || n > this.pickRows) throw new Error(`greedy decode of ${n} rows exceeds the ${Math.min(this.chunkRows, this.pickRows)} rows of one step`);
+    for (const row of rows) {
+      if (row.slot >= this.kvSlots || row.position + steps > this.kvMaxLen) throw new Error(`rows (slot ${row.slot}, positions ${row.position}..${row.position + steps - 1}) outside the KV cache (${this.kvSlots} × ${this.kvMaxLen})`);
+    }
+    const device = this.device;
+    const queue = device.queue;
+    // Every step's row metadata and RoPE rows, staged once and copied in before each step.
+    const meta = new Uint32Array(steps * n * 2);
+    const rope = new Float32Array(steps * n * c.headDim);
+    for (let s = 0; s < steps; s += 1) {
+      rows.forEach((row, i) => {
+        meta[2 * (s * n + i)] = row.slot;
+        meta[2 * (s * n + i) + 1] = row.position + s;
+        writeRopeRow(rope, s * n + i, row.position + s, ropeBaseAt(i, s), c);
+      });
+    }
+    const metaStaging = createStorageBuffer(device, meta.byteLength, 'greedy row meta');
+    const ropeStaging = createStorageBuffer(device, rope.byteLength, 'greedy rope rows');
+    const results = device.createBuffer({ label: 'greedy results', size: steps * n * 16, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+    queue.writeBuffer(metaStaging, 0, meta);
+    queue.writeBuffer(ropeStaging, 0, rope);
+    queue.writeBuffer(this.buffers.tokens, 0, Uint32Array.from(rows.map((row) => row.token)));
+    queue.writeBuffer(this.buffers.pickIndex, 0, Uint32Array.from(rows.map((_, i) => i)));
+    queue.writeBuffer(this.buffers.pickTargets, 0, new Uint32Array(n).fill(NO_TARGET));
+    this.layerStep.set(n);
+    this.pickStep.set(n);
+    const feed = await this.feedTokensDispatch();
+    const encoder = device.createCommandEncoder({ label: `greedy decode × ${steps}` });
+    for (let s = 0; s < steps; s += 1) {
+      encoder.copyBufferToBuffer(metaStaging, s * n * 8, this.buffers.rowMeta, 0, n * 8);
+      encoder.copyBufferToBuffer(ropeStaging, s * n * c.headDim * 4, this.buffers.rope, 0, n * c.headDim * 4);
+      if (s > 0) this.encode(encoder, [feed], n);
+      this.encode(encoder, this.layerDispatches, n);
+      this.encode(encoder, this.pickDispatches, n);
+      encoder.copyBufferToBuffer(this.buffers.pickResult, 0, results, s * n * 16, n * 16);
+    }
+    queue.submit([encoder.finish()]);
+    await results.mapAsync(GPUMapMode.READ);
+    const words = new Uint32Array(results.getMappedRange().slice(0));
+    results.unmap();
+    for (const buffer of [results, metaStaging, ropeStaging]) buffer.destroy();
+    return Array.from({ length: steps }, (_, s) => rows.map((_, i) => words[4 * (s * n + i) + 1] as number));
+  }
+
+  private feedDispatch: Dispatch | undefined;
+
+  private async feedTokensDispatch(): Promise<Dispatch> {
+    if (!this.feedDispatch) {
+      const pipeline = await kernelCache(this.device).pipeline({ file: 'feed_tokens.wgsl' });
+      this.feedDispatch = { pipeline, bindGroup: this.bind(pipeline, [this.buffers.pickResult, this.buffers.tokens, this.pickStep.buffer], 'feed tokens'), workgroups: (rows) => [Math.ceil(rows / 64), 1, 1] };
+    }
+    return this.feedDispatch;
+  }
+
   private async runForward(rows: readonly ForwardRow[], picks: readonly Pick[], wantLogits: boolean): Promise<ForwardResult> {
     const c = this.config;
     for (const row of rows) {

@@ -18,6 +18,9 @@ export interface SessionOptions {
   readonly maxSlots?: number;
 }
 
+/** Most greedy decode steps submitted at once (InternLM2Model.decodeGreedy). */
+const MAX_BURST = 16;
+
 export class InternLM2Session implements LanguageModel {
   readonly info: ModelInfo;
   readonly tokenizer: TextTokenizer;
@@ -261,27 +264,46 @@ export class InternLM2Session implements LanguageModel {
     let active = sequences.filter((s) => s.request.options.maxNewTokens > 0);
     for (const s of sequences) if (s.request.options.maxNewTokens <= 0) s.finish = 'max_tokens';
     let phase: 'prefill' | 'decode' = 'prefill';
+    // Greedy decode runs in bursts of steps with no host round trip between them (the GPU feeds
+    // each argmax back; see InternLM2Model.decodeGreedy). Bursts grow 1, 2, 4 … MAX_BURST, so the
+    // steps computed past a stop stay below the tokens generated so far.
+    let burst = 1;
     while (active.length > 0) {
       const started = performance.now();
-      const activeSlots = new Set(active.map((s) => s.slot));
-      const allPicks = picks;
-      const result = await this.model.forward(rows, allPicks, wantLogits);
-      this.counters.forwardTokens += rows.length;
-      if (phase === 'prefill') this.counters.prefillMs += performance.now() - started;
-      else this.counters.decodeMs += performance.now() - started;
-      if (phase === 'prefill' && promptOfFirst.length > 0) this.rememberPrefix(cacheSlot, 0, promptOfFirst, ropeBase(this.config, promptOfFirst.length));
-      phase = 'decode';
-      // Picks are in slot order of the sequences that were active for this call.
-      const stepSequences = sequences.filter((s) => activeSlots.has(s.slot));
-      for (let i = 0; i < stepSequences.length; i += 1) {
-        const s = stepSequences[i];
-        const pick = result.picks[i];
-        if (!s || !pick) continue;
-        const sampling = s.request.options.sampling;
-        const logits = result.logits?.[i];
-        const token = sampling && logits && s.random ? sampleToken(logits, sampling.temperature, sampling.topP, s.random) : pick.argmax;
-        await this.advance(s, token);
+      if (phase === 'decode' && !wantLogits && rows.length <= this.model.greedyRowsPerStep) {
+        const remaining = Math.min(...active.map((s) => Math.min(s.request.options.maxNewTokens - s.generated.length, s.limit - s.ids.length + 1)));
+        const steps = Math.max(1, Math.min(burst, remaining));
+        const tokens = await this.model.decodeGreedy(rows, steps, (i, step) => ropeBase(this.config, (active[i]?.ids.length ?? 0) + step));
+        this.counters.forwardTokens += rows.length * steps;
+        this.counters.decodeMs += performance.now() - started;
+        const burstSequences = active;
+        for (const stepTokens of tokens) {
+          for (let i = 0; i < burstSequences.length; i += 1) {
+            const s = burstSequences[i];
+            if (s && s.finish === undefined) await this.advance(s, stepTokens[i] as number);
+          }
+        }
+        burst = Math.min(2 * burst, MAX_BURST);
+      } else {
+        const activeSlots = new Set(active.map((s) => s.slot));
+        const result = await this.model.forward(rows, picks, wantLogits);
+        this.counters.forwardTokens += rows.length;
+        if (phase === 'prefill') this.counters.prefillMs += performance.now() - started;
+        else this.counters.decodeMs += performance.now() - started;
+        if (phase === 'prefill' && promptOfFirst.length > 0) this.rememberPrefix(cacheSlot, 0, promptOfFirst, ropeBase(this.config, promptOfFirst.length));
+        // Picks are in slot order of the sequences that were active for this call.
+        const stepSequences = sequences.filter((s) => activeSlots.has(s.slot));
+        for (let i = 0; i < stepSequences.length; i += 1) {
+          const s = stepSequences[i];
+          const pick = result.picks[i];
+          if (!s || !pick) continue;
+          const sampling = s.request.options.sampling;
+          const logits = result.logits?.[i];
+          const token = sampling && logits && s.random ? sampleToken(logits, sampling.temperature, sampling.topP, s.random) : pick.argmax;
+          await this.advance(s, token);
+        }
       }
+      phase = 'decode';
       active = sequences.filter((s) => s.finish === undefined);
       rows = [];
       picks = [];
