@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LanguageModel, TextTokenizer } from '../engine/language-model.js';
 import { loadTokenizer } from '../engine/tokenizer.js';
-import { formatTokenCount, gridCells, parseDepths, parseLengths, type GridCell } from '../harness/needle/grid.js';
+import { cellKey, formatTokenCount, gridCells, parseDepths, parseLengths, type GridCell } from '../harness/needle/grid.js';
 import { loadHaystack, type Haystack } from '../harness/needle/haystack.js';
 import { runNeedle } from '../harness/needle/needle-run.js';
 import { encodePrompt, renderPrompt } from '../harness/needle/prompt.js';
@@ -102,9 +102,11 @@ const lines = [
   `  planning + report + other: ${share(sweep.planMs + result.reportMs + otherMs)} of the sweep`,
 ];
 if (!values['skip-naive']) {
-  const cells = gridCells({ lengths, depths, repeats: 1 });
+  // The cells the sweep planned (it refuses targets of twice the context or more unplanned).
+  const planned = new Set(sweep.records.filter((r) => r.prompt_tokens !== null).map((r) => r.key));
+  const cells = gridCells({ lengths, depths, repeats: 1 }).filter((cell) => planned.has(cellKey(cell)));
   const naiveMs = await naivePlanMs(model.tokenizer, loadHaystack(values.haystack ?? 'en'), cells, answerTokens);
-  lines.push(`naive planning (binary search, full re-encode per probe): ${(naiveMs / 1000).toFixed(2)} s for the same ${cells.length} cells — ${(naiveMs / Math.max(1e-9, sweep.planMs)).toFixed(1)}× the counted planner`);
+  lines.push(`naive planning (binary search, full re-encode per probe): ${(naiveMs / 1000).toFixed(2)} s for the same ${cells.length} planned cells — ${(naiveMs / Math.max(1e-9, sweep.planMs)).toFixed(1)}× the counted planner`);
 }
 lines.push(`run directory ${result.dir}`);
 process.stdout.write(`${lines.join('\n')}\n`);

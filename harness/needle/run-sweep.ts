@@ -67,6 +67,13 @@ export async function runNeedleSweep(model: LanguageModel, options: SweepOptions
 }
 
 async function runCell(model: LanguageModel, cell: GridCell, tokens: HaystackTokens, options: SweepOptions): Promise<NeedleRecord> {
+  // A target of at least twice the context cannot fit however the planner rounds (it fills to
+  // within a sentence of the target): refused without planning, since encoding a 32k-token prompt
+  // for a 2k-token model would be most of a sweep's host time.
+  const context = model.info.contextLength;
+  if (cell.lengthTarget >= 2 * context) {
+    return { ...unplannedRecord(cell, options, 0), status: 'exceeds_context', error: `length target ${cell.lengthTarget} tokens is at least twice the context ${context}: not planned` };
+  }
   const planStarted = performance.now();
   let plan: CellPlan;
   try {
@@ -152,6 +159,11 @@ function planRecord(plan: CellPlan, options: SweepOptions): NeedleRecord {
 }
 
 function failedPlanRecord(cell: GridCell, options: SweepOptions, error: unknown, planMs: number): NeedleRecord {
+  return { ...unplannedRecord(cell, options, planMs), status: 'error', error: errorText(error) };
+}
+
+/** A cell's record without a plan: the grid's coordinates, nulls for everything planning decides. */
+function unplannedRecord(cell: GridCell, options: SweepOptions, planMs: number): NeedleRecord {
   return {
     schema: NEEDLE_SCHEMA,
     key: cellKey(cell),
@@ -176,7 +188,6 @@ function failedPlanRecord(cell: GridCell, options: SweepOptions, error: unknown,
     distractors_matched: [],
     score: null,
     status: 'error',
-    error: errorText(error),
     prompt_hash: null,
     haystack_start: null,
     haystack_sentences: null,

@@ -93,6 +93,16 @@ describe('needle sweeps with scripted models', () => {
     }
   });
 
+  it('context guard: targets of twice the context or more are refused without planning', async () => {
+    const model = new OracleNeedleModel({ tokenizer: new WordTokenizer({ chat: true }), contextLength: 1500 });
+    const { records } = await runNeedleSweep(model, sweepOptions({ lengths: [1024, 2048, 4096], depths: [50], repeats: 1 }));
+    expect(records.map((r) => r.status)).toEqual(['ok', 'exceeds_context', 'exceeds_context']);
+    expect(records[1]?.prompt_tokens).toBeGreaterThan(0); // planned: just over the context
+    expect(records[2]?.prompt_tokens).toBeNull(); // not planned
+    expect(records[2]?.error).toBe('length target 4096 tokens is at least twice the context 1500: not planned');
+    expect(model.generateCalls).toBe(1);
+  });
+
   it('records a failing cell with its error and goes on', async () => {
     class FlakyModel extends OracleNeedleModel {
       override async generate(promptIds: readonly number[], options: GenerateOptions): Promise<GenerationResult> {
