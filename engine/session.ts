@@ -21,6 +21,20 @@ export interface SessionOptions {
 /** Most greedy decode steps submitted at once (InternLM2Model.decodeGreedy). */
 const MAX_BURST = 16;
 
+/** One sequence being generated. */
+interface GenerationState {
+  readonly slot: number;
+  readonly request: GenerateRequest;
+  /** Prompt and generated ids so far. */
+  readonly ids: number[];
+  readonly generated: number[];
+  finish: GenerationResult['finishReason'] | undefined;
+  text: string;
+  readonly random: RandomSource | undefined;
+  /** Longest the sequence may grow (prompt + new tokens, within the cache). */
+  readonly limit: number;
+}
+
 export class InternLM2Session implements LanguageModel {
   readonly info: ModelInfo;
   readonly tokenizer: TextTokenizer;
@@ -238,14 +252,14 @@ export class InternLM2Session implements LanguageModel {
 
   private async generateGroup(requests: readonly GenerateRequest[], maxLen: number): Promise<GenerationResult[]> {
     const cacheSlot = await this.prepareCache(requests.length, maxLen);
-    const sequences = requests.map((request, slot) => ({
+    const sequences: GenerationState[] = requests.map((request, slot) => ({
       slot,
       request,
       ids: [...request.promptIds],
-      generated: [] as number[],
-      finish: undefined as GenerationResult['finishReason'] | undefined,
+      generated: [],
+      finish: undefined,
       text: '',
-      random: request.options.sampling ? seededRandom(request.options.sampling.seed) : undefined as RandomSource | undefined,
+      random: request.options.sampling ? seededRandom(request.options.sampling.seed) : undefined,
       limit: maxLen,
     }));
     const wantLogits = requests.some((r) => r.options.sampling);
@@ -271,18 +285,8 @@ export class InternLM2Session implements LanguageModel {
     while (active.length > 0) {
       const started = performance.now();
       if (phase === 'decode' && !wantLogits && rows.length <= this.model.greedyRowsPerStep) {
-        const remaining = Math.min(...active.map((s) => Math.min(s.request.options.maxNewTokens - s.generated.length, s.limit - s.ids.length + 1)));
-        const steps = Math.max(1, Math.min(burst, remaining));
-        const tokens = await this.model.decodeGreedy(rows, steps, (i, step) => ropeBase(this.config, (active[i]?.ids.length ?? 0) + step));
-        this.counters.forwardTokens += rows.length * steps;
+        await this.greedyBurst(active, rows, burst);
         this.counters.decodeMs += performance.now() - started;
-        const burstSequences = active;
-        for (const stepTokens of tokens) {
-          for (let i = 0; i < burstSequences.length; i += 1) {
-            const s = burstSequences[i];
-            if (s && s.finish === undefined) await this.advance(s, stepTokens[i] as number);
-          }
-        }
         burst = Math.min(2 * burst, MAX_BURST);
       } else {
         const activeSlots = new Set(active.map((s) => s.slot));
@@ -316,8 +320,28 @@ export class InternLM2Session implements LanguageModel {
     return Promise.all(sequences.map(async (s) => ({ tokenIds: s.generated, text: s.text, finishReason: s.finish ?? 'max_tokens' })));
   }
 
+  /**
+   * Up to `maxSteps` greedy steps of the active sequences (`rows`: their last tokens) in one
+   * submit, never past a sequence's token budget or the cache; tokens after a sequence finishes
+   * are dropped.
+   */
+  private async greedyBurst(active: readonly GenerationState[], rows: readonly ForwardRow[], maxSteps: number): Promise<void> {
+    const remaining = Math.min(...active.map((s) => Math.min(s.request.options.maxNewTokens - s.generated.length, s.limit - s.ids.length + 1)));
+    const steps = Math.max(1, Math.min(maxSteps, remaining));
+    // Row i at step s is the sequence's token number ids.length + s: its RoPE base is for that length.
+    const lengths = active.map((s) => s.ids.length);
+    const tokens = await this.model.decodeGreedy(rows, steps, (i, step) => ropeBase(this.config, (lengths[i] ?? 0) + step));
+    this.counters.forwardTokens += rows.length * steps;
+    for (const stepTokens of tokens) {
+      for (let i = 0; i < active.length; i += 1) {
+        const s = active[i];
+        if (s && s.finish === undefined) await this.advance(s, stepTokens[i] as number);
+      }
+    }
+  }
+
   /** Appends a token and decides whether the sequence is finished. */
-  private async advance(s: { ids: number[]; generated: number[]; finish: GenerationResult['finishReason'] | undefined; text: string; request: GenerateRequest; limit: number }, token: number): Promise<void> {
+  private async advance(s: GenerationState, token: number): Promise<void> {
     const options = s.request.options;
     if (options.stopTokenIds?.includes(token)) {
       s.finish = 'stop_token';
