@@ -6,7 +6,10 @@
  * sampling runs them); "burst" runs greedy decoding as generation does, 16 steps per submit with the
  * argmax fed back on the GPU.
  *
- *   npm run bench -- end-to-end [--shape mid|tiny|1.8b] [--contexts 256,1024] [--format bf16] [--decode-steps 8] [--no-naive] [--gpu-memory 80] [--kv-cache f16] [--large] [--unsafe]
+ *   node dist/bench/end-to-end.js [--shape mid|tiny|1.8b] [--contexts 256,1024] [--format bf16] [--decode-steps 8] [--no-naive]
+ *     [--gpu-memory 80] [--kv-cache f16] [--kernels gpu,cpu] [--large] [--unsafe]
+ *
+ * --kernels: the kernel families to run (engine/kernel-family.ts); default: the adapter's own.
  *
  * Default: the mid and tiny shapes at short contexts (minutes on software Vulkan). --large: the
  * 1.8B shape in bf16 at 1k, 8k and 32k (a real GPU; the memory plan refuses what will not fit).
@@ -14,6 +17,7 @@
 import { parseArgs } from 'node:util';
 import type { GpuContext } from '../engine/device.js';
 import type { WeightFormat } from '../engine/kernels.js';
+import { defaultKernelFamily, KERNEL_FAMILIES, type KernelFamily } from '../engine/kernel-family.js';
 import { InternLM2Model, type ForwardRow, type KvCacheFormat } from '../engine/model.js';
 import { MODEL_SHAPES, type ModelShapeName } from '../engine/model-shapes.js';
 import { randomWeights } from '../engine/random-weights.js';
@@ -88,14 +92,25 @@ function decodeStepBytes(model: InternLM2Model, context: number, kvBytesPerValue
   return w.bytes - w.embed.bytes + embedRow + c.layers * 2 * context * c.kvHeads * c.headDim * kvBytesPerValue;
 }
 
-export async function benchEndToEnd(gpu: GpuContext, options: { cases: readonly Case[]; format: WeightFormat; decodeSteps: number; naive: boolean; gpuMemory?: string; kvCache?: KvCacheFormat; peaks?: Peaks }): Promise<void> {
+export async function benchEndToEnd(gpu: GpuContext, options: { cases: readonly Case[]; format: WeightFormat; decodeSteps: number; naive: boolean; gpuMemory?: string; kvCache?: KvCacheFormat; peaks?: Peaks; families?: readonly KernelFamily[] }): Promise<void> {
   const table: string[][] = [];
+  const families = options.families ?? [defaultKernelFamily(gpu.adapter)];
   for (const { shape, contexts } of options.cases) {
     const config = MODEL_SHAPES[shape];
-    const variants: { name: string; tiled: boolean }[] = [{ name: 'engine', tiled: true }, ...(options.naive ? [{ name: 'naive', tiled: false }] : [])];
+    // The engine in each kernel family asked for, then the naive kernels (row-major weights through
+    // the untiled matmul, per-row attention).
+    const variants: { name: string; tiled: boolean; family?: KernelFamily }[] = [
+      ...families.map((family) => ({ name: `engine (${family})`, tiled: true, family })),
+      ...(options.naive ? [{ name: 'naive', tiled: false }] : []),
+    ];
     for (const variant of variants) {
       const weights = await randomWeights(gpu, config, { format: options.format, seed: 11, projectionLayout: variant.tiled ? 'kn' : 'nk' });
-      const model = await InternLM2Model.fromWeights(gpu, config, weights, { attention: variant.tiled ? 'blocked' : 'per-row', ...(options.gpuMemory ? { gpuMemory: options.gpuMemory } : {}), ...(variant.tiled && options.kvCache ? { kvCache: options.kvCache } : {}) });
+      const model = await InternLM2Model.fromWeights(gpu, config, weights, {
+        attention: variant.tiled ? 'blocked' : 'per-row',
+        ...(variant.family ? { kernels: variant.family } : {}),
+        ...(options.gpuMemory ? { gpuMemory: options.gpuMemory } : {}),
+        ...(variant.tiled && options.kvCache ? { kvCache: options.kvCache } : {}),
+      });
       try {
         for (const context of contexts) {
           try {
@@ -103,13 +118,13 @@ export async function benchEndToEnd(gpu: GpuContext, options: { cases: readonly 
             const gpu = r.decodeGpuSeconds;
             const bandwidth = gpu === undefined ? Number.NaN : decodeStepBytes(model, context, variant.tiled && options.kvCache === 'f16' ? 2 : 4) / gpu;
             table.push([
-              shape, variant.tiled && options.kvCache === 'f16' ? `${variant.name} (f16 KV)` : variant.name, options.format, String(context), fmt(r.prefill), fmt(r.decode), fmt(r.burst),
+              shape, variant.tiled && options.kvCache === 'f16' ? `${variant.name}, f16 KV` : variant.name, options.format, String(context), fmt(r.prefill), fmt(r.decode), fmt(r.burst),
               fmt(r.decodeWallSeconds * 1e3, 3), gpu === undefined ? '—' : fmt(gpu * 1e3, 3), gpu === undefined ? '—' : percent(r.decodeWallSeconds - gpu, r.decodeWallSeconds),
               fmt(bandwidth / 1e9), options.peaks ? percent(bandwidth, options.peaks.bandwidth) : '—', `${fmt(weights.bytes / 2 ** 20, 0)} MiB`,
             ]);
           } catch (error) {
             if (!(error instanceof UserError)) throw error;
-            table.push([shape, variant.tiled && options.kvCache === 'f16' ? `${variant.name} (f16 KV)` : variant.name, options.format, String(context), `refused: ${error.message.slice(0, 60)}…`, '—', '—', '—', '—', '—', '—', '—', '—']);
+            table.push([shape, variant.tiled && options.kvCache === 'f16' ? `${variant.name}, f16 KV` : variant.name, options.format, String(context), `refused: ${error.message.slice(0, 60)}…`, '—', '—', '—', '—', '—', '—', '—', '—']);
           }
           process.stderr.write(`  end-to-end ${shape} ${variant.name} ${context} done\n`);
         }
@@ -130,7 +145,12 @@ async function main(): Promise<void> {
     options: {
       shape: { type: 'string' }, contexts: { type: 'string' }, format: { type: 'string' }, 'decode-steps': { type: 'string' },
       'no-naive': { type: 'boolean', default: false }, 'gpu-memory': { type: 'string' }, 'kv-cache': { type: 'string' }, large: { type: 'boolean', default: false }, unsafe: { type: 'boolean', default: false },
+      kernels: { type: 'string' },
     },
+  });
+  const families = values.kernels?.split(',').map((name) => {
+    if (!(KERNEL_FAMILIES as readonly string[]).includes(name)) throw new UserError(`--kernels ${name} is not one of ${KERNEL_FAMILIES.join(', ')}`, 'pass gpu, cpu or gpu,cpu');
+    return name as KernelFamily;
   });
   const gpu = await benchDevice({ unsafe: values.unsafe ?? false });
   process.stdout.write(`Adapter: ${describeContext(gpu)}\n`);
@@ -148,6 +168,7 @@ async function main(): Promise<void> {
     naive: !(values['no-naive'] ?? false),
     ...(values['gpu-memory'] ? { gpuMemory: values['gpu-memory'] } : {}),
     ...(values['kv-cache'] ? { kvCache: values['kv-cache'] as KvCacheFormat } : {}),
+    ...(families ? { families } : {}),
   });
 }
 
