@@ -120,6 +120,8 @@ export class InternLM2Model {
   private readonly pickStep: StepUniform;
   private layerDispatches: Dispatch[] = [];
   private pickDispatches: Dispatch[] = [];
+  /** The greedy decode's token feedback (built on first use). */
+  private feedDispatch: Dispatch | undefined;
   private kvSlots = 0;
   private kvMaxLen = 0;
   private kvBuffers: { k: GPUBuffer; v: GPUBuffer }[] = [];
@@ -376,8 +378,6 @@ export class InternLM2Model {
     for (const buffer of [results, metaStaging, ropeStaging]) buffer.destroy();
     return Array.from({ length: steps }, (_, s) => rows.map((_, i) => words[4 * (s * n + i) + 1] as number));
   }
-
-  private feedDispatch: Dispatch | undefined;
 
   private async feedTokensDispatch(): Promise<Dispatch> {
     if (!this.feedDispatch) {
