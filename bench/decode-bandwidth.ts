@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import type { GpuContext } from '../engine/device.js';
 import type { KernelSpec, WeightFormat } from '../engine/kernels.js';
 import { defaultKernelFamily, type KernelFamily } from '../engine/kernel-family.js';
-import { matmulVariantFor } from '../engine/matmul-plan.js';
+import { matmulKernel, matmulVariantFor } from '../engine/matmul-plan.js';
 import { RandomFill } from '../engine/random-weights.js';
 import { createUniform } from '../engine/uniforms.js';
 import { benchDevice, describeContext, fmt, isEntry, launch, measurePeaks, percent, printTable, runMain, storage, timeLaunches, type KernelLaunch, type Peaks } from './gpu-bench.js';
@@ -53,7 +53,7 @@ export async function benchDecodeBandwidth(context: GpuContext, peaks: Peaks, op
       };
       const tiles = await family('gpu');
       const blocks = await family('cpu');
-      const naive = await time({ file: 'matmul_naive.wgsl', weightFormat: format }, (n) => [Math.ceil(n / 64), 1, 1]);
+      const naive = await time(matmulKernel('matmul_naive.wgsl', format), (n) => [Math.ceil(n / 64), 1, 1]);
       const engine = defaultKernelFamily(context.adapter) === 'cpu' ? blocks : tiles;
       rows.push([shape.name, format, `${fmt(w.bytes / 2 ** 20, 0)} MiB`, fmt(naive), fmt(tiles), fmt(blocks), `${fmt(engine / naive)}×`, percent(engine * 1e9, peaks.bandwidth)]);
       for (const chunk of w.chunks) chunk.buffer.destroy();

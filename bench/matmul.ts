@@ -16,7 +16,7 @@ import type { GpuContext } from '../engine/device.js';
 import type { GpuMatrix } from '../engine/gpu-tensor.js';
 import type { WeightFormat } from '../engine/kernels.js';
 import { defaultKernelFamily, type KernelFamily } from '../engine/kernel-family.js';
-import { MATVEC_MAX_ROWS, matmulVariantFor } from '../engine/matmul-plan.js';
+import { MATVEC_MAX_ROWS, matmulKernel, matmulVariantFor } from '../engine/matmul-plan.js';
 import { RandomFill } from '../engine/random-weights.js';
 import { createUniform } from '../engine/uniforms.js';
 import { benchDevice, describeContext, fmt, isEntry, launch, measurePeaks, percent, printTable, runMain, storage, timeLaunches, type KernelLaunch, type Peaks } from './gpu-bench.js';
@@ -50,7 +50,7 @@ async function matmulLaunches(context: GpuContext, kernel: KernelChoice, w: GpuM
     const params = createUniform(context.device, 'params', [{ u32: chunk.rowCount }, { u32: w.cols }, { u32: chunk.rowStart }, { u32: w.rows }, { u32: 0 }]);
     uniforms.push(params);
     const { spec, groups } = kernel === 'naive'
-      ? { spec: { file: 'matmul_naive.wgsl', weightFormat: w.format }, groups: [Math.ceil(chunk.rowCount / 64), rows, 1] as [number, number, number] }
+      ? { spec: matmulKernel('matmul_naive.wgsl', w.format), groups: [Math.ceil(chunk.rowCount / 64), rows, 1] as [number, number, number] }
       : (() => {
         const variant = matmulVariantFor(kernel, w.format, rows);
         return { spec: variant.spec, groups: variant.workgroups(rows, chunk.rowCount) };

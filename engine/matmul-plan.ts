@@ -32,13 +32,21 @@ const REGISTER_BLOCKS: readonly { rows: number; vec4s: number; maxRows: number }
   { rows: 8, vec4s: 2, maxRows: Infinity },
 ];
 
+/**
+ * A matmul kernel's spec: the interface every matmul kernel shares (shaders/matmul_io.wgsl), any
+ * further preludes (a register-block size), and the weight format's reader.
+ */
+export function matmulKernel(file: string, format: WeightFormat, prelude: readonly string[] = []): KernelSpec {
+  return { file, weightFormat: format, prelude: ['matmul_io.wgsl', ...prelude] };
+}
+
 /** The variants that together cover every row count ≥ 1, in order. */
 export function matmulVariants(kernels: KernelFamily, format: WeightFormat): MatmulVariant[] {
   if (kernels === 'cpu') {
     let minRows = 1;
     return REGISTER_BLOCKS.map((block) => {
       const variant: MatmulVariant = {
-        spec: { file: 'matmul_blocked.wgsl', weightFormat: format, prelude: [`matmul_blocks/${block.rows}x${block.vec4s}.wgsl`] },
+        spec: matmulKernel('matmul_blocked.wgsl', format, [`matmul_blocks/${block.rows}x${block.vec4s}.wgsl`]),
         minRows,
         maxRows: block.maxRows,
         // 64 invocations per workgroup (WG in the shader), each 4 · vec4s columns × block.rows rows.
@@ -49,8 +57,8 @@ export function matmulVariants(kernels: KernelFamily, format: WeightFormat): Mat
     });
   }
   return [
-    { spec: { file: 'matvec.wgsl', weightFormat: format }, minRows: 1, maxRows: MATVEC_MAX_ROWS, workgroups: (_rows, n) => [Math.ceil(n / 256), 1, 1] },
-    { spec: { file: 'matmul_tiled.wgsl', weightFormat: format }, minRows: MATVEC_MAX_ROWS + 1, maxRows: Infinity, workgroups: (rows, n) => [Math.ceil(n / 64), Math.ceil(rows / 64), 1] },
+    { spec: matmulKernel('matvec.wgsl', format), minRows: 1, maxRows: MATVEC_MAX_ROWS, workgroups: (_rows, n) => [Math.ceil(n / 256), 1, 1] },
+    { spec: matmulKernel('matmul_tiled.wgsl', format), minRows: MATVEC_MAX_ROWS + 1, maxRows: Infinity, workgroups: (rows, n) => [Math.ceil(n / 64), Math.ceil(rows / 64), 1] },
   ];
 }
 

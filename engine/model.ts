@@ -18,7 +18,7 @@ import { planAttentionTiles } from './attention-plan.js';
 import { createStorageBuffer, type GpuMatrix, type WeightFormatChoice } from './gpu-tensor.js';
 import { kernelCache } from './kernels.js';
 import { defaultKernelFamily, type KernelFamily } from './kernel-family.js';
-import { matmulVariants } from './matmul-plan.js';
+import { matmulKernel, matmulVariants } from './matmul-plan.js';
 import type { PassTimer } from './pass-timer.js';
 import { writeRopeRow } from './rope.js';
 import { createUniform, StepUniform } from './uniforms.js';
@@ -512,7 +512,7 @@ export class InternLM2Model {
       const params = createUniform(this.device, `${w.name} params`, [{ u32: chunk.rowCount }, { u32: w.cols }, { u32: chunk.rowStart }, { u32: yStride }, { u32: accumulate ? 1 : 0 }]);
       const resources = [params, chunk.buffer, x, y, step.buffer];
       if (w.layout !== 'kn') {
-        const naive = await cache.pipeline({ file: 'matmul_naive.wgsl', weightFormat: w.format });
+        const naive = await cache.pipeline(matmulKernel('matmul_naive.wgsl', w.format));
         dispatches.push({ pipeline: naive, bindGroup: this.bind(naive, resources, w.name), workgroups: (rows) => [Math.ceil(chunk.rowCount / 64), rows, 1] });
         continue;
       }

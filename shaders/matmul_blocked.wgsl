@@ -9,25 +9,9 @@
 // Each output accumulates in k order from 0.0 with `acc + x * w`, exactly like matmul_naive.wgsl,
 // matmul_tiled.wgsl and matvec.wgsl, so which kernel or block shape runs a row never changes its
 // result (batch invariance).
-
-struct Params {
-  n: u32,          // rows of this W chunk (output columns written)
-  k: u32,          // inner dimension
-  n_offset: u32,   // first output column of this chunk
-  y_stride: u32,   // row stride of y (all output columns)
-  accumulate: u32, // 1: add into y (residual connection), 0: overwrite
-}
-
-struct Step {
-  rows: u32,
-}
+// Params, Step and the x, y bindings come from matmul_io.wgsl, prepended with the weight reader.
 
 const WG: u32 = 64u; // a workgroup covers 4 · BC · WG output columns × BR rows
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(2) var<storage, read> x: array<f32>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
-@group(0) @binding(4) var<uniform> step: Step;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {

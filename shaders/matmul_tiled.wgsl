@@ -6,27 +6,11 @@
 // Each output is accumulated by one invocation in k order, starting from 0.0, with `acc + x * w`:
 // exactly the arithmetic of matmul_naive.wgsl and matvec.wgsl, so a row's result never depends on
 // which kernel ran it or on the other rows in the dispatch (batch invariance).
-
-struct Params {
-  n: u32,          // rows of this W chunk (output columns written)
-  k: u32,          // inner dimension
-  n_offset: u32,   // first output column of this chunk
-  y_stride: u32,   // row stride of y (all output columns)
-  accumulate: u32, // 1: add into y (residual connection), 0: overwrite
-}
-
-struct Step {
-  rows: u32,
-}
+// Params, Step and the x, y bindings come from matmul_io.wgsl, prepended with the weight reader.
 
 const TM: u32 = 64u;
 const TN: u32 = 64u;
 const TK: u32 = 16u;
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(2) var<storage, read> x: array<f32>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
-@group(0) @binding(4) var<uniform> step: Step;
 
 // Tiles hold vec4s: x_tile[k][i] = x rows m0 + 4i … 4i + 3 at k, w_tile[k][j] = W columns
 // n0 + 4j … 4j + 3 at k; invocation (tx, ty) owns outputs rows 4·ty + 0…3 × columns 4·tx + 0…3,

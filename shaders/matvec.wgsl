@@ -7,27 +7,11 @@
 //
 // Each output accumulates in k order from 0.0 with `acc + x * w`, exactly like matmul_tiled.wgsl,
 // so choosing this kernel for small row counts never changes a result.
-
-struct Params {
-  n: u32,
-  k: u32,
-  n_offset: u32,
-  y_stride: u32,
-  accumulate: u32,
-}
-
-struct Step {
-  rows: u32,
-}
+// Params, Step and the x, y bindings come from matmul_io.wgsl, prepended with the weight reader.
 
 const WG: u32 = 64u;   // a workgroup covers 4 · WG = 256 output columns
 const MAX_ROWS: u32 = 16u;
 const XK: u32 = 128u;
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(2) var<storage, read> x: array<f32>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
-@group(0) @binding(4) var<uniform> step: Step;
 
 var<workgroup> x_slice: array<f32, 2048>; // [MAX_ROWS][XK]
 

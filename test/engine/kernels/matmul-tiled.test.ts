@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WeightFormat } from '../../../engine/kernels.js';
 import { transposeBytes } from '../../../engine/gpu-tensor.js';
+import { matmulKernel } from '../../../engine/matmul-plan.js';
 import { expectIdentical, expectWithin, gamma } from '../../helpers/float-comparison.js';
 import { KernelRunner } from '../../helpers/kernel-runner.js';
 import { seededRandom, uniformFloats, weightStorage } from '../../helpers/seeded-arrays.js';
@@ -50,8 +51,8 @@ async function run(kernel: Kernel, format: WeightFormat, c: Case, x: Float32Arra
       : kernel === 'matmul_tiled.wgsl' ? [Math.ceil(c.n / 64) + 1, Math.ceil(c.rows / 64) + 1, 1]
         : kernel === 'matmul_blocked.wgsl' ? [Math.ceil(c.n / (256 * block[1])) + 1, Math.ceil(c.rows / block[0]) + 1, 1]
           : [Math.ceil(c.n / 256) + 1, 1, 1];
-  const prelude = kernel === 'matmul_blocked.wgsl' ? { prelude: [`matmul_blocks/${block[0]}x${block[1]}.wgsl`] } : {};
-  await runner.dispatch({ file: kernel, weightFormat: format, ...prelude }, [params, runner.storage(weights, 'W'), runner.storage(x, 'x'), y, runner.step(c.rows)], groups);
+  const blockSize = kernel === 'matmul_blocked.wgsl' ? [`matmul_blocks/${block[0]}x${block[1]}.wgsl`] : [];
+  await runner.dispatch(matmulKernel(kernel, format, blockSize), [params, runner.storage(weights, 'W'), runner.storage(x, 'x'), y, runner.step(c.rows)], groups);
   return runner.readFloat32(y, y0.length);
 }
 

@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WeightFormat } from '../../../engine/kernels.js';
+import { matmulKernel } from '../../../engine/matmul-plan.js';
 import { expectIdentical, expectWithin, gamma } from '../../helpers/float-comparison.js';
 import { KernelRunner } from '../../helpers/kernel-runner.js';
 import { seededRandom, toBfloat16, toFloat16, uniformFloats, weightStorage } from '../../helpers/seeded-arrays.js';
@@ -41,7 +42,7 @@ async function checkMatmul(format: WeightFormat, c: MatmulCase, seed: string): P
   const params = runner.uniform([{ u32: c.n }, { u32: c.k }, { u32: c.nOffset }, { u32: c.yStride }, { u32: c.accumulate ? 1 : 0 }]);
   const y = runner.storage(y0, 'y');
   await runner.dispatch(
-    { file: FILE, weightFormat: format },
+    matmulKernel(FILE, format),
     [params, runner.storage(weights.data, 'W'), runner.storage(x, 'x'), y, runner.step(c.rows)],
     [Math.ceil(c.n / WORKGROUP), allocatedRows, 1],
   );
@@ -113,7 +114,7 @@ describe.each(formats)('matmul with %s weights', (format) => {
       const count = (split[c + 1] as number) - start;
       const chunk = weightStorage(format, full.values.slice(start * k, (start + count) * k));
       const params = runner.uniform([{ u32: count }, { u32: k }, { u32: start }, { u32: width }, { u32: 0 }]);
-      await runner.dispatch({ file: FILE, weightFormat: format }, [params, runner.storage(chunk.data, 'W chunk'), xBuffer, y, step], [Math.ceil(count / WORKGROUP), rows, 1]);
+      await runner.dispatch(matmulKernel(FILE, format), [params, runner.storage(chunk.data, 'W chunk'), xBuffer, y, step], [Math.ceil(count / WORKGROUP), rows, 1]);
     }
     const got = await runner.readFloat32(y, rows * width);
     const expected = new Float64Array(rows * width);
@@ -142,7 +143,7 @@ describe.each(formats)('matmul with %s weights', (format) => {
     const params = runner.uniform([{ u32: n }, { u32: k }, { u32: 0 }, { u32: n }, { u32: 0 }]);
     const product = async (xRows: Float32Array, count: number): Promise<Float32Array> => {
       const y = runner.storage(new Float32Array(count * n), 'y');
-      await runner.dispatch({ file: FILE, weightFormat: format }, [params, w, runner.storage(xRows, 'x'), y, runner.step(count)], [Math.ceil(n / WORKGROUP), count, 1]);
+      await runner.dispatch(matmulKernel(FILE, format), [params, w, runner.storage(xRows, 'x'), y, runner.step(count)], [Math.ceil(n / WORKGROUP), count, 1]);
       return runner.readFloat32(y, count * n);
     };
     const batch = await product(x, rows);
@@ -159,7 +160,7 @@ describe('matmul weight storage', () => {
     expectIdentical(stored.values, w, 'test values are exactly representable in f16');
     const params = runner.uniform([{ u32: w.length }, { u32: 1 }, { u32: 0 }, { u32: w.length }, { u32: 0 }]);
     const y = runner.storage(new Float32Array(w.length), 'y');
-    await runner.dispatch({ file: FILE, weightFormat: 'f16' }, [params, runner.storage(stored.bits, 'W'), runner.storage(new Float32Array([1]), 'x'), y, runner.step(1)], [1, 1, 1]);
+    await runner.dispatch(matmulKernel(FILE, 'f16'), [params, runner.storage(stored.bits, 'W'), runner.storage(new Float32Array([1]), 'x'), y, runner.step(1)], [1, 1, 1]);
     expectIdentical(await runner.readFloat32(y, w.length), w, 'f16 widened through x = 1');
   });
 
@@ -169,7 +170,7 @@ describe('matmul weight storage', () => {
     const stored = toBfloat16(w);
     const params = runner.uniform([{ u32: w.length }, { u32: 1 }, { u32: 0 }, { u32: w.length }, { u32: 0 }]);
     const y = runner.storage(new Float32Array(w.length), 'y');
-    await runner.dispatch({ file: FILE, weightFormat: 'bf16' }, [params, runner.storage(stored.bits, 'W'), runner.storage(new Float32Array([1]), 'x'), y, runner.step(1)], [1, 1, 1]);
+    await runner.dispatch(matmulKernel(FILE, 'bf16'), [params, runner.storage(stored.bits, 'W'), runner.storage(new Float32Array([1]), 'x'), y, runner.step(1)], [1, 1, 1]);
     expectIdentical(await runner.readFloat32(y, w.length), stored.values, 'bf16 unpacked through x = 1');
   });
 });
