@@ -8,8 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { WeightFormat } from '../../../engine/kernels.js';
 import { transposeBytes } from '../../../engine/gpu-tensor.js';
 import { matmulKernel } from '../../../engine/matmul-plan.js';
-import { expectIdentical, expectWithin, gamma } from '../../helpers/float-comparison.js';
+import { expectIdentical, expectWithin } from '../../helpers/float-comparison.js';
 import { KernelRunner } from '../../helpers/kernel-runner.js';
+import { matmulReference, type MatmulCase } from '../../helpers/matmul-reference.js';
 import { seededRandom, uniformFloats, weightStorage } from '../../helpers/seeded-arrays.js';
 
 const runner = await KernelRunner.open();
@@ -27,21 +28,12 @@ function transposed(data: Float32Array | Uint16Array, n: number, k: number): Flo
   return data instanceof Float32Array ? new Float32Array(bytes.buffer) : new Uint16Array(bytes.buffer);
 }
 
-interface Case {
-  readonly rows: number;
-  readonly n: number;
-  readonly k: number;
-  readonly nOffset: number;
-  readonly yStride: number;
-  readonly accumulate: boolean;
-}
-
 type Kernel = 'matmul_naive.wgsl' | 'matmul_tiled.wgsl' | 'matvec.wgsl' | 'matmul_blocked.wgsl';
 
 /** Register blocks of matmul_blocked.wgsl (shaders/matmul_blocks/), as rows × vec4s of columns. */
 const BLOCKS: readonly (readonly [number, number])[] = [[1, 4], [4, 4], [8, 2]];
 
-async function run(kernel: Kernel, format: WeightFormat, c: Case, x: Float32Array, w: Float32Array | Uint16Array, y0: Float32Array, block: readonly [number, number] = [1, 1]): Promise<Float32Array> {
+async function run(kernel: Kernel, format: WeightFormat, c: MatmulCase, x: Float32Array, w: Float32Array | Uint16Array, y0: Float32Array, block: readonly [number, number] = [1, 1]): Promise<Float32Array> {
   const params = runner.uniform([{ u32: c.n }, { u32: c.k }, { u32: c.nOffset }, { u32: c.yStride }, { u32: c.accumulate ? 1 : 0 }]);
   const y = runner.storage(y0, 'y');
   const weights = kernel === 'matmul_naive.wgsl' ? w : transposed(w, c.n, c.k);
@@ -56,31 +48,14 @@ async function run(kernel: Kernel, format: WeightFormat, c: Case, x: Float32Arra
   return runner.readFloat32(y, y0.length);
 }
 
-async function check(format: WeightFormat, c: Case, seed: string): Promise<void> {
+async function check(format: WeightFormat, c: MatmulCase, seed: string): Promise<void> {
   const random = seededRandom(seed);
   const x = uniformFloats(random, (c.rows + 1) * c.k);
   const weights = weightStorage(format, uniformFloats(random, c.n * c.k));
   const y0 = uniformFloats(random, (c.rows + 1) * c.yStride, -4, 4);
   const tiled = await run('matmul_tiled.wgsl', format, c, x, weights.data, y0);
 
-  const expected = Float64Array.from(y0);
-  const bound = new Float64Array(y0.length);
-  for (let m = 0; m < c.rows; m += 1) {
-    for (let j = 0; j < c.n; j += 1) {
-      let sum = 0;
-      let magnitude = 0;
-      for (let kk = 0; kk < c.k; kk += 1) {
-        const product = (x[m * c.k + kk] as number) * (weights.values[j * c.k + kk] as number);
-        sum += product;
-        magnitude += Math.abs(product);
-      }
-      const index = m * c.yStride + c.nOffset + j;
-      const start = c.accumulate ? (y0[index] as number) : 0;
-      expected[index] = start + sum;
-      // k correctly rounded products and sums (+1 add into y) err by at most γ·Σ|terms|.
-      bound[index] = gamma(c.accumulate ? c.k + 1 : c.k) * (magnitude + Math.abs(start));
-    }
-  }
+  const { expected, bound } = matmulReference(c, x, weights.values, y0);
   // Untouched elements have bound 0: rows past step.rows and columns outside the chunk come back as they were.
   expectWithin(tiled, expected, (i) => bound[i] as number, `tiled ${format} ${JSON.stringify(c)}`);
   expectIdentical(tiled, await run('matmul_naive.wgsl', format, c, x, weights.data, y0), `tiled = naive, ${format} ${JSON.stringify(c)}`);

@@ -5,8 +5,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WeightFormat } from '../../../engine/kernels.js';
 import { matmulKernel } from '../../../engine/matmul-plan.js';
-import { expectIdentical, expectWithin, gamma } from '../../helpers/float-comparison.js';
+import { expectIdentical, expectWithin } from '../../helpers/float-comparison.js';
 import { KernelRunner } from '../../helpers/kernel-runner.js';
+import { matmulReference, type MatmulCase } from '../../helpers/matmul-reference.js';
 import { seededRandom, toBfloat16, toFloat16, uniformFloats, weightStorage } from '../../helpers/seeded-arrays.js';
 
 const FILE = 'matmul_naive.wgsl';
@@ -23,16 +24,6 @@ afterEach(() => {
   expect(runner.context.errors.splice(0), 'WebGPU errors').toEqual([]);
 });
 
-interface MatmulCase {
-  readonly rows: number;
-  /** Rows of this W chunk (output columns written). */
-  readonly n: number;
-  readonly k: number;
-  readonly nOffset: number;
-  readonly yStride: number;
-  readonly accumulate: boolean;
-}
-
 async function checkMatmul(format: WeightFormat, c: MatmulCase, seed: string): Promise<void> {
   const random = seededRandom(seed);
   const allocatedRows = c.rows + EXTRA_ROWS;
@@ -48,26 +39,8 @@ async function checkMatmul(format: WeightFormat, c: MatmulCase, seed: string): P
   );
   const got = await runner.readFloat32(y, y0.length);
 
-  // f64 reference. Bound: the kernel's k correctly rounded products and sums (plus one add into y0
-  // when accumulating) in any order err by at most γ_k · Σ|x·w| (+ γ_{k+1}·|y0|) — the standard
-  // dot-product bound, f32-tight: a single wrong or missing term is orders of magnitude larger.
-  const expected = Float64Array.from(y0);
-  const bound = new Float64Array(y0.length);
-  for (let m = 0; m < c.rows; m += 1) {
-    for (let j = 0; j < c.n; j += 1) {
-      let sum = 0;
-      let magnitude = 0;
-      for (let kk = 0; kk < c.k; kk += 1) {
-        const product = (x[m * c.k + kk] as number) * (weights.values[j * c.k + kk] as number);
-        sum += product;
-        magnitude += Math.abs(product);
-      }
-      const index = m * c.yStride + c.nOffset + j;
-      const start = c.accumulate ? (y0[index] as number) : 0;
-      expected[index] = start + sum;
-      bound[index] = gamma(c.accumulate ? c.k + 1 : c.k) * (magnitude + Math.abs(start));
-    }
-  }
+  // f64 reference and the f32 dot-product bound (see the helper).
+  const { expected, bound } = matmulReference(c, x, weights.values, y0);
   // Elements the kernel must not write (rows past step.rows, columns outside the chunk) have bound 0
   // and expected = their initial value, so they must come back bit-for-bit untouched.
   expectWithin(got, expected, (i) => bound[i] as number, `${format} ${JSON.stringify(c)}`);
@@ -117,21 +90,7 @@ describe.each(formats)('matmul with %s weights', (format) => {
       await runner.dispatch(matmulKernel(FILE, format), [params, runner.storage(chunk.data, 'W chunk'), xBuffer, y, step], [Math.ceil(count / WORKGROUP), rows, 1]);
     }
     const got = await runner.readFloat32(y, rows * width);
-    const expected = new Float64Array(rows * width);
-    const bound = new Float64Array(rows * width);
-    for (let m = 0; m < rows; m += 1) {
-      for (let j = 0; j < width; j += 1) {
-        let sum = 0;
-        let magnitude = 0;
-        for (let kk = 0; kk < k; kk += 1) {
-          const product = (x[m * k + kk] as number) * (full.values[j * k + kk] as number);
-          sum += product;
-          magnitude += Math.abs(product);
-        }
-        expected[m * width + j] = sum;
-        bound[m * width + j] = gamma(k) * magnitude; // same dot-product bound as above
-      }
-    }
+    const { expected, bound } = matmulReference({ rows, n: width, k, nOffset: 0, yStride: width, accumulate: false }, x, full.values, new Float32Array(rows * width));
     expectWithin(got, expected, (i) => bound[i] as number, `${format} split W`);
   });
 
