@@ -8,7 +8,8 @@
  * the output buffer silently unwritten.
  */
 import { sharedDevice, type GpuContext } from '../../engine/device.js';
-import { kernelCache, type KernelSpec } from '../../engine/kernels.js';
+import { afterEach, expect } from 'vitest';
+import { kernelCache, type KernelSpec, type WeightFormat } from '../../engine/kernels.js';
 import { createUniform, type UniformField } from '../../engine/uniforms.js';
 
 export type Workgroups = readonly [number, number, number];
@@ -26,6 +27,25 @@ export class KernelRunner {
   /** A runner on the process's shared device (the one models use). */
   static async open(): Promise<KernelRunner> {
     return new KernelRunner(await sharedDevice());
+  }
+
+  /**
+   * A runner for one test file: after each test it destroys that test's buffers and fails the test
+   * on any WebGPU error (validation, device loss) reported meanwhile — taken from the list, so that
+   * one test's error is not blamed on the next.
+   */
+  static async forEachTest(): Promise<KernelRunner> {
+    const runner = await KernelRunner.open();
+    afterEach(() => {
+      runner.release();
+      expect(runner.context.errors.splice(0), 'WebGPU errors').toEqual([]);
+    });
+    return runner;
+  }
+
+  /** The weight storage formats this adapter runs (f16 needs shader-f16). */
+  get weightFormats(): WeightFormat[] {
+    return this.context.hasShaderF16 ? ['f32', 'f16', 'bf16'] : ['f32', 'bf16'];
   }
 
   /**

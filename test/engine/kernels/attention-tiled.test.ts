@@ -4,19 +4,14 @@
  * every row (the model picks between them by row count), and equal to attention.wgsl below one
  * segment (256 keys). Ragged tiles (rows of several cache slots), odd head dims, and 32k-key rows.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectIdentical, expectWithin } from '../../helpers/float-comparison.js';
 import { planAttentionTiles } from '../../../engine/attention-plan.js';
 import { KernelRunner } from '../../helpers/kernel-runner.js';
 import { seededRandom, uniformFloats } from '../../helpers/seeded-arrays.js';
 
-const runner = await KernelRunner.open();
+const runner = await KernelRunner.forEachTest();
 const SEG = 256;
-
-afterEach(() => {
-  runner.release();
-  expect(runner.context.errors).toEqual([]);
-});
 
 interface Problem {
   readonly heads: number;

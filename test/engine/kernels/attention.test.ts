@@ -2,7 +2,7 @@
  * shaders/attention.wgsl: causal grouped-query attention of each row's query over positions
  * 0..=position of its own cache slot, against a naive f64 softmax(q·Kᵀ / sqrt(d))·V.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { expectIdentical, expectWithin, F32_UNIT_ROUNDOFF, gamma } from '../../helpers/float-comparison.js';
 import { KernelRunner } from '../../helpers/kernel-runner.js';
 import { seededRandom, uniformFloats } from '../../helpers/seeded-arrays.js';
@@ -12,13 +12,7 @@ const FILE = 'attention.wgsl';
 const KEY_BLOCK = 64;
 const u = F32_UNIT_ROUNDOFF;
 
-const runner = await KernelRunner.open();
-
-afterEach(() => {
-  runner.release();
-  // Validation errors and device loss reported asynchronously; taken so that one test's error is not blamed on the next.
-  expect(runner.context.errors.splice(0), 'WebGPU errors').toEqual([]);
-});
+const runner = await KernelRunner.forEachTest();
 
 interface AttentionCase {
   readonly heads: number;

@@ -2,7 +2,7 @@
  * shaders/embed.wgsl: x[row, :] = E[token[row], :] for the rows whose token lies in this chunk of
  * the table — an exact copy of the stored value (f32, f16 or bf16) — leaving all other rows alone.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { WeightFormat } from '../../../engine/kernels.js';
 import { expectIdentical } from '../../helpers/float-comparison.js';
 import { KernelRunner } from '../../helpers/kernel-runner.js';
@@ -12,14 +12,8 @@ const FILE = 'embed.wgsl';
 const WORKGROUP = 64;
 const EXTRA_ROWS = 2;
 
-const runner = await KernelRunner.open();
-const formats: WeightFormat[] = runner.context.hasShaderF16 ? ['f32', 'f16', 'bf16'] : ['f32', 'bf16'];
-
-afterEach(() => {
-  runner.release();
-  // Validation errors and device loss reported asynchronously; taken so that one test's error is not blamed on the next.
-  expect(runner.context.errors.splice(0), 'WebGPU errors').toEqual([]);
-});
+const runner = await KernelRunner.forEachTest();
+const formats = runner.weightFormats;
 
 interface EmbedCase {
   readonly rows: number;

@@ -1,7 +1,7 @@
 /**
  * shaders/gather_rows.wgsl: out[i, :] = x[index[i], :], an exact copy.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { expectIdentical } from '../../helpers/float-comparison.js';
 import { KernelRunner } from '../../helpers/kernel-runner.js';
 import { seededRandom, uniformFloats, uniformIntegers } from '../../helpers/seeded-arrays.js';
@@ -10,13 +10,7 @@ const FILE = 'gather_rows.wgsl';
 const WORKGROUP = 64;
 const EXTRA_ROWS = 2;
 
-const runner = await KernelRunner.open();
-
-afterEach(() => {
-  runner.release();
-  // Validation errors and device loss reported asynchronously; taken so that one test's error is not blamed on the next.
-  expect(runner.context.errors.splice(0), 'WebGPU errors').toEqual([]);
-});
+const runner = await KernelRunner.forEachTest();
 
 describe('gather_rows', () => {
   it.each([

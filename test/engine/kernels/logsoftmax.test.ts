@@ -2,7 +2,7 @@
  * shaders/logsoftmax.wgsl: per logits row, [log p(target), argmax (lowest index among ties), max,
  * log-sum-exp], against an f64 reference.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectIdentical, expectWithin, F32_UNIT_ROUNDOFF, gamma } from '../../helpers/float-comparison.js';
 import { KernelRunner } from '../../helpers/kernel-runner.js';
 import { seededRandom, uniformFloats, uniformIntegers } from '../../helpers/seeded-arrays.js';
@@ -12,13 +12,7 @@ const NO_TARGET = 0xffffffff;
 const EXTRA_ROWS = 2;
 const u = F32_UNIT_ROUNDOFF;
 
-const runner = await KernelRunner.open();
-
-afterEach(() => {
-  runner.release();
-  // Validation errors and device loss reported asynchronously; taken so that one test's error is not blamed on the next.
-  expect(runner.context.errors.splice(0), 'WebGPU errors').toEqual([]);
-});
+const runner = await KernelRunner.forEachTest();
 
 interface RowResult {
   readonly targetLogprob: number;

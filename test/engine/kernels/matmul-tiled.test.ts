@@ -4,7 +4,7 @@
  * reference, and bit-for-bit equal to matmul_naive.wgsl on the same weights — the model relies on that equality to pick a kernel by row count without changing
  * any result (batch invariance).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import type { WeightFormat } from '../../../engine/kernels.js';
 import { transposeBytes } from '../../../engine/gpu-tensor.js';
 import { matmulKernel } from '../../../engine/matmul-plan.js';
@@ -13,14 +13,9 @@ import { KernelRunner } from '../../helpers/kernel-runner.js';
 import { matmulReference, type MatmulCase } from '../../helpers/matmul-reference.js';
 import { seededRandom, uniformFloats, weightStorage } from '../../helpers/seeded-arrays.js';
 
-const runner = await KernelRunner.open();
-const formats: WeightFormat[] = runner.context.hasShaderF16 ? ['f32', 'f16', 'bf16'] : ['f32', 'bf16'];
+const runner = await KernelRunner.forEachTest();
+const formats = runner.weightFormats;
 const MATVEC_MAX_ROWS = 16;
-
-afterEach(() => {
-  runner.release();
-  expect(runner.context.errors).toEqual([]);
-});
 
 /** The kn layout of an [n][k] weight array, as engine/gpu-tensor.ts stores it. */
 function transposed(data: Float32Array | Uint16Array, n: number, k: number): Float32Array | Uint16Array {

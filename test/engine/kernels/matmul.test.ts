@@ -2,7 +2,7 @@
  * shaders/matmul_naive.wgsl: y[m, n_offset + n] (+)= Σ_k x[m, k] · W[n, k] for f32, f16 and bf16
  * weights, against an f64 reference computed on the exact weight values the kernel reads.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import type { WeightFormat } from '../../../engine/kernels.js';
 import { matmulKernel } from '../../../engine/matmul-plan.js';
 import { expectIdentical, expectWithin } from '../../helpers/float-comparison.js';
@@ -15,14 +15,8 @@ const WORKGROUP = 64;
 // Rows the dispatch covers beyond step.rows: the kernel must leave them alone.
 const EXTRA_ROWS = 2;
 
-const runner = await KernelRunner.open();
-const formats: WeightFormat[] = runner.context.hasShaderF16 ? ['f32', 'f16', 'bf16'] : ['f32', 'bf16'];
-
-afterEach(() => {
-  runner.release();
-  // Validation errors and device loss reported asynchronously; taken so that one test's error is not blamed on the next.
-  expect(runner.context.errors.splice(0), 'WebGPU errors').toEqual([]);
-});
+const runner = await KernelRunner.forEachTest();
+const formats = runner.weightFormats;
 
 async function checkMatmul(format: WeightFormat, c: MatmulCase, seed: string): Promise<void> {
   const random = seededRandom(seed);

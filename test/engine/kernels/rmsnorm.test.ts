@@ -1,7 +1,7 @@
 /**
  * shaders/rmsnorm.wgsl: y = x / sqrt(mean(x²) + eps) · g per row, against an f64 reference.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectIdentical, expectWithin, F32_UNIT_ROUNDOFF, gamma } from '../../helpers/float-comparison.js';
 import { KernelRunner } from '../../helpers/kernel-runner.js';
 import { seededRandom, uniformFloats } from '../../helpers/seeded-arrays.js';
@@ -9,13 +9,7 @@ import { seededRandom, uniformFloats } from '../../helpers/seeded-arrays.js';
 const FILE = 'rmsnorm.wgsl';
 const EXTRA_ROWS = 2;
 
-const runner = await KernelRunner.open();
-
-afterEach(() => {
-  runner.release();
-  // Validation errors and device loss reported asynchronously; taken so that one test's error is not blamed on the next.
-  expect(runner.context.errors.splice(0), 'WebGPU errors').toEqual([]);
-});
+const runner = await KernelRunner.forEachTest();
 
 async function checkRmsnorm(rows: number, width: number, eps: number, scale: number, seed: string): Promise<void> {
   const random = seededRandom(seed);

@@ -3,7 +3,7 @@
  * head), rotates queries and keys (rotate-half RoPE with a per-row cos/sin table), and writes keys
  * and values into the cache at each row's (slot, position). Against an f64 reference.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { expectWithin, gamma } from '../../helpers/float-comparison.js';
 import { KernelRunner } from '../../helpers/kernel-runner.js';
 import { seededRandom, uniformFloats } from '../../helpers/seeded-arrays.js';
@@ -11,13 +11,7 @@ import { seededRandom, uniformFloats } from '../../helpers/seeded-arrays.js';
 const FILE = 'rope_kv.wgsl';
 const WORKGROUP = 64;
 
-const runner = await KernelRunner.open();
-
-afterEach(() => {
-  runner.release();
-  // Validation errors and device loss reported asynchronously; taken so that one test's error is not blamed on the next.
-  expect(runner.context.errors.splice(0), 'WebGPU errors').toEqual([]);
-});
+const runner = await KernelRunner.forEachTest();
 
 interface RopeCase {
   readonly heads: number;

@@ -1,7 +1,7 @@
 /**
  * shaders/swiglu.wgsl: gate = silu(gate) · up in place, against an f64 reference.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { expectWithin, F32_UNIT_ROUNDOFF } from '../../helpers/float-comparison.js';
 import { KernelRunner } from '../../helpers/kernel-runner.js';
 import { seededRandom, uniformFloats } from '../../helpers/seeded-arrays.js';
@@ -10,13 +10,7 @@ const FILE = 'swiglu.wgsl';
 const WORKGROUP = 64;
 const EXTRA_ROWS = 2;
 
-const runner = await KernelRunner.open();
-
-afterEach(() => {
-  runner.release();
-  // Validation errors and device loss reported asynchronously; taken so that one test's error is not blamed on the next.
-  expect(runner.context.errors.splice(0), 'WebGPU errors').toEqual([]);
-});
+const runner = await KernelRunner.forEachTest();
 
 async function checkSwiglu(rows: number, width: number, gate0: Float32Array, up: Float32Array): Promise<void> {
   const gate = runner.storage(gate0, 'gate');
