@@ -99,32 +99,34 @@ export async function benchEndToEnd(gpu: GpuContext, options: { cases: readonly 
     const config = MODEL_SHAPES[shape];
     // The engine in each kernel family asked for, then the naive kernels (row-major weights through
     // the untiled matmul, per-row attention).
-    const variants: { name: string; tiled: boolean; family?: KernelFamily }[] = [
-      ...families.map((family) => ({ name: `engine (${family})`, tiled: true, family })),
-      ...(options.naive ? [{ name: 'naive', tiled: false }] : []),
+    const variants: { name: string; engine: boolean; family?: KernelFamily }[] = [
+      ...families.map((family) => ({ name: `engine (${family})`, engine: true, family })),
+      ...(options.naive ? [{ name: 'naive', engine: false }] : []),
     ];
     for (const variant of variants) {
-      const weights = await randomWeights(gpu, config, { format: options.format, seed: 11, projectionLayout: variant.tiled ? 'kn' : 'nk' });
+      const f16Cache = variant.engine && options.kvCache === 'f16';
+      const label = f16Cache ? `${variant.name}, f16 KV` : variant.name;
+      const weights = await randomWeights(gpu, config, { format: options.format, seed: 11, projectionLayout: variant.engine ? 'kn' : 'nk' });
       const model = await InternLM2Model.fromWeights(gpu, config, weights, {
-        attention: variant.tiled ? 'blocked' : 'per-row',
+        attention: variant.engine ? 'blocked' : 'per-row',
         ...(variant.family ? { kernels: variant.family } : {}),
         ...(options.gpuMemory ? { gpuMemory: options.gpuMemory } : {}),
-        ...(variant.tiled && options.kvCache ? { kvCache: options.kvCache } : {}),
+        ...(variant.engine && options.kvCache ? { kvCache: options.kvCache } : {}),
       });
       try {
         for (const context of contexts) {
           try {
             const r = await runModel(model, context, options.decodeSteps);
             const gpu = r.decodeGpuSeconds;
-            const bandwidth = gpu === undefined ? Number.NaN : decodeStepBytes(model, context, variant.tiled && options.kvCache === 'f16' ? 2 : 4) / gpu;
+            const bandwidth = gpu === undefined ? Number.NaN : decodeStepBytes(model, context, f16Cache ? 2 : 4) / gpu;
             table.push([
-              shape, variant.tiled && options.kvCache === 'f16' ? `${variant.name}, f16 KV` : variant.name, options.format, String(context), fmt(r.prefill), fmt(r.decode), fmt(r.burst),
+              shape, label, options.format, String(context), fmt(r.prefill), fmt(r.decode), fmt(r.burst),
               fmt(r.decodeWallSeconds * 1e3, 3), gpu === undefined ? '—' : fmt(gpu * 1e3, 3), gpu === undefined ? '—' : percent(r.decodeWallSeconds - gpu, r.decodeWallSeconds),
               fmt(bandwidth / 1e9), options.peaks ? percent(bandwidth, options.peaks.bandwidth) : '—', `${fmt(weights.bytes / 2 ** 20, 0)} MiB`,
             ]);
           } catch (error) {
             if (!(error instanceof UserError)) throw error;
-            table.push([shape, variant.tiled && options.kvCache === 'f16' ? `${variant.name}, f16 KV` : variant.name, options.format, String(context), `refused: ${error.message.slice(0, 60)}…`, '—', '—', '—', '—', '—', '—', '—', '—']);
+            table.push([shape, label, options.format, String(context), `refused: ${error.message.slice(0, 60)}…`, '—', '—', '—', '—', '—', '—', '—', '—']);
           }
           process.stderr.write(`  end-to-end ${shape} ${variant.name} ${context} done\n`);
         }
