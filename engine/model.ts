@@ -307,7 +307,12 @@ export class InternLM2Model {
 
   /** Runs rows through the model (in order, chunked) and returns the picked rows' results. */
   forward(rows: readonly ForwardRow[], picks: readonly Pick[], wantLogits = false): Promise<ForwardResult> {
-    const run = this.queue.then(() => this.runForward(rows, picks, wantLogits));
+    return this.enqueue(() => this.runForward(rows, picks, wantLogits));
+  }
+
+  /** Runs `work` after every call queued before it: calls share the activation buffers. */
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -326,9 +331,7 @@ export class InternLM2Model {
    * drops what follows a stop (the cache positions written past it are never read).
    */
   decodeGreedy(rows: readonly ForwardRow[], steps: number, ropeBaseAt: (row: number, step: number) => number): Promise<number[][]> {
-    const run = this.queue.then(() => this.runDecodeGreedy(rows, steps, ropeBaseAt));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.enqueue(() => this.runDecodeGreedy(rows, steps, ropeBaseAt));
   }
 
   private async runDecodeGreedy(rows: readonly ForwardRow[], steps: number, ropeBaseAt: (row: number, step: number) => number): Promise<number[][]> {
