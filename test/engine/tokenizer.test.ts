@@ -1,11 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../engine/errors.js';
 import { loadTokenizer } from '../../engine/tokenizer.js';
+import { FIXTURES_DIR } from '../helpers/shared-data.js';
 
-const fixtures = resolve(import.meta.dirname, '../../../shared/fixtures/internlm2');
+const fixtures = FIXTURES_DIR;
 const checkpoints = ['tiny-fp32', 'tiny-bf16-sharded', 'tiny-ntk'];
 
 interface Golden {

@@ -4,10 +4,10 @@
  */
 import { chmodSync, cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { FIXTURES_DIR } from './shared-data.js';
 
-export const FIXTURES_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../shared/fixtures/internlm2');
+export { FIXTURES_DIR };
 
 export type FixtureName = 'tiny-fp32' | 'tiny-bf16-sharded' | 'tiny-ntk';
 

@@ -1,10 +1,11 @@
 /** Paths to the real benchmark files and a tiny hand-written C-Eval folder for byte-exact tests. */
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { BENCHMARKS_DIR } from '../../helpers/shared-data.js';
 
-/** /work/shared/benchmarks: real C-Eval and CMMLU in OpenCompass layout (read-only). */
-export const BENCHMARKS_DIR = resolve(import.meta.dirname, '../../../../shared/benchmarks');
+/** Real C-Eval and CMMLU in OpenCompass layout (read-only). */
+export { BENCHMARKS_DIR };
 
 export function temporaryDirectory(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));

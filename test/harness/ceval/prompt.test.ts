@@ -5,10 +5,11 @@ import { showPrompt } from '../../../harness/ceval/evaluation.js';
 import { promptVersion, useChatFormat } from '../../../harness/ceval/prompt.js';
 import { plannedQuestions, prepareQuestion } from '../../../harness/ceval/runner.js';
 import { ByteTokenizer } from '../../helpers/byte-tokenizer.js';
+import { fixtureDir } from '../../helpers/internlm2-fixtures.js';
 import { ScriptedModel } from '../../helpers/scripted-model.js';
 import { BENCHMARKS_DIR, tinyCevalDataDir } from './ceval-data-fixture.js';
 
-const FIXTURE = '/work/shared/fixtures/internlm2/tiny-fp32';
+const FIXTURE = fixtureDir('tiny-fp32');
 const HEAD = '以下是中国关于计算机网络考试的单项选择题，请选出其中的正确答案。\n';
 // The five dev rows of tinyCevalDataDir as question turns (row 5 is not a shot), and val row 0.
 const SHOT_TURNS = [

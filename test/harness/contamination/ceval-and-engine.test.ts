@@ -14,8 +14,9 @@ import { readJsonl } from '../../../harness/records.js';
 import type { ContaminationRecord } from '../../../harness/contamination/contamination-records.js';
 import { writeContaminationReport } from '../../../reports/contamination/write-contamination-report.js';
 import { fixtureDir } from '../../helpers/internlm2-fixtures.js';
+import { BENCHMARKS_DIR } from '../../helpers/shared-data.js';
 
-const DATA_DIR = '../shared/benchmarks';
+const DATA_DIR = BENCHMARKS_DIR;
 
 describe('C-Eval items', () => {
   it('are keyed <subject>-<row> like Contamination_Detector, and real Chinese questions match per character', async () => {

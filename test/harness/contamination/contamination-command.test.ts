@@ -5,6 +5,7 @@ import yargs from 'yargs';
 import { describe, expect, it } from 'vitest';
 import contamination from '../../../harness/commands/contamination.js';
 import { isUserError } from '../../../engine/errors.js';
+import { BENCHMARKS_DIR } from '../../helpers/shared-data.js';
 
 async function run(argv: string[]): Promise<void> {
   await yargs(argv).command(contamination).strict().fail((message, error) => { throw error ?? new Error(message); }).parseAsync();
@@ -20,7 +21,7 @@ describe('harness contamination command', () => {
     let printed = '';
     process.stdout.write = ((chunk: string) => { printed += chunk; return true; }) as typeof process.stdout.write;
     try {
-      await run(['contamination', '--dataset', 'ceval', '--data-dir', '../shared/benchmarks', '--subjects', 'computer_network', '--corpus', join(dir, 'web.txt'), '--probes', 'ngram', '--out', out]);
+      await run(['contamination', '--dataset', 'ceval', '--data-dir', BENCHMARKS_DIR, '--subjects', 'computer_network', '--corpus', join(dir, 'web.txt'), '--probes', 'ngram', '--out', out]);
     } finally {
       process.stdout.write = write;
     }
@@ -44,10 +45,10 @@ describe('harness contamination command', () => {
     const out = mkdtempSync(join(tmpdir(), 'gnomon-contamination-bad-'));
     for (const argv of [
       ['contamination', '--out', out, '--probes', 'ngram', '--corpus', 'x.txt'],
-      ['contamination', '--dataset', 'ceval', '--data-dir', '../shared/benchmarks', '--probes', 'ngram', '--out', out],
-      ['contamination', '--dataset', 'ceval', '--data-dir', '../shared/benchmarks', '--probes', 'ngram', '--corpus', '/no/such/corpus', '--out', out],
-      ['contamination', '--dataset', 'ceval', '--data-dir', '../shared/benchmarks', '--probes', 'nope', '--out', out],
-      ['contamination', '--dataset', 'ceval', '--data-dir', '../shared/benchmarks', '--min-k', '0', '--out', out],
+      ['contamination', '--dataset', 'ceval', '--data-dir', BENCHMARKS_DIR, '--probes', 'ngram', '--out', out],
+      ['contamination', '--dataset', 'ceval', '--data-dir', BENCHMARKS_DIR, '--probes', 'ngram', '--corpus', '/no/such/corpus', '--out', out],
+      ['contamination', '--dataset', 'ceval', '--data-dir', BENCHMARKS_DIR, '--probes', 'nope', '--out', out],
+      ['contamination', '--dataset', 'ceval', '--data-dir', BENCHMARKS_DIR, '--min-k', '0', '--out', out],
     ]) {
       await expect(run(argv).catch((error: unknown) => { throw isUserError(error) ? new Error(`user: ${(error as Error).message}`) : error; }), argv.join(' ')).rejects.toThrow(/^user: /);
     }

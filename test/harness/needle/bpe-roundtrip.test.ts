@@ -3,8 +3,9 @@ import { loadTokenizer } from '../../../engine/tokenizer.js';
 import { loadHaystack } from '../../../harness/needle/haystack.js';
 import { HaystackTokens } from '../../../harness/needle/haystack-tokens.js';
 import { planCell } from '../../../harness/needle/plan-cell.js';
+import { fixtureDir } from '../../helpers/internlm2-fixtures.js';
 
-const FIXTURE = '../shared/fixtures/internlm2/tiny-fp32';
+const FIXTURE = fixtureDir('tiny-fp32');
 
 describe.each(['en', 'zh'] as const)('needle prompts with the fixture byte-level BPE tokenizer (%s)', (language) => {
   it('round-trips without broken characters, holds each needle once, and never exceeds the target', async () => {
