@@ -1,6 +1,6 @@
 /**
- * Decode bandwidth: the 1-row kernels of both matmul families (engine/matmul-plan.ts: matvec.wgsl
- * on GPUs, the 1-row register block of matmul_blocked.wgsl on CPU adapters) streaming 1.8B-shaped
+ * Decode bandwidth: the 1-row kernels of both matmul families (engine/matmul-plan.ts: matvec.wgsl's
+ * chunk sums + matmul_fold.wgsl on GPUs, the 1-row register block of matmul_blocked.wgsl on CPU adapters) streaming 1.8B-shaped
  * weights, in GB/s of weights read and as a fraction of the copy bandwidth measured on the same
  * adapter; the naive kernel at 1 row beside them (the baseline: it reads W row by row per
  * invocation). The adapter's default family is marked.
@@ -9,12 +9,11 @@
  */
 import { parseArgs } from 'node:util';
 import type { GpuContext } from '../engine/device.js';
-import type { KernelSpec, WeightFormat } from '../engine/kernels.js';
-import { defaultKernelFamily, type KernelFamily } from '../engine/kernel-family.js';
-import { matmulKernel, matmulVariantFor } from '../engine/matmul-plan.js';
+import type { WeightFormat } from '../engine/kernels.js';
+import { defaultKernelFamily } from '../engine/kernel-family.js';
 import { RandomFill } from '../engine/random-weights.js';
-import { createUniform } from '../engine/uniforms.js';
-import { benchDevice, describeContext, fmt, isEntry, launch, measurePeaks, percent, printTable, runMain, storage, timeLaunches, type KernelLaunch, type Peaks } from './gpu-bench.js';
+import { benchDevice, describeContext, fmt, isEntry, measurePeaks, percent, printTable, runMain, storage, timeLaunches, type Peaks } from './gpu-bench.js';
+import { matmulLaunches, type MatmulKernelChoice } from './matmul-launches.js';
 
 const SHAPES = [
   { name: '1.8B wqkv 4096×2048', n: 4096, k: 2048 },
@@ -34,37 +33,26 @@ export async function benchDecodeBandwidth(context: GpuContext, peaks: Peaks, op
       const x = storage(context, shape.k * 4, 'x');
       random.fill(x, shape.k, 'f32', 1);
       const y = storage(context, shape.n * 4, 'y');
-      const step = createUniform(context.device, 'step', [{ u32: 1 }]);
-      const time = async (spec: KernelSpec, groups: (n: number) => [number, number, number]): Promise<number> => {
-        const launches: KernelLaunch[] = [];
-        const uniforms: GPUBuffer[] = [];
-        for (const chunk of w.chunks) {
-          const params = createUniform(context.device, 'params', [{ u32: chunk.rowCount }, { u32: shape.k }, { u32: chunk.rowStart }, { u32: shape.n }, { u32: 0 }]);
-          uniforms.push(params);
-          launches.push(await launch(context, spec, [params, chunk.buffer, x, y, step], groups(chunk.rowCount)));
-        }
+      const time = async (kernel: MatmulKernelChoice): Promise<number> => {
+        const { launches, release } = await matmulLaunches(context, kernel, w, x, y, 1);
         const seconds = await timeLaunches(context, launches, { iterations: options.large ? 20 : 2, repeats: options.large ? 5 : 1 });
-        uniforms.forEach((u) => u.destroy());
+        release();
         return w.bytes / seconds / 1e9;
       };
-      const family = async (kernels: KernelFamily): Promise<number> => {
-        const variant = matmulVariantFor(kernels, format, 1);
-        return time(variant.spec, (n) => variant.workgroups(1, n));
-      };
-      const tiles = await family('gpu');
-      const blocks = await family('cpu');
-      const naive = await time(matmulKernel('matmul_naive.wgsl', format), (n) => [Math.ceil(n / 64), 1, 1]);
+      const tiles = await time('gpu');
+      const blocks = await time('cpu');
+      const naive = await time('naive');
       const engine = defaultKernelFamily(context.adapter) === 'cpu' ? blocks : tiles;
       rows.push([shape.name, format, `${fmt(w.bytes / 2 ** 20, 0)} MiB`, fmt(naive), fmt(tiles), fmt(blocks), `${fmt(engine / naive)}×`, percent(engine * 1e9, peaks.bandwidth)]);
       for (const chunk of w.chunks) chunk.buffer.destroy();
-      for (const b of [x, y, step]) b.destroy();
+      for (const b of [x, y]) b.destroy();
       process.stderr.write(`  decode ${shape.name} ${format} done\n`);
     }
   }
   const family = defaultKernelFamily(context.adapter);
   printTable(
     `Decode matrix-vector (1 row), GB/s of weights read (copy peak ${fmt(peaks.bandwidth / 1e9)} GB/s); engine: ${family}, this adapter's default`,
-    ['shape', 'W', 'size', 'naive', 'matvec (tiles)', '1-row block (blocks)', 'engine/naive', 'engine % copy'],
+    ['shape', 'W', 'size', 'naive', 'split matvec (tiles)', '1-row block (blocks)', 'engine/naive', 'engine % copy'],
     rows,
   );
 }

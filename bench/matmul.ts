@@ -13,13 +13,12 @@
  */
 import { parseArgs } from 'node:util';
 import type { GpuContext } from '../engine/device.js';
-import type { GpuMatrix } from '../engine/gpu-tensor.js';
 import type { WeightFormat } from '../engine/kernels.js';
-import { defaultKernelFamily, type KernelFamily } from '../engine/kernel-family.js';
-import { MATVEC_MAX_ROWS, matmulKernel, matmulVariantFor } from '../engine/matmul-plan.js';
+import { defaultKernelFamily } from '../engine/kernel-family.js';
+import { MATVEC_MAX_ROWS } from '../engine/matmul-plan.js';
 import { RandomFill } from '../engine/random-weights.js';
-import { createUniform } from '../engine/uniforms.js';
-import { benchDevice, describeContext, fmt, isEntry, launch, measurePeaks, percent, printTable, runMain, storage, timeLaunches, type KernelLaunch, type Peaks } from './gpu-bench.js';
+import { benchDevice, describeContext, fmt, isEntry, measurePeaks, percent, printTable, runMain, storage, timeLaunches, type Peaks } from './gpu-bench.js';
+import { matmulLaunches, type MatmulKernelChoice } from './matmul-launches.js';
 
 interface Shape {
   readonly name: string;
@@ -40,28 +39,6 @@ const SHAPES_FIXTURE: readonly Shape[] = [
   { name: 'tiny w2 64×176', n: 64, k: 176 },
   { name: 'tiny head 384×64', n: 384, k: 64 },
 ];
-
-/** Dispatches of one kernel over every chunk of W. */
-async function matmulLaunches(context: GpuContext, kernel: KernelChoice, w: GpuMatrix, x: GPUBuffer, y: GPUBuffer, rows: number): Promise<{ launches: KernelLaunch[]; release: () => void }> {
-  const launches: KernelLaunch[] = [];
-  const uniforms: GPUBuffer[] = [createUniform(context.device, 'step', [{ u32: rows }])];
-  const step = uniforms[0] as GPUBuffer;
-  for (const chunk of w.chunks) {
-    const params = createUniform(context.device, 'params', [{ u32: chunk.rowCount }, { u32: w.cols }, { u32: chunk.rowStart }, { u32: w.rows }, { u32: 0 }]);
-    uniforms.push(params);
-    const { spec, groups } = kernel === 'naive'
-      ? { spec: matmulKernel('matmul_naive.wgsl', w.format), groups: [Math.ceil(chunk.rowCount / 64), rows, 1] as [number, number, number] }
-      : (() => {
-        const variant = matmulVariantFor(kernel, w.format, rows);
-        return { spec: variant.spec, groups: variant.workgroups(rows, chunk.rowCount) };
-      })();
-    launches.push(await launch(context, spec, [params, chunk.buffer, x, y, step], groups));
-  }
-  return { launches, release: () => uniforms.forEach((u) => u.destroy()) };
-}
-
-/** The untiled baseline, or a kernel family of engine/matmul-plan.ts (its variant for the row count). */
-type KernelChoice = 'naive' | KernelFamily;
 
 export interface MatmulFigures {
   readonly shape: string;
@@ -93,7 +70,7 @@ export async function benchMatmul(context: GpuContext, peaks: Peaks, options: { 
     const x = storage(context, rows * shape.k * 4, 'x');
     random.fill(x, rows * shape.k, 'f32', 1);
     const y = storage(context, rows * shape.n * 4, 'y');
-    const rate = async (kernel: KernelChoice, r: number): Promise<number> => {
+    const rate = async (kernel: MatmulKernelChoice, r: number): Promise<number> => {
       const { launches, release } = await matmulLaunches(context, kernel, w, x, y, r);
       // Small shapes repeat inside one submit so that each timing spans ~0.5 GFLOP (noise on a shared CPU).
       const iterations = Math.max(1, Math.min(64, Math.round(5e8 / (2 * r * shape.n * shape.k))));
@@ -116,7 +93,7 @@ export async function benchMatmul(context: GpuContext, peaks: Peaks, options: { 
   }
   const peak = peaks.flops / 1e9;
   printTable(
-    `Matmul GFLOP/s (FMA peak ${fmt(peak)} GFLOP/s). tiles: workgroup-memory tiles (matvec up to ${MATVEC_MAX_ROWS} rows); blocks: register blocks; engine: ${family}, this adapter's default`,
+    `Matmul GFLOP/s (FMA peak ${fmt(peak)} GFLOP/s). tiles: workgroup-memory tiles (split-k matvec up to ${MATVEC_MAX_ROWS} rows); blocks: register blocks; engine: ${family}, this adapter's default`,
     ['shape', 'W', 'rows', 'naive', 'tiles', 'blocks', 'engine', 'engine/naive', 'engine % peak', '1 row: naive', 'engine', 'engine/naive'],
     figures.map((f) => [f.shape, f.format, String(f.rows), fmt(f.naive), fmt(f.tiles), fmt(f.blocks), fmt(f.engine), `${fmt(f.engine / f.naive)}×`, percent(f.engine, peak), fmt(f.naiveOneRow), fmt(f.engineOneRow), `${fmt(f.engineOneRow / f.naiveOneRow)}×`]),
   );

@@ -1,10 +1,13 @@
 /**
- * Which matmul kernel runs a projection y (+)= x Wᵀ (W in the "kn" layout), by kernel family
- * (kernel-family.ts) and row count. Every kernel accumulates each output in k order from 0.0 with the same f32 operations (see
- * the shaders), so the choice changes speed only, never a bit of a result.
+ * Which kernels run a projection y (+)= x Wᵀ (W in the "kn" layout), by kernel family
+ * (kernel-family.ts), row count and W's shape. Every kernel sums each output in the same chunked
+ * k order (shaders/matmul_io.wgsl), so the choice changes speed only, never a bit of a result.
  *
- * - 'gpu': matvec.wgsl for decode-sized row counts, matmul_tiled.wgsl (64×64
- *   tiles staged in workgroup memory) above.
+ * - 'gpu': for decode-sized row counts, matvec.wgsl writes one sum per K_CHUNK chunk of k, each
+ *   chunk in its own workgroup row, and matmul_fold.wgsl adds them into y: k / K_CHUNK times the
+ *   workgroups one invocation per output column would give, which a GPU needs to stream W at its
+ *   memory bandwidth. The chunk sums need a scratch buffer (`partials`); where they would not fit
+ *   it, and above MATVEC_MAX_ROWS, matmul_tiled.wgsl (64×64 tiles staged in workgroup memory) runs.
  * - 'cpu' (lavapipe, SwiftShader, WARP): matmul_blocked.wgsl, with no
  *   workgroup memory and no barriers, which a CPU runs as a loop over SIMD lanes; the register
  *   block grows with the row count so that W, the largest operand, is read as few times as possible.
@@ -13,16 +16,47 @@
 import type { KernelFamily } from './kernel-family.js';
 import type { KernelSpec, WeightFormat } from './kernels.js';
 
-/** Rows up to which the GPU path uses the matrix-vector kernel (its MAX_ROWS). */
+/** Rows up to which the GPU path uses the split matrix-vector kernel (its MAX_ROWS). */
 export const MATVEC_MAX_ROWS = 16;
+/** k values per chunk of the summation order (K_CHUNK in shaders/matmul_io.wgsl). */
+export const K_CHUNK = 64;
+/** Largest scratch buffer for the GPU path's chunk sums; projections that need more use the tiles. */
+export const MAX_PARTIALS_BYTES = 16 * 2 ** 20;
+
+/**
+ * What a kernel reads and writes, hence which buffers it binds: 'whole' computes y; 'chunk sums'
+ * writes the per-chunk sums to `partials`; 'fold' adds them into y.
+ */
+export type MatmulRole = 'whole' | 'chunk sums' | 'fold';
+
+export interface MatmulPass {
+  readonly spec: KernelSpec;
+  readonly role: MatmulRole;
+  /** Workgroups for `rows` rows of x. */
+  workgroups(rows: number): [number, number, number];
+}
 
 export interface MatmulVariant {
-  readonly spec: KernelSpec;
   /** Smallest and largest row count (inclusive) this variant runs. */
   readonly minRows: number;
   readonly maxRows: number;
-  /** Workgroups for `rows` rows of x over a W chunk of `n` output columns. */
-  workgroups(rows: number, n: number): [number, number, number];
+  /** The dispatches, in order. */
+  readonly passes: readonly MatmulPass[];
+}
+
+/** One row chunk of W as the kernels see it: `n` output columns, inner dimension `k`. */
+export interface MatmulShape {
+  readonly n: number;
+  readonly k: number;
+}
+
+export interface MatmulBuffers {
+  readonly params: GPUBuffer;
+  readonly weights: GPUBuffer;
+  readonly x: GPUBuffer;
+  readonly y: GPUBuffer;
+  readonly step: GPUBuffer;
+  readonly partials?: GPUBuffer | undefined;
 }
 
 /** Register blocks (rows × vec4s of columns) by row count: shaders/matmul_blocks/<rows>x<vec4s>.wgsl. */
@@ -40,31 +74,84 @@ export function matmulKernel(file: string, format: WeightFormat, prelude: readon
   return { file, weightFormat: format, prelude: ['matmul_io.wgsl', ...prelude] };
 }
 
-/** The variants that together cover every row count ≥ 1, in order. */
-export function matmulVariants(kernels: KernelFamily, format: WeightFormat): MatmulVariant[] {
+/** Chunks of the summation order in an inner dimension of k. */
+export function kChunks(k: number): number {
+  return Math.ceil(k / K_CHUNK);
+}
+
+/** Bytes of chunk sums the GPU path writes for `rows` rows of a W chunk. */
+export function partialsBytes(shape: MatmulShape, rows: number): number {
+  return kChunks(shape.k) * rows * shape.n * 4;
+}
+
+/**
+ * The scratch buffer a model's matmuls need for their chunk sums: enough for MATVEC_MAX_ROWS rows
+ * of its largest W chunk, capped at MAX_PARTIALS_BYTES; none for the 'cpu' family.
+ */
+export function partialsBufferBytes(kernels: KernelFamily, shapes: readonly MatmulShape[]): number {
+  if (kernels === 'cpu') return 0;
+  return Math.min(MAX_PARTIALS_BYTES, Math.max(0, ...shapes.map((shape) => partialsBytes(shape, MATVEC_MAX_ROWS))));
+}
+
+/**
+ * The variants that together cover every row count ≥ 1, in order, for a W chunk of `shape` with a
+ * chunk-sum scratch buffer of `partialsCapacity` bytes.
+ */
+export function matmulVariants(kernels: KernelFamily, format: WeightFormat, shape: MatmulShape, partialsCapacity: number): MatmulVariant[] {
   if (kernels === 'cpu') {
     let minRows = 1;
     return REGISTER_BLOCKS.map((block) => {
+      const spec = matmulKernel('matmul_blocked.wgsl', format, [`matmul_blocks/${block.rows}x${block.vec4s}.wgsl`]);
+      // 64 invocations per workgroup (WG in the shader), each 4 · vec4s columns × block.rows rows.
       const variant: MatmulVariant = {
-        spec: matmulKernel('matmul_blocked.wgsl', format, [`matmul_blocks/${block.rows}x${block.vec4s}.wgsl`]),
         minRows,
         maxRows: block.maxRows,
-        // 64 invocations per workgroup (WG in the shader), each 4 · vec4s columns × block.rows rows.
-        workgroups: (rows, n) => [Math.ceil(n / (256 * block.vec4s)), Math.ceil(rows / block.rows), 1],
+        passes: [{ spec, role: 'whole', workgroups: (rows) => [Math.ceil(shape.n / (256 * block.vec4s)), Math.ceil(rows / block.rows), 1] }],
       };
       minRows = block.maxRows + 1;
       return variant;
     });
   }
+  const tiled: MatmulPass = {
+    spec: matmulKernel('matmul_tiled.wgsl', format),
+    role: 'whole',
+    workgroups: (rows) => [Math.ceil(shape.n / 64), Math.ceil(rows / 64), 1],
+  };
+  const splitRows = Math.min(MATVEC_MAX_ROWS, Math.floor(partialsCapacity / partialsBytes(shape, 1)));
+  if (splitRows < 1) return [{ minRows: 1, maxRows: Infinity, passes: [tiled] }];
   return [
-    { spec: matmulKernel('matvec.wgsl', format), minRows: 1, maxRows: MATVEC_MAX_ROWS, workgroups: (_rows, n) => [Math.ceil(n / 256), 1, 1] },
-    { spec: matmulKernel('matmul_tiled.wgsl', format), minRows: MATVEC_MAX_ROWS + 1, maxRows: Infinity, workgroups: (rows, n) => [Math.ceil(n / 64), Math.ceil(rows / 64), 1] },
+    {
+      minRows: 1,
+      maxRows: splitRows,
+      passes: [
+        { spec: matmulKernel('matvec.wgsl', format), role: 'chunk sums', workgroups: () => [Math.ceil(shape.n / 256), kChunks(shape.k), 1] },
+        { spec: { file: 'matmul_fold.wgsl', prelude: ['matmul_io.wgsl'] }, role: 'fold', workgroups: (rows) => [Math.ceil(shape.n / 64), rows, 1] },
+      ],
+    },
+    { minRows: splitRows + 1, maxRows: Infinity, passes: [tiled] },
   ];
 }
 
 /** The variant that runs `rows` rows. */
-export function matmulVariantFor(kernels: KernelFamily, format: WeightFormat, rows: number): MatmulVariant {
-  const variant = matmulVariants(kernels, format).find((v) => rows >= v.minRows && rows <= v.maxRows);
+export function matmulVariantFor(kernels: KernelFamily, format: WeightFormat, shape: MatmulShape, partialsCapacity: number, rows: number): MatmulVariant {
+  const variant = matmulVariants(kernels, format, shape, partialsCapacity).find((v) => rows >= v.minRows && rows <= v.maxRows);
   if (!variant) throw new Error(`no matmul kernel for ${rows} rows`);
   return variant;
+}
+
+/**
+ * The buffers a pass binds, at the binding numbers of shaders/matmul_io.wgsl (5: partials): a
+ * kernel's automatic layout holds only the bindings it uses.
+ */
+export function matmulBindings(role: MatmulRole, buffers: MatmulBuffers): (GPUBuffer | undefined)[] {
+  const { params, weights, x, y, step, partials } = buffers;
+  if (role !== 'whole' && !partials) throw new Error(`a '${role}' matmul pass needs the partials buffer`);
+  switch (role) {
+    case 'whole':
+      return [params, weights, x, y, step];
+    case 'chunk sums':
+      return [params, weights, x, undefined, step, partials];
+    case 'fold':
+      return [params, undefined, undefined, y, step, partials];
+  }
 }

@@ -18,7 +18,7 @@ import { planAttentionTiles } from './attention-plan.js';
 import { createStorageBuffer, type GpuMatrix, type WeightFormatChoice } from './gpu-tensor.js';
 import { kernelCache } from './kernels.js';
 import { defaultKernelFamily, type KernelFamily } from './kernel-family.js';
-import { matmulKernel, matmulVariants } from './matmul-plan.js';
+import { matmulBindings, matmulKernel, matmulVariants, MAX_PARTIALS_BYTES, partialsBufferBytes, type MatmulShape } from './matmul-plan.js';
 import type { PassTimer } from './pass-timer.js';
 import { writeRopeRow } from './rope.js';
 import { createUniform, StepUniform } from './uniforms.js';
@@ -98,14 +98,21 @@ function maxBinding(context: GpuContext): number {
 
 /**
  * Activation memory: the per-chunk buffers (see the constructor), the split-K attention partials
- * and the prefix-copy scratch, which grow with the cache length.
+ * and the prefix-copy scratch, which grow with the cache length, and at most MAX_PARTIALS_BYTES of
+ * matmul chunk sums (the 'gpu' kernel family's decode path, matmul-plan.ts).
  */
 export function activationBytes(c: InternLM2Config, chunkRows: number, pickRows: number, maxLen: number): number {
   const qkvWidth = (c.heads + 2 * c.kvHeads) * c.headDim;
   const perRow = 4 * (2 * c.hiddenSize + qkvWidth + 2 * c.heads * c.headDim + 2 * c.intermediateSize + 1 + 2 + c.headDim);
   const perPick = 4 * (2 + 2 * c.hiddenSize + c.vocabSize + 4);
   const partials = SPLIT_ATTENTION_MAX_ROWS * c.heads * Math.ceil(maxLen / ATTENTION_SEGMENT) * (c.headDim + 2) * 4;
-  return chunkRows * perRow + pickRows * perPick + partials + kvLayerBytes(c, 1, maxLen);
+  return chunkRows * perRow + pickRows * perPick + partials + kvLayerBytes(c, 1, maxLen) + MAX_PARTIALS_BYTES;
+}
+
+/** The row chunks of every matrix the matmuls read, as the kernels see them. */
+function matmulShapes(weights: ModelWeights): MatmulShape[] {
+  const matrices = [weights.output, ...weights.layers.flatMap((layer) => [layer.wqkv, layer.wo, layer.w1, layer.w3, layer.w2])];
+  return matrices.flatMap((w) => w.chunks.map((chunk) => ({ n: chunk.rowCount, k: w.cols })));
 }
 
 export class InternLM2Model {
@@ -127,6 +134,8 @@ export class InternLM2Model {
   private kvBuffers: { k: GPUBuffer; v: GPUBuffer }[] = [];
   private kvScratch: GPUBuffer | undefined;
   private attentionPartial: GPUBuffer | undefined;
+  /** The matmul chunk sums of the 'gpu' family's decode path (none for 'cpu'; see matmul-plan.ts). */
+  private matmulPartials: GPUBuffer | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   readonly budget: MemoryBudget;
   private readonly bindingBytes: number;
@@ -207,6 +216,8 @@ export class InternLM2Model {
       throw new UserError('an f16 KV cache needs the adapter feature shader-f16, which this adapter lacks', 'use the default f32 KV cache (harness doctor lists the features)');
     }
     if (model.kvFormat === 'f16' && model.attentionChoice === 'per-row') throw new Error('the per-row attention baseline reads an f32 KV cache only');
+    const partialsBytes = partialsBufferBytes(model.kernels, matmulShapes(weights));
+    if (partialsBytes > 0) model.matmulPartials = createStorageBuffer(model.device, partialsBytes, 'matmul chunk sums');
     await model.buildPickDispatches();
     return model;
   }
@@ -503,30 +514,33 @@ export class InternLM2Model {
   }
 
   /**
-   * y (+)= x W^T for every row chunk of W, by the kernel that matmul-plan.ts picks for the adapter
-   * and the row count. All of them accumulate each output in k order with the same f32 operations,
-   * so the choice never changes a result; matrices in the nk layout (none the model loads today)
-   * fall back to the naive kernel.
+   * y (+)= x W^T for every row chunk of W, by the kernels that matmul-plan.ts picks for the adapter,
+   * the row count and W's shape. All of them sum each output in the same order, so the choice never
+   * changes a result; matrices in the nk layout (none the model loads today) fall back to the naive
+   * kernel.
    */
   private async matmul(w: GpuMatrix, x: GPUBuffer, y: GPUBuffer, yStride: number, accumulate: boolean, step: StepUniform): Promise<Dispatch[]> {
     const cache = kernelCache(this.device);
     const dispatches: Dispatch[] = [];
     for (const chunk of w.chunks) {
       const params = createUniform(this.device, `${w.name} params`, [{ u32: chunk.rowCount }, { u32: w.cols }, { u32: chunk.rowStart }, { u32: yStride }, { u32: accumulate ? 1 : 0 }]);
-      const resources = [params, chunk.buffer, x, y, step.buffer];
+      const buffers = { params, weights: chunk.buffer, x, y, step: step.buffer, partials: this.matmulPartials };
       if (w.layout !== 'kn') {
         const naive = await cache.pipeline(matmulKernel('matmul_naive.wgsl', w.format));
-        dispatches.push({ pipeline: naive, bindGroup: this.bind(naive, resources, w.name), workgroups: (rows) => [Math.ceil(chunk.rowCount / 64), rows, 1] });
+        dispatches.push({ pipeline: naive, bindGroup: this.bind(naive, matmulBindings('whole', buffers), w.name), workgroups: (rows) => [Math.ceil(chunk.rowCount / 64), rows, 1] });
         continue;
       }
-      for (const variant of matmulVariants(this.kernels, w.format)) {
-        const pipeline = await cache.pipeline(variant.spec);
-        dispatches.push({
-          pipeline,
-          bindGroup: this.bind(pipeline, resources, `${w.name} ${variant.spec.file}`),
-          workgroups: (rows) => variant.workgroups(rows, chunk.rowCount),
-          when: (rows) => rows >= variant.minRows && rows <= variant.maxRows,
-        });
+      const shape = { n: chunk.rowCount, k: w.cols };
+      for (const variant of matmulVariants(this.kernels, w.format, shape, this.matmulPartials?.size ?? 0)) {
+        for (const pass of variant.passes) {
+          const pipeline = await cache.pipeline(pass.spec);
+          dispatches.push({
+            pipeline,
+            bindGroup: this.bind(pipeline, matmulBindings(pass.role, buffers), `${w.name} ${pass.spec.file}`),
+            workgroups: (rows) => pass.workgroups(rows),
+            when: (rows) => rows >= variant.minRows && rows <= variant.maxRows,
+          });
+        }
       }
     }
     return dispatches;
@@ -661,6 +675,7 @@ export class InternLM2Model {
     }
     this.kvScratch?.destroy();
     this.attentionPartial?.destroy();
+    this.matmulPartials?.destroy();
     this.layerStep.buffer.destroy();
     this.pickStep.buffer.destroy();
   }

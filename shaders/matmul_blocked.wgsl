@@ -6,9 +6,9 @@
 // straight from memory: each W value loaded is used BR times, each x value 4·BC times, and the
 // CPU's caches do what workgroup tiles do on a GPU. No barriers, no workgroup memory.
 //
-// Each output accumulates in k order from 0.0 with `acc + x * w`, exactly like matmul_naive.wgsl,
-// matmul_tiled.wgsl and matvec.wgsl, so which kernel or block shape runs a row never changes its
-// result (batch invariance).
+// Each output accumulates in the chunked k order of matmul_io.wgsl, exactly like matmul_naive.wgsl,
+// matmul_tiled.wgsl and matvec.wgsl + matmul_fold.wgsl, so which kernel or block shape runs a row
+// never changes its result (batch invariance).
 // Params, Step and the x, y bindings come from matmul_io.wgsl, prepended with the weight reader.
 
 const WG: u32 = 64u; // a workgroup covers 4 · BC · WG output columns × BR rows
@@ -28,7 +28,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
   for (var i = 0u; i < BR; i++) {
     x_row[i] = min(m0 + i, rows - 1u) * k_len;
   }
+  // acc: the sum of the finished chunks; part: the chunk in progress (see matmul_io.wgsl).
   var acc: array<array<vec4f, BC>, BR>;
+  var part: array<array<vec4f, BC>, BR>;
   for (var i = 0u; i < BR; i++) {
     for (var j = 0u; j < BC; j++) {
       acc[i][j] = vec4f(0.0);
@@ -36,38 +38,56 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
   }
   // Whole vec4s of W: n a multiple of 4 (aligned loads of packed halves) and the block inside W.
   let whole = (n_len & 3u) == 0u && n0 + 4u * BC <= n_len;
-  if (whole) {
-    for (var k = 0u; k < k_len; k++) {
-      let base = k * n_len + n0;
-      var w: array<vec4f, BC>;
+  for (var k0 = 0u; k0 < k_len; k0 += K_CHUNK) {
+    let k1 = min(k0 + K_CHUNK, k_len);
+    for (var i = 0u; i < BR; i++) {
       for (var j = 0u; j < BC; j++) {
-        w[j] = weight4_at(base + 4u * j);
+        part[i][j] = vec4f(0.0);
       }
-      for (var i = 0u; i < BR; i++) {
-        let xv = x[x_row[i] + k];
+    }
+    if (whole) {
+      // A constant trip count with an early exit: measured faster on lavapipe than k0 … k1.
+      for (var kk = 0u; kk < K_CHUNK; kk++) {
+        let k = k0 + kk;
+        if (k >= k1) {
+          break;
+        }
+        let base = k * n_len + n0;
+        var w: array<vec4f, BC>;
         for (var j = 0u; j < BC; j++) {
-          acc[i][j] = acc[i][j] + xv * w[j];
+          w[j] = weight4_at(base + 4u * j);
+        }
+        for (var i = 0u; i < BR; i++) {
+          let xv = x[x_row[i] + k];
+          for (var j = 0u; j < BC; j++) {
+            part[i][j] = part[i][j] + xv * w[j];
+          }
+        }
+      }
+    } else {
+      // The last columns of W, or an n that is not a multiple of 4: one value at a time; columns
+      // past the end read as 0 and are not stored.
+      for (var k = k0; k < k1; k++) {
+        let base = k * n_len;
+        var w: array<vec4f, BC>;
+        for (var j = 0u; j < BC; j++) {
+          for (var q = 0u; q < 4u; q++) {
+            let n = n0 + 4u * j + q;
+            // Assigned on every path: lavapipe was seen not to re-zero an array declared in a loop body.
+            w[j][q] = select(0.0, weight_at(base + min(n, n_len - 1u)), n < n_len);
+          }
+        }
+        for (var i = 0u; i < BR; i++) {
+          let xv = x[x_row[i] + k];
+          for (var j = 0u; j < BC; j++) {
+            part[i][j] = part[i][j] + xv * w[j];
+          }
         }
       }
     }
-  } else {
-    // The last columns of W, or an n that is not a multiple of 4: one value at a time; columns
-    // past the end read as 0 and are not stored.
-    for (var k = 0u; k < k_len; k++) {
-      let base = k * n_len;
-      var w: array<vec4f, BC>;
+    for (var i = 0u; i < BR; i++) {
       for (var j = 0u; j < BC; j++) {
-        for (var q = 0u; q < 4u; q++) {
-          let n = n0 + 4u * j + q;
-          // Assigned on every path: lavapipe was seen not to re-zero an array declared in a loop body.
-          w[j][q] = select(0.0, weight_at(base + min(n, n_len - 1u)), n < n_len);
-        }
-      }
-      for (var i = 0u; i < BR; i++) {
-        let xv = x[x_row[i] + k];
-        for (var j = 0u; j < BC; j++) {
-          acc[i][j] = acc[i][j] + xv * w[j];
-        }
+        acc[i][j] = acc[i][j] + part[i][j];
       }
     }
   }

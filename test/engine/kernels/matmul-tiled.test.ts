@@ -1,13 +1,15 @@
 /**
- * shaders/matmul_tiled.wgsl, shaders/matvec.wgsl and shaders/matmul_blocked.wgsl in each register
- * block (weights in the transposed "kn" layout): within the f32 dot-product bound of an f64
- * reference, and bit-for-bit equal to matmul_naive.wgsl on the same weights — the model relies on that equality to pick a kernel by row count without changing
- * any result (batch invariance).
+ * shaders/matmul_tiled.wgsl, shaders/matvec.wgsl + matmul_fold.wgsl (chunk sums, then their fold)
+ * and shaders/matmul_blocked.wgsl in each register block (weights in the transposed "kn" layout):
+ * within the f32 dot-product bound of an f64 reference, and bit-for-bit equal to matmul_naive.wgsl
+ * on the same weights — the model relies on that equality to pick a kernel by row count without
+ * changing any result (batch invariance). The k values cross the K_CHUNK boundaries of the
+ * summation order (shaders/matmul_io.wgsl) with whole and ragged last chunks.
  */
 import { describe, it } from 'vitest';
 import type { WeightFormat } from '../../../engine/kernels.js';
 import { transposeBytes } from '../../../engine/gpu-tensor.js';
-import { matmulKernel } from '../../../engine/matmul-plan.js';
+import { K_CHUNK, kChunks, matmulKernel } from '../../../engine/matmul-plan.js';
 import { expectIdentical, expectWithin } from '../../helpers/float-comparison.js';
 import { KernelRunner } from '../../helpers/kernel-runner.js';
 import { matmulReference, type MatmulCase } from '../../helpers/matmul-reference.js';
@@ -32,14 +34,21 @@ async function run(kernel: Kernel, format: WeightFormat, c: MatmulCase, x: Float
   const params = runner.uniform([{ u32: c.n }, { u32: c.k }, { u32: c.nOffset }, { u32: c.yStride }, { u32: c.accumulate ? 1 : 0 }]);
   const y = runner.storage(y0, 'y');
   const weights = kernel === 'matmul_naive.wgsl' ? w : transposed(w, c.n, c.k);
+  const step = runner.step(c.rows);
   // One extra workgroup row/column beyond the work: the kernels must leave what lies past it alone.
+  if (kernel === 'matvec.wgsl') {
+    // Chunk sums over garbage: the fold must read only what matvec wrote.
+    const partials = runner.storage(uniformFloats(seededRandom(`partials ${c.k}`), kChunks(c.k) * c.rows * c.n + 64, -1e6, 1e6), 'partials');
+    await runner.dispatch(matmulKernel(kernel, format), [params, runner.storage(weights, 'W'), runner.storage(x, 'x'), undefined, step, partials], [Math.ceil(c.n / 256) + 1, kChunks(c.k) + 1, 1]);
+    await runner.dispatch({ file: 'matmul_fold.wgsl', prelude: ['matmul_io.wgsl'] }, [params, undefined, undefined, y, step, partials], [Math.ceil(c.n / 64) + 1, c.rows + 1, 1]);
+    return runner.readFloat32(y, y0.length);
+  }
   const groups: [number, number, number] =
     kernel === 'matmul_naive.wgsl' ? [Math.ceil(c.n / 64), c.rows + 1, 1]
       : kernel === 'matmul_tiled.wgsl' ? [Math.ceil(c.n / 64) + 1, Math.ceil(c.rows / 64) + 1, 1]
-        : kernel === 'matmul_blocked.wgsl' ? [Math.ceil(c.n / (256 * block[1])) + 1, Math.ceil(c.rows / block[0]) + 1, 1]
-          : [Math.ceil(c.n / 256) + 1, 1, 1];
+        : [Math.ceil(c.n / (256 * block[1])) + 1, Math.ceil(c.rows / block[0]) + 1, 1];
   const blockSize = kernel === 'matmul_blocked.wgsl' ? [`matmul_blocks/${block[0]}x${block[1]}.wgsl`] : [];
-  await runner.dispatch(matmulKernel(kernel, format, blockSize), [params, runner.storage(weights, 'W'), runner.storage(x, 'x'), y, runner.step(c.rows)], groups);
+  await runner.dispatch(matmulKernel(kernel, format, blockSize), [params, runner.storage(weights, 'W'), runner.storage(x, 'x'), y, step], groups);
   return runner.readFloat32(y, y0.length);
 }
 
@@ -64,6 +73,7 @@ async function check(format: WeightFormat, c: MatmulCase, seed: string): Promise
 
 const shapes: readonly { rows: number; n: number; k: number }[] = [
   { rows: 1, n: 1, k: 1 },
+  { rows: 4, n: 260, k: 2 * K_CHUNK },
   { rows: 3, n: 5, k: 63 },
   { rows: 8, n: 65, k: 300 },
   { rows: 16, n: 257, k: 129 },

@@ -1,0 +1,36 @@
+/**
+ * The dispatches one matmul y = x Wᵀ takes over every row chunk of W: the naive baseline, or a
+ * kernel family's variant for the row count (engine/matmul-plan.ts), bound the way engine/model.ts
+ * binds them, with a chunk-sum scratch buffer where the variant needs one.
+ */
+import type { GpuContext } from '../engine/device.js';
+import type { GpuMatrix } from '../engine/gpu-tensor.js';
+import type { KernelFamily } from '../engine/kernel-family.js';
+import { matmulBindings, matmulKernel, matmulVariantFor, partialsBufferBytes } from '../engine/matmul-plan.js';
+import { createUniform } from '../engine/uniforms.js';
+import { launch, storage, type KernelLaunch } from './gpu-bench.js';
+
+/** The untiled baseline (W row-major), or a kernel family of engine/matmul-plan.ts. */
+export type MatmulKernelChoice = 'naive' | KernelFamily;
+
+export async function matmulLaunches(context: GpuContext, kernel: MatmulKernelChoice, w: GpuMatrix, x: GPUBuffer, y: GPUBuffer, rows: number): Promise<{ launches: KernelLaunch[]; release: () => void }> {
+  const launches: KernelLaunch[] = [];
+  const owned: GPUBuffer[] = [createUniform(context.device, 'step', [{ u32: rows }])];
+  const step = owned[0] as GPUBuffer;
+  const shapes = w.chunks.map((chunk) => ({ n: chunk.rowCount, k: w.cols }));
+  const partialsBytes = kernel === 'naive' ? 0 : partialsBufferBytes(kernel, shapes);
+  const partials = partialsBytes > 0 ? storage(context, partialsBytes, 'matmul chunk sums') : undefined;
+  if (partials) owned.push(partials);
+  for (const chunk of w.chunks) {
+    const params = createUniform(context.device, 'params', [{ u32: chunk.rowCount }, { u32: w.cols }, { u32: chunk.rowStart }, { u32: w.rows }, { u32: 0 }]);
+    owned.push(params);
+    const buffers = { params, weights: chunk.buffer, x, y, step, partials };
+    if (kernel === 'naive') {
+      launches.push(await launch(context, matmulKernel('matmul_naive.wgsl', w.format), matmulBindings('whole', buffers), [Math.ceil(chunk.rowCount / 64), rows, 1]));
+      continue;
+    }
+    const variant = matmulVariantFor(kernel, w.format, { n: chunk.rowCount, k: w.cols }, partialsBytes, rows);
+    for (const pass of variant.passes) launches.push(await launch(context, pass.spec, matmulBindings(pass.role, buffers), pass.workgroups(rows)));
+  }
+  return { launches, release: () => owned.forEach((buffer) => buffer.destroy()) };
+}
