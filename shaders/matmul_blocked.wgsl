@@ -37,16 +37,17 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
     }
   }
   // Whole vec4s of W: n a multiple of 4 (aligned loads of packed halves) and the block inside W.
+  // Each branch has its own chunk loop: one chunk loop with the branch inside it measured ~10%
+  // slower on lavapipe (8×8 block, 256 rows).
   let whole = (n_len & 3u) == 0u && n0 + 4u * BC <= n_len;
-  for (var k0 = 0u; k0 < k_len; k0 += K_CHUNK) {
-    let k1 = min(k0 + K_CHUNK, k_len);
-    for (var i = 0u; i < BR; i++) {
-      for (var j = 0u; j < BC; j++) {
-        part[i][j] = vec4f(0.0);
+  if (whole) {
+    for (var k0 = 0u; k0 < k_len; k0 += K_CHUNK) {
+      let k1 = min(k0 + K_CHUNK, k_len);
+      for (var i = 0u; i < BR; i++) {
+        for (var j = 0u; j < BC; j++) {
+          part[i][j] = vec4f(0.0);
+        }
       }
-    }
-    if (whole) {
-      // A constant trip count with an early exit: measured faster on lavapipe than k0 … k1.
       for (var kk = 0u; kk < K_CHUNK; kk++) {
         let k = k0 + kk;
         if (k >= k1) {
@@ -64,9 +65,22 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
           }
         }
       }
-    } else {
-      // The last columns of W, or an n that is not a multiple of 4: one value at a time; columns
-      // past the end read as 0 and are not stored.
+      for (var i = 0u; i < BR; i++) {
+        for (var j = 0u; j < BC; j++) {
+          acc[i][j] = acc[i][j] + part[i][j];
+        }
+      }
+    }
+  } else {
+    // The last columns of W, or an n that is not a multiple of 4: one value at a time; columns
+    // past the end read as 0 and are not stored.
+    for (var k0 = 0u; k0 < k_len; k0 += K_CHUNK) {
+      let k1 = min(k0 + K_CHUNK, k_len);
+      for (var i = 0u; i < BR; i++) {
+        for (var j = 0u; j < BC; j++) {
+          part[i][j] = vec4f(0.0);
+        }
+      }
       for (var k = k0; k < k1; k++) {
         let base = k * n_len;
         var w: array<vec4f, BC>;
@@ -84,10 +98,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
           }
         }
       }
-    }
-    for (var i = 0u; i < BR; i++) {
-      for (var j = 0u; j < BC; j++) {
-        acc[i][j] = acc[i][j] + part[i][j];
+      for (var i = 0u; i < BR; i++) {
+        for (var j = 0u; j < BC; j++) {
+          acc[i][j] = acc[i][j] + part[i][j];
+        }
       }
     }
   }
