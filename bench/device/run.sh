@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs gnomon on a lent GPU machine from what bench/device/pack.sh put in .device-carry/: unpacks
+# node, node_modules, dist/ and the Vulkan loader, prints the adapter (harness doctor), then
+#   tests  the engine tests (test/engine: real WGSL on the GPU),
+#   bench  npm run bench -- --large (every engine bench at real-GPU sizes),
+#   all    both.
+# Output goes to $OUT (the device tool's folder; ./device-out elsewhere), one log per step.
+#
+#   bash bench/device/run.sh all
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+what=${1:-all}
+carry=.device-carry
+out=${OUT:-./device-out}
+mkdir -p "$out"
+work=$(mktemp -d)
+
+if ! ldconfig -p 2>/dev/null | grep -q libvulkan.so.1; then
+  for f in "$carry"/*.deb; do dpkg -x "$f" /; done
+  ldconfig
+fi
+xz -d -c "$carry/node.xz" > "$work/node" && chmod +x "$work/node"
+export PATH="$work:$PATH"
+[ -d node_modules ] || xz -d -c "$carry/node_modules-dist.tar.xz" | tar -xf -
+# NVIDIA's Vulkan driver where the loader does not find it on its own.
+nvidia_icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+if [ -f "$nvidia_icd" ] && [ -z "${VK_DRIVER_FILES:-}" ]; then export VK_DRIVER_FILES=$nvidia_icd; fi
+
+export GNOMON_SHARED_DIR="$PWD/$carry/shared"
+
+status=0
+node dist/harness/cli.js doctor 2>&1 | tee "$out/doctor.txt" || status=1
+if [ "$what" = tests ] || [ "$what" = all ]; then
+  node node_modules/vitest/vitest.mjs run test/engine 2>&1 | tee "$out/tests.txt" || status=1
+fi
+if [ "$what" = bench ] || [ "$what" = all ]; then
+  node dist/bench/run-all.js --large 2>&1 | tee "$out/bench.txt" || status=1
+fi
+rm -rf "$work"
+exit $status
