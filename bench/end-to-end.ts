@@ -3,8 +3,8 @@
  * weights generated on the GPU (engine/random-weights.ts), at several context lengths; beside it
  * the naive engine (row-major weights through the untiled matmul, per-row attention) on the same
  * shape. Decode steps include the host round trip (one forward call and one readback per token, as
- * sampling runs them); "burst" runs greedy decoding as generation does, 16 steps per submit with the
- * argmax fed back on the GPU.
+ * sampling runs them); "burst" runs greedy decoding as generation does, 16 steps with one readback,
+ * the argmax fed back on the GPU.
  *
  *   node dist/bench/end-to-end.js [--shape mid|tiny|1.8b] [--contexts 256,1024] [--format bf16] [--decode-steps 8] [--no-naive]
  *     [--gpu-memory 80] [--kv-cache f16] [--kernels gpu,cpu] [--large] [--unsafe]
@@ -36,7 +36,9 @@ interface RunFigures {
   /** Per decode step: GPU seconds from timestamp queries (undefined without timestamp-query). */
   readonly decodeGpuSeconds: number | undefined;
   readonly decodeWallSeconds: number;
-  /** Greedy decode in bursts of 16 steps per submit (InternLM2Model.decodeGreedy), tokens/s. */
+  /** Per decode step (median): host seconds spent encoding its compute passes (InternLM2Model.encodeSeconds). */
+  readonly decodeEncodeSeconds: number;
+  /** Greedy decode in bursts of 16 steps (one submit each, no readback between) (InternLM2Model.decodeGreedy), tokens/s. */
   readonly burst: number;
 }
 
@@ -58,9 +60,17 @@ async function runModel(model: InternLM2Model, context: number, decodeSteps: num
   // device has timestamps, every pass is timed too (read once at the end, outside the wall time).
   const timer = model.context.hasTimestampQuery ? new PassTimer(model.context.device, 4 * decodeSteps + 8) : undefined;
   model.passTimer = timer;
+  // Host encoding per step, as the median: a step now and then waits milliseconds inside Dawn
+  // (seen in beginComputePass on lavapipe) or for the garbage collector.
+  const encodeSteps: number[] = [];
   started = performance.now();
-  for (let p = context; p < context + decodeSteps; p += 1) await model.forward(rows(p, p + 1), [{ row: 0, target: 1 }]);
+  for (let p = context; p < context + decodeSteps; p += 1) {
+    const encodedBefore = model.encodeSeconds;
+    await model.forward(rows(p, p + 1), [{ row: 0, target: 1 }]);
+    encodeSteps.push(model.encodeSeconds - encodedBefore);
+  }
   const decodeSeconds = (performance.now() - started) / 1000;
+  const encodeSeconds = encodeSteps.sort((a, b) => a - b)[Math.floor(encodeSteps.length / 2)] ?? 0;
   model.passTimer = undefined;
   const gpuSeconds = timer ? await timer.read() : undefined;
   timer?.destroy();
@@ -78,6 +88,7 @@ async function runModel(model: InternLM2Model, context: number, decodeSteps: num
     decode: decodeSteps / decodeSeconds,
     decodeGpuSeconds: gpuSeconds === undefined ? undefined : gpuSeconds / decodeSteps,
     decodeWallSeconds: decodeSeconds / decodeSteps,
+    decodeEncodeSeconds: encodeSeconds,
   };
 }
 
@@ -121,7 +132,7 @@ export async function benchEndToEnd(gpu: GpuContext, options: { cases: readonly 
             const bandwidth = gpu === undefined ? Number.NaN : decodeStepBytes(model, context, f16Cache ? 2 : 4) / gpu;
             table.push([
               shape, label, options.format, String(context), fmt(r.prefill), fmt(r.decode), fmt(r.burst),
-              fmt(r.decodeWallSeconds * 1e3, 3), gpu === undefined ? '—' : fmt(gpu * 1e3, 3), gpu === undefined ? '—' : percent(r.decodeWallSeconds - gpu, r.decodeWallSeconds),
+              fmt(r.decodeWallSeconds * 1e3, 3), gpu === undefined ? '—' : fmt(gpu * 1e3, 3), gpu === undefined ? '—' : percent(r.decodeWallSeconds - gpu, r.decodeWallSeconds), fmt(r.decodeEncodeSeconds * 1e3, 3),
               fmt(bandwidth / 1e9), options.peaks ? percent(bandwidth, options.peaks.bandwidth) : '—', `${fmt(weights.bytes / 2 ** 20, 0)} MiB`,
             ]);
           } catch (error) {
@@ -136,8 +147,8 @@ export async function benchEndToEnd(gpu: GpuContext, options: { cases: readonly 
     }
   }
   printTable(
-    `End to end (random weights): tokens/s (decode: one call per token; burst: greedy bursts of 16 steps per submit); a decode step's wall time, its GPU time (timestamp queries), the host's share (wall − GPU), and the bytes it must read (weights + KV cache) per GPU second${options.peaks ? ` against the copy peak ${fmt(options.peaks.bandwidth / 1e9)} GB/s` : ''}`,
-    ['shape', 'kernels', 'W', 'context', 'prefill tok/s', 'decode tok/s', 'burst tok/s', 'step ms', 'GPU ms', 'host %', 'GB/s', '% copy', 'weights'],
+    `End to end (random weights): tokens/s (decode: one call per token; burst: greedy bursts of 16 steps, no readback between); a decode step's wall time, its GPU time (timestamp queries), the host's share (wall − GPU), the host time encoding its passes (median), and the bytes it must read (weights + KV cache) per GPU second${options.peaks ? ` against the copy peak ${fmt(options.peaks.bandwidth / 1e9)} GB/s` : ''}`,
+    ['shape', 'kernels', 'W', 'context', 'prefill tok/s', 'decode tok/s', 'burst tok/s', 'step ms', 'GPU ms', 'host %', 'encode ms', 'GB/s', '% copy', 'weights'],
     table,
   );
 }

@@ -145,6 +145,11 @@ export class InternLM2Model {
   private kernels: KernelFamily = 'gpu';
   /** When set, every compute pass is timed (benchmarks: GPU time against wall time). */
   passTimer: PassTimer | undefined;
+  /** Host time spent encoding compute passes since load (benchmarks: the host's share of a step). */
+  private encodeMilliseconds = 0;
+  get encodeSeconds(): number {
+    return this.encodeMilliseconds / 1000;
+  }
 
   private get kvBytesPerValue(): number {
     return this.kvFormat === 'f16' ? 2 : 4;
@@ -335,7 +340,7 @@ export class InternLM2Model {
 
   /**
    * `steps` greedy decode steps of `rows` (one row per sequence: its last token at its position)
-   * in one submit, with no host round trip between steps: each step's argmax becomes the next
+   * with no host round trip between steps: each step's argmax becomes the next
    * step's token on the GPU (feed_tokens.wgsl), and each step runs exactly the dispatches of a
    * one-step forward, so the tokens are those of `steps` separate calls. Step s places row i at
    * position + s with RoPE base `ropeBaseAt(i, s)`. Returns the argmax per step and row; the caller
@@ -376,16 +381,19 @@ export class InternLM2Model {
     this.layerStep.set(n);
     this.pickStep.set(n);
     const feed = await this.feedTokensDispatch();
-    const encoder = device.createCommandEncoder({ label: `greedy decode × ${steps}` });
+    // One submit per step, as soon as it is encoded: the GPU runs step s while the host encodes
+    // step s + 1 (encoding a 24-layer step takes milliseconds of host time, as long as a fast
+    // GPU's step). The queue runs them in order; only the last is waited for.
     for (let s = 0; s < steps; s += 1) {
+      const encoder = device.createCommandEncoder({ label: `greedy decode step ${s + 1} of ${steps}` });
       encoder.copyBufferToBuffer(metaStaging, s * n * 8, this.buffers.rowMeta, 0, n * 8);
       encoder.copyBufferToBuffer(ropeStaging, s * n * c.headDim * 4, this.buffers.rope, 0, n * c.headDim * 4);
       if (s > 0) this.encode(encoder, [feed], n);
       this.encode(encoder, this.layerDispatches, n);
       this.encode(encoder, this.pickDispatches, n);
       encoder.copyBufferToBuffer(this.buffers.pickResult, 0, results, s * n * 16, n * 16);
+      queue.submit([encoder.finish()]);
     }
-    queue.submit([encoder.finish()]);
     await results.mapAsync(GPUMapMode.READ);
     const words = new Uint32Array(results.getMappedRange().slice(0));
     results.unmap();
@@ -492,6 +500,7 @@ export class InternLM2Model {
   }
 
   private encode(encoder: GPUCommandEncoder, dispatches: readonly Dispatch[], rows: number): void {
+    const started = performance.now();
     const timestampWrites = this.passTimer?.nextPass();
     const pass = encoder.beginComputePass(timestampWrites ? { timestampWrites } : {});
     for (const d of dispatches) {
@@ -503,6 +512,7 @@ export class InternLM2Model {
       pass.dispatchWorkgroups(x, y, z);
     }
     pass.end();
+    this.encodeMilliseconds += performance.now() - started;
   }
 
   private bind(pipeline: GPUComputePipeline, resources: readonly (GPUBuffer | undefined)[], label: string): GPUBindGroup {
