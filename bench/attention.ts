@@ -2,11 +2,11 @@
  * Causal attention over T tokens of one sequence (prefill), and one decode row over a T-token
  * cache. Prefill: the textbook baseline that materialises the T × T scores per head
  * (attention_naive_scores.wgsl, skipped where that matrix exceeds a storage binding) beside the
- * flash-style tiled kernel (attention_tiled.wgsl, the GPU family), the one-invocation-per-(row, head)
- * kernel (attention_lanes.wgsl, the CPU family) and the engine's first kernel (attention.wgsl,
+ * flash-style tiled kernel (attention_tiled.wgsl, the GPU family), the register-blocked kernel of
+ * 4 rows × 8 keys per invocation (attention_rows.wgsl, the CPU family) and the engine's first kernel (attention.wgsl,
  * online softmax, one workgroup per (head, row), K/V re-read per row). Decode: the per-row kernel
  * (attention.wgsl, one workgroup per head) beside both families' split-K (attention_split.wgsl or
- * attention_lanes.wgsl in SPLIT mode, then attention_merge.wgsl). "engine" is the adapter's family.
+ * attention_lanes.wgsl, then attention_merge.wgsl). "engine" is the adapter's family.
  * GFLOP/s count 2 · heads · T(T+1) · head_dim (QKᵀ and PV under the causal mask).
  *
  *   npm run bench -- attention [--large] [--tokens 1024,4096] [--unsafe]
@@ -60,9 +60,9 @@ export async function benchAttention(context: GpuContext, peaks: Peaks, options:
 
     const tiled = await launch(context, { file: 'attention_tiled.wgsl', constants: plan.constants, prelude: ['kv_read/f32.wgsl'] }, [params, q, rowMeta, k, v, out, allRows], [heads, Math.ceil(tokens / plan.rowsPerWorkgroup), 1]);
     const tiledSeconds = await timeLaunches(context, [tiled], timing);
-    const lanesPrefill = await launch(context, { file: 'attention_lanes.wgsl', prelude: ['kv_read/f32.wgsl'] }, [params, q, rowMeta, k, v, out, allRows], [heads, Math.ceil(tokens / 8), 1]);
-    const lanesSeconds = await timeLaunches(context, [lanesPrefill], timing);
-    const engineSeconds = family === 'cpu' ? lanesSeconds : tiledSeconds;
+    const rowsPrefill = await launch(context, { file: 'attention_rows.wgsl', prelude: ['kv_read/f32.wgsl'] }, [params, q, rowMeta, k, v, out, allRows], [heads, Math.ceil(tokens / 32), 1]);
+    const rowsSeconds = await timeLaunches(context, [rowsPrefill], timing);
+    const engineSeconds = family === 'cpu' ? rowsSeconds : tiledSeconds;
     const perRowPrefill = await launch(context, { file: 'attention.wgsl' }, [params, q, rowMeta, k, v, out, allRows], [heads, tokens, 1]);
     const perRowPrefillSeconds = await timeLaunches(context, [perRowPrefill], timing);
 
@@ -84,7 +84,7 @@ export async function benchAttention(context: GpuContext, peaks: Peaks, options:
       Number.isNaN(naiveSeconds) ? `— (${(scoreBytes / 2 ** 30).toFixed(1)} GiB scores)` : fmt(naiveSeconds * 1000),
       fmt(perRowPrefillSeconds * 1000),
       fmt(tiledSeconds * 1000),
-      fmt(lanesSeconds * 1000),
+      fmt(rowsSeconds * 1000),
       fmt(flops / naiveSeconds / 1e9),
       fmt(flops / engineSeconds / 1e9),
       Number.isNaN(naiveSeconds) ? '—' : `${fmt(naiveSeconds / engineSeconds)}×`,
@@ -101,7 +101,7 @@ export async function benchAttention(context: GpuContext, peaks: Peaks, options:
     const perRow = await launch(context, { file: 'attention.wgsl' }, [params, lastQ, lastMeta, k, v, out, oneRow], [heads, 1, 1]);
     const split = await launch(context, { file: 'attention_split.wgsl', prelude: ['kv_read/f32.wgsl'] }, [params, lastQ, lastMeta, k, v, partial, oneRow], [heads, 1, segments]);
     const merge = await launch(context, { file: 'attention_merge.wgsl' }, [params, undefined, lastMeta, undefined, undefined, out, oneRow, partial], [heads, 1, 1]);
-    const lanesSplit = await launch(context, { file: 'attention_lanes.wgsl', prelude: ['kv_read/f32.wgsl'], constants: { SPLIT: 1 } }, [params, lastQ, lastMeta, k, v, partial, oneRow], [Math.ceil(heads / 8), 1, segments]);
+    const lanesSplit = await launch(context, { file: 'attention_lanes.wgsl', prelude: ['kv_read/f32.wgsl'] }, [params, lastQ, lastMeta, k, v, partial, oneRow], [Math.ceil(heads / 8), 1, segments]);
     const decodeTiming = { iterations: options.large ? 20 : 3, repeats: options.large ? 5 : 1 };
     const perRowSeconds = await timeLaunches(context, [perRow], decodeTiming);
     const splitSeconds = await timeLaunches(context, [split, merge], decodeTiming);
@@ -114,8 +114,8 @@ export async function benchAttention(context: GpuContext, peaks: Peaks, options:
   }
   const peak = peaks.flops / 1e9;
   printTable(
-    `Prefill attention, ${heads} heads / ${kvHeads} KV heads, head_dim ${headDim} (FMA peak ${fmt(peak)} GFLOP/s); engine: the ${family} family (tiled on GPUs, lanes on CPUs)`,
-    ['tokens', 'naive ms', 'per-row ms', 'tiled ms', 'lanes ms', 'naive GFLOP/s', 'engine GFLOP/s', 'engine/naive', 'engine % peak'],
+    `Prefill attention, ${heads} heads / ${kvHeads} KV heads, head_dim ${headDim} (FMA peak ${fmt(peak)} GFLOP/s); engine: the ${family} family (tiled on GPUs, register blocks on CPUs)`,
+    ['tokens', 'naive ms', 'per-row ms', 'tiled ms', 'blocks ms', 'naive GFLOP/s', 'engine GFLOP/s', 'engine/naive', 'engine % peak'],
     prefillRows,
   );
   printTable(

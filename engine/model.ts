@@ -583,15 +583,16 @@ export class InternLM2Model {
     const kvRead = [`kv_read/${this.kvFormat}.wgsl`];
     const tilePlan = planAttentionTiles(c.headDim, this.context.limits.maxComputeWorkgroupStorageSize);
     // Decode: per-segment states (split-K) folded by the merge kernel; prefill: whole rows. The 'gpu'
-    // family tiles rows and keys through workgroup memory, the 'cpu' family runs one invocation per
-    // (row, head), 8 lanes per workgroup (attention_lanes.wgsl: the heads of a row in decode, 8 rows
-    // of a head in prefill); every row's arithmetic is the same.
+    // family tiles rows and keys through workgroup memory; the 'cpu' family runs one invocation per
+    // (row, head) in decode, the heads of a row sharing a workgroup (attention_lanes.wgsl), and
+    // register blocks of 4 rows × 8 keys in prefill (attention_rows.wgsl, 8 invocations of one head
+    // per workgroup); every row's arithmetic is the same.
     const lanes = (rows: number): number => Math.ceil((rows * c.heads) / 8);
     const attentionSegments = this.kernels === 'cpu'
-      ? { pipeline: await cache.pipeline({ file: 'attention_lanes.wgsl', prelude: kvRead, constants: { SPLIT: 1 } }), workgroups: (rows: number): [number, number, number] => [lanes(rows), 1, segments] }
+      ? { pipeline: await cache.pipeline({ file: 'attention_lanes.wgsl', prelude: kvRead }), workgroups: (rows: number): [number, number, number] => [lanes(rows), 1, segments] }
       : { pipeline: await cache.pipeline({ file: 'attention_split.wgsl', prelude: kvRead }), workgroups: (rows: number): [number, number, number] => [c.heads, rows, segments] };
     const attentionRows = this.kernels === 'cpu'
-      ? { pipeline: await cache.pipeline({ file: 'attention_lanes.wgsl', prelude: kvRead }), workgroups: (rows: number): [number, number, number] => [c.heads, Math.ceil(rows / 8), 1] }
+      ? { pipeline: await cache.pipeline({ file: 'attention_rows.wgsl', prelude: kvRead }), workgroups: (rows: number): [number, number, number] => [c.heads, Math.ceil(rows / 32), 1] }
       : { pipeline: await cache.pipeline({ file: 'attention_tiled.wgsl', constants: tilePlan.constants, prelude: kvRead }), workgroups: (rows: number): [number, number, number] => [c.heads, Math.ceil(rows / tilePlan.rowsPerWorkgroup), 1] };
     const mergePipeline = await cache.pipeline({ file: 'attention_merge.wgsl' });
     const segments = Math.ceil(this.kvMaxLen / ATTENTION_SEGMENT);

@@ -1,17 +1,12 @@
-// attention_lanes.wgsl — causal grouped-query attention with one invocation per (row, head), for
-// CPU adapters (lavapipe): a CPU runs a workgroup as a loop over SIMD lanes, so the workgroup-memory
-// tiles and barriers of attention_tiled.wgsl / attention_split.wgsl cost more than they save there.
-// Here each invocation walks its keys alone, with its scores and accumulators in private memory
-// (the CPU's L1 cache). No barriers, no workgroup memory. On lavapipe an array indexed by a value
-// the compiler cannot fold is read and written lane by lane, so the inner loops work on eight keys
-// at a time held in constant-indexed arrays (registers).
-//
-// Two modes (pipeline constant SPLIT):
-// - false (prefill): lanes are WG consecutive rows of one head; all keys of each row, written to
-//   `result` as the attention output;
-// - true (decode): lanes are the heads of a row; only segment wid.z (SEG keys), written to
-//   `result` as attention_split.wgsl's partial state (max, sum, weighted value sum), which
-//   attention_merge.wgsl folds together; this spreads a long cache over heads × rows × segments.
+// attention_lanes.wgsl — split-K decode attention for CPU adapters (lavapipe): one invocation per
+// (row, head), the lanes of a workgroup being the heads of a row, each walking one segment (wid.z,
+// SEG keys) of its row's keys alone, with its scores and accumulators in private memory. It writes
+// attention_split.wgsl's partial state (max, sum, weighted value sum), which attention_merge.wgsl
+// folds together; this spreads a long cache over heads × rows × segments. A CPU runs a workgroup as
+// a loop over SIMD lanes, so the workgroup-memory tiles and barriers of attention_split.wgsl cost
+// more than they save there. On lavapipe an array indexed by a value the compiler cannot fold is
+// read and written lane by lane, so the inner loops work on eight keys at a time held in
+// constant-indexed arrays (registers). Prefill on CPU adapters runs attention_rows.wgsl.
 //
 // Every row's arithmetic is the canonical one of attention_tiled.wgsl and attention_split.wgsl +
 // attention_merge.wgsl: score dot products in d order from 0.0; keys in blocks of 64 aligned at
@@ -25,14 +20,13 @@ struct Params {
   head_dim: u32,   // at most MAX_HD
   max_len: u32,
   scale: f32,      // 1 / sqrt(head_dim)
-  segments: u32,   // segment capacity per (row, head) of the partial state (SPLIT)
+  segments: u32,   // segment capacity per (row, head) of the partial state
 }
 
 struct Step {
   rows: u32,
 }
 
-override SPLIT: bool = false;
 const WG: u32 = 8u;       // one SIMD group of lavapipe's 256-bit vectors
 const BLOCK: u32 = 64u;
 const SEG: u32 = 256u;
@@ -44,21 +38,18 @@ const NEG_INF: f32 = -3.0e38;
 @group(0) @binding(2) var<storage, read> row_meta: array<vec2u>; // (slot, position)
 // k_cache, v_cache at bindings 3 and 4 and their readers k_at / v_at come from the prepended
 // kv_read/<format>.wgsl (f32, or f16 widened to f32).
-// SPLIT false: [rows, heads * head_dim] output; true: [rows, heads, segments, 2 + head_dim] state.
+// [rows, heads, segments, 2 + head_dim]: each segment's state.
 @group(0) @binding(5) var<storage, read_write> result: array<f32>;
 @group(0) @binding(6) var<uniform> step: Step;
 
 var<private> q_row: array<f32, MAX_HD>;   // q · scale
 var<private> acc: array<f32, MAX_HD>;     // the segment's weighted value sum
-var<private> total: array<f32, MAX_HD>;   // merged segments (prefill)
 var<private> probs: array<f32, BLOCK>;
 var<private> sums: array<f32, BLOCK>;
 
 // One segment of the row's keys into acc; returns (max, sum of exponentials). The loops run over
 // the workgroup's keys [start, end) (the same bounds in every lane) and each lane counts only its
-// own keys, below `mine_end`: loop counters the compiler can see are the same in all lanes keep the
-// key and value addresses uniform where `slot_base` is (see main), so each is one load broadcast
-// to the lanes instead of a gather. A block past a lane's keys leaves its state unchanged exactly
+// own keys, below `mine_end`. A block past a lane's keys leaves its state unchanged exactly
 // (correction exp(0) = 1, nothing added), as in the other kernels, which skip such blocks.
 fn attend_segment(start: u32, end: u32, mine_end: u32, slot_base: u32, stride: u32, d_len: u32) -> vec2f {
   var run_max = NEG_INF;
@@ -149,20 +140,10 @@ fn workgroup_keys(first: u32, count: u32) -> u32 {
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {
   let heads = params.heads;
-  // Decode (SPLIT): lanes are the heads of a row, so one row fills them. Prefill: lanes are WG
-  // consecutive rows of one head, which read the same keys.
-  var row: u32;
-  var h: u32;
-  var wg_keys: u32;
-  if (SPLIT) {
-    row = (wid.x * WG + t) / heads;
-    h = (wid.x * WG + t) % heads;
-    wg_keys = workgroup_keys(wid.x * WG / heads, (WG + heads - 1u) / heads + 1u);
-  } else {
-    h = wid.x;
-    row = wid.y * WG + t;
-    wg_keys = workgroup_keys(wid.y * WG, WG);
-  }
+  // Lanes are the heads of a row, so one row fills them.
+  let row = (wid.x * WG + t) / heads;
+  let h = (wid.x * WG + t) % heads;
+  let wg_keys = workgroup_keys(wid.x * WG / heads, (WG + heads - 1u) / heads + 1u);
   // Lanes past the last row still run the loops (their bounds must stay uniform) with no keys.
   let live = row < step.rows;
   let info = row_meta[min(row, step.rows - 1u)];
@@ -174,59 +155,17 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
   for (var d = 0u; d < d_len; d++) {
     q_row[d] = q[q_base + d] * params.scale;
   }
-
-  if (SPLIT) {
-    let start = wid.z * SEG;
-    if (start >= wg_keys) {
-      return;
-    }
-    let state = attend_segment(start, min(wg_keys, start + SEG), min(n_keys, start + SEG), info.x * params.max_len * stride + g * d_len, stride, d_len);
-    if (start < n_keys) {
-      let base = ((row * heads + h) * params.segments + wid.z) * (2u + d_len);
-      result[base] = state.x;
-      result[base + 1u] = state.y;
-      for (var d = 0u; d < d_len; d++) {
-        result[base + 2u + d] = acc[d];
-      }
-    }
+  let start = wid.z * SEG;
+  if (start >= wg_keys) {
     return;
   }
-
-  // The workgroup's rows usually belong to one sequence (a prefill): then the cache offset taken
-  // from its first row is the same value in every lane, visibly so to the compiler. Rows of other
-  // slots (ragged batches) take the branch with their own offset, in which the reads are gathers.
-  let first_slot = row_meta[wid.y * WG].x;
-  let shared_base = first_slot * params.max_len * stride + g * d_len;
-  let own_base = info.x * params.max_len * stride + g * d_len;
-  let in_first = info.x == first_slot;
-  var total_max = NEG_INF;
-  var total_sum = 0.0;
-  for (var d = 0u; d < d_len; d++) {
-    total[d] = 0.0;
-  }
-  for (var start = 0u; start < wg_keys; start += SEG) {
-    let end = min(wg_keys, start + SEG);
-    let mine_end = min(n_keys, start + SEG);
-    var state: vec2f;
-    if (in_first) {
-      state = attend_segment(start, end, mine_end, shared_base, stride, d_len);
-    } else {
-      state = attend_segment(start, end, mine_end, own_base, stride, d_len);
-    }
-    if (start < n_keys) {
-      let new_max = max(total_max, state.x);
-      let a = exp(total_max - new_max);
-      let b = exp(state.x - new_max);
-      total_sum = total_sum * a + state.y * b;
-      total_max = new_max;
-      for (var d = 0u; d < d_len; d++) {
-        total[d] = total[d] * a + acc[d] * b;
-      }
-    }
-  }
-  if (live) {
+  let state = attend_segment(start, min(wg_keys, start + SEG), min(n_keys, start + SEG), info.x * params.max_len * stride + g * d_len, stride, d_len);
+  if (start < n_keys) {
+    let base = ((row * heads + h) * params.segments + wid.z) * (2u + d_len);
+    result[base] = state.x;
+    result[base + 1u] = state.y;
     for (var d = 0u; d < d_len; d++) {
-      result[q_base + d] = total[d] / total_sum;
+      result[base + 2u + d] = acc[d];
     }
   }
 }

@@ -2,7 +2,9 @@
  * shaders/attention_tiled.wgsl (prefill) and attention_split.wgsl + attention_merge.wgsl (decode):
  * within a stated bound of an f64 softmax-attention reference, bit-for-bit equal to each other on
  * every row (the model picks between them by row count), and equal to attention.wgsl below one
- * segment (256 keys). Ragged tiles (rows of several cache slots), odd head dims, and 32k-key rows.
+ * segment (256 keys). The CPU family's attention_rows.wgsl (prefill) and attention_lanes.wgsl
+ * (decode) give the same bits. Ragged tiles (rows of several cache slots, so that an invocation's
+ * rows straddle sequences), odd head dims, and 32k-key rows.
  */
 import { describe, expect, it } from 'vitest';
 import { expectIdentical, expectWithin } from '../../helpers/float-comparison.js';
@@ -95,17 +97,16 @@ async function split(p: Problem): Promise<Float32Array> {
   return runner.readFloat32(out, p.rows.length * p.heads * p.headDim);
 }
 
-/** attention_lanes.wgsl (CPU adapters): one invocation per (row, head); split-K with the merge kernel when `split`. */
-async function lanes(p: Problem, split: boolean): Promise<Float32Array> {
+/** The CPU family's kernels: attention_rows.wgsl (prefill, 4 rows × 8 keys per invocation) or attention_lanes.wgsl (split-K decode, with the merge kernel). */
+async function cpuFamily(p: Problem, split: boolean): Promise<Float32Array> {
   const b = buffers(p);
-  const invocations = Math.ceil((p.rows.length * p.heads) / 8);
   const out = runner.storage(new Float32Array(p.rows.length * p.heads * p.headDim), 'out');
   if (!split) {
-    // Prefill mode: lanes are 8 rows of one head (workgroups: heads × row groups).
-    await runner.dispatch({ file: 'attention_lanes.wgsl', prelude: ['kv_read/f32.wgsl'] }, [b.params, b.q, b.meta, b.k, b.v, out, b.step], [p.heads, Math.ceil(p.rows.length / 8), 1]);
+    // One extra workgroup row of 32 rows: rows past step.rows must be left alone.
+    await runner.dispatch({ file: 'attention_rows.wgsl', prelude: ['kv_read/f32.wgsl'] }, [b.params, b.q, b.meta, b.k, b.v, out, b.step], [p.heads, Math.ceil(p.rows.length / 32) + 1, 1]);
   } else {
     const partial = runner.storage(new Float32Array(p.rows.length * p.heads * b.segments * (2 + p.headDim)), 'partial');
-    await runner.dispatch({ file: 'attention_lanes.wgsl', prelude: ['kv_read/f32.wgsl'], constants: { SPLIT: 1 } }, [b.params, b.q, b.meta, b.k, b.v, partial, b.step], [invocations, 1, b.segments]);
+    await runner.dispatch({ file: 'attention_lanes.wgsl', prelude: ['kv_read/f32.wgsl'] }, [b.params, b.q, b.meta, b.k, b.v, partial, b.step], [Math.ceil((p.rows.length * p.heads) / 8), 1, b.segments]);
     await runner.dispatch({ file: 'attention_merge.wgsl' }, [b.params, undefined, b.meta, undefined, undefined, out, b.step, partial], [p.heads, p.rows.length, 1]);
   }
   return runner.readFloat32(out, p.rows.length * p.heads * p.headDim);
@@ -149,8 +150,8 @@ describe('tiled prefill and split-K decode attention', () => {
     const expected = reference(p);
     expectWithin(got, expected, () => bound(p, 2), 'tiled vs f64 reference');
     expectIdentical(await split(p), got, 'split-K decode = tiled prefill');
-    expectIdentical(await lanes(p, false), got, 'per-lane prefill = tiled prefill');
-    expectIdentical(await lanes(p, true), got, 'per-lane split-K decode = tiled prefill');
+    expectIdentical(await cpuFamily(p, false), got, 'register-blocked prefill (attention_rows) = tiled prefill');
+    expectIdentical(await cpuFamily(p, true), got, 'per-lane split-K decode (attention_lanes) = tiled prefill');
     // Smaller tiles (as on an adapter with little workgroup memory) change nothing.
     expectIdentical(await tiled(p, { constants: { HD: headDim, KT: 4, BQ: 3 }, rowsPerWorkgroup: 3, workgroupBytes: 0 }), got, 'tiles of 3 rows × 4 keys');
   });
@@ -160,6 +161,7 @@ describe('tiled prefill and split-K decode attention', () => {
     const p = problem('attention short', { heads: 4, kvHeads: 2, headDim: 16, maxLen: 256, slots: 2, rows });
     const got = await tiled(p);
     expectIdentical(got, await original(p), 'tiled = attention.wgsl');
+    expectIdentical(await cpuFamily(p, false), got, 'register-blocked prefill (attention_rows) = tiled');
   });
 
   it('attends over 32k keys: rows at the end of a 32,768-token cache match the reference, with a far needle', async () => {
@@ -172,8 +174,8 @@ describe('tiled prefill and split-K decode attention', () => {
     const expected = reference(p);
     expectWithin(got, expected, () => bound(p, 2), '32k tiled vs f64 reference');
     expectIdentical(await split(p), got, '32k split-K = tiled');
-    expectIdentical(await lanes(p, false), got, '32k per-lane = tiled');
-    expectIdentical(await lanes(p, true), got, '32k per-lane split-K = tiled');
+    expectIdentical(await cpuFamily(p, false), got, '32k register-blocked (attention_rows) = tiled');
+    expectIdentical(await cpuFamily(p, true), got, '32k per-lane split-K (attention_lanes) = tiled');
     for (let d = 0; d < 16; d += 1) expect(Math.abs((got[d] as number) - (p.v[5 * 16 + d] as number))).toBeLessThan(1e-3);
   });
 });
