@@ -7,8 +7,9 @@
  *   workgroups (matmul_tiled.wgsl, matvec.wgsl, attention_tiled.wgsl, attention_split.wgsl).
  * - 'cpu': for adapters that run a workgroup as a loop over SIMD lanes on a CPU (lavapipe,
  *   SwiftShader, WARP), where every barrier is a context switch and workgroup memory is ordinary
- *   memory: register-blocked matmuls and one attention invocation per (row, head), with no
- *   barriers (matmul_blocked.wgsl, attention_lanes.wgsl).
+ *   memory: register-blocked matmuls and prefill attention, split-K decode attention with one
+ *   invocation per (row, head), no barriers (matmul_blocked.wgsl, attention_rows.wgsl,
+ *   attention_lanes.wgsl).
  */
 import type { AdapterDescription } from './device.js';
 
