@@ -589,10 +589,10 @@ export class InternLM2Model {
     // per workgroup); every row's arithmetic is the same.
     const lanes = (rows: number): number => Math.ceil((rows * c.heads) / 8);
     const attentionSegments = this.kernels === 'cpu'
-      ? { pipeline: await cache.pipeline({ file: 'attention_lanes.wgsl', prelude: kvRead }), workgroups: (rows: number): [number, number, number] => [lanes(rows), 1, segments] }
+      ? { pipeline: await cache.pipeline({ file: 'attention_lanes.wgsl', prelude: ['attention_cpu_io.wgsl', ...kvRead] }), workgroups: (rows: number): [number, number, number] => [lanes(rows), 1, segments] }
       : { pipeline: await cache.pipeline({ file: 'attention_split.wgsl', prelude: kvRead }), workgroups: (rows: number): [number, number, number] => [c.heads, rows, segments] };
     const attentionRows = this.kernels === 'cpu'
-      ? { pipeline: await cache.pipeline({ file: 'attention_rows.wgsl', prelude: kvRead }), workgroups: (rows: number): [number, number, number] => [c.heads, Math.ceil(rows / 32), 1] }
+      ? { pipeline: await cache.pipeline({ file: 'attention_rows.wgsl', prelude: ['attention_cpu_io.wgsl', ...kvRead] }), workgroups: (rows: number): [number, number, number] => [c.heads, Math.ceil(rows / 32), 1] }
       : { pipeline: await cache.pipeline({ file: 'attention_tiled.wgsl', constants: tilePlan.constants, prelude: kvRead }), workgroups: (rows: number): [number, number, number] => [c.heads, Math.ceil(rows / tilePlan.rowsPerWorkgroup), 1] };
     const mergePipeline = await cache.pipeline({ file: 'attention_merge.wgsl' });
     const segments = Math.ceil(this.kvMaxLen / ATTENTION_SEGMENT);

@@ -13,34 +13,9 @@
 // position 0, online softmax per block with the block sum in the same tree pairing; every SEG keys
 // the segment's state merged into the row's total with the same log-sum-exp rescale. So which of
 // these kernels runs a row never changes its result.
-
-struct Params {
-  heads: u32,
-  kv_heads: u32,
-  head_dim: u32,   // at most MAX_HD
-  max_len: u32,
-  scale: f32,      // 1 / sqrt(head_dim)
-  segments: u32,   // segment capacity per (row, head) of the partial state
-}
-
-struct Step {
-  rows: u32,
-}
-
-const WG: u32 = 8u;       // one SIMD group of lavapipe's 256-bit vectors
-const BLOCK: u32 = 64u;
-const SEG: u32 = 256u;
-const MAX_HD: u32 = 256u;
-const NEG_INF: f32 = -3.0e38;
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> q: array<f32>;          // [rows, heads, head_dim]
-@group(0) @binding(2) var<storage, read> row_meta: array<vec2u>; // (slot, position)
-// k_cache, v_cache at bindings 3 and 4 and their readers k_at / v_at come from the prepended
-// kv_read/<format>.wgsl (f32, or f16 widened to f32).
-// [rows, heads, segments, 2 + head_dim]: each segment's state.
-@group(0) @binding(5) var<storage, read_write> result: array<f32>;
-@group(0) @binding(6) var<uniform> step: Step;
+//
+// Params, Step, the q / row_meta / result / step bindings, WG, BLOCK, SEG and workgroup_keys come
+// from the prepended attention_cpu_io.wgsl; k_at / v_at from kv_read/<format>.wgsl.
 
 var<private> q_row: array<f32, MAX_HD>;   // q · scale
 var<private> acc: array<f32, MAX_HD>;     // the segment's weighted value sum
@@ -125,16 +100,6 @@ fn attend_segment(start: u32, end: u32, mine_end: u32, slot_base: u32, stride: u
     }
   }
   return vec2f(run_max, run_sum);
-}
-
-// Most keys of any row of this workgroup (`first` row .. `first + count`): a bound that is the same
-// in every lane.
-fn workgroup_keys(first: u32, count: u32) -> u32 {
-  var keys = 0u;
-  for (var r = first; r < min(step.rows, first + count); r++) {
-    keys = max(keys, row_meta[r].y + 1u);
-  }
-  return keys;
 }
 
 @compute @workgroup_size(WG)

@@ -22,50 +22,16 @@
 // such blocks. An invocation whose rows share a KV slot (a prefill) reads each key once for its R
 // rows; one whose rows straddle sequences of a ragged batch reads per row.
 
-struct Params {
-  heads: u32,
-  kv_heads: u32,
-  head_dim: u32,
-  max_len: u32,
-  scale: f32,
-  segments: u32,
-}
-
-struct Step {
-  rows: u32,
-}
-
-const WG: u32 = 8u;       // one SIMD group of lavapipe's 256-bit vectors
 const R: u32 = 4u;        // rows per invocation (8 measured slower, 2 slower still)
 const J: u32 = 8u;        // keys per register group (16 measured no faster)
-const BLOCK: u32 = 64u;
-const SEG: u32 = 256u;
-const MAX_HD: u32 = 256u;
-const NEG_INF: f32 = -3.0e38;
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> q: array<f32>;          // [rows, heads, head_dim]
-@group(0) @binding(2) var<storage, read> row_meta: array<vec2u>; // (slot, position)
-// k_cache, v_cache at bindings 3 and 4 and their readers k_at / v_at come from the prepended
-// kv_read/<format>.wgsl (f32, or f16 widened to f32).
-@group(0) @binding(5) var<storage, read_write> result: array<f32>; // [rows, heads * head_dim]
-@group(0) @binding(6) var<uniform> step: Step;
+// Params, Step, the q / row_meta / result / step bindings, WG, BLOCK, SEG and workgroup_keys come
+// from the prepended attention_cpu_io.wgsl; k_at / v_at from kv_read/<format>.wgsl.
 
 var<private> q_s: array<array<f32, MAX_HD>, R>;    // q · scale, per row
 var<private> acc: array<array<f32, MAX_HD>, R>;    // the segment's weighted value sums
 var<private> total: array<array<f32, MAX_HD>, R>;  // merged segments
 var<private> probs: array<array<f32, BLOCK>, R>;   // the block's scores, then probabilities
 var<private> sums: array<f32, BLOCK>;              // one row's block sum tree
-
-// Most keys of any row of this workgroup (`first` row .. `first + count`): a bound that is the same
-// in every lane.
-fn workgroup_keys(first: u32, count: u32) -> u32 {
-  var keys = 0u;
-  for (var r = first; r < min(step.rows, first + count); r++) {
-    keys = max(keys, row_meta[r].y + 1u);
-  }
-  return keys;
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {

@@ -103,10 +103,10 @@ async function cpuFamily(p: Problem, split: boolean): Promise<Float32Array> {
   const out = runner.storage(new Float32Array(p.rows.length * p.heads * p.headDim), 'out');
   if (!split) {
     // One extra workgroup row of 32 rows: rows past step.rows must be left alone.
-    await runner.dispatch({ file: 'attention_rows.wgsl', prelude: ['kv_read/f32.wgsl'] }, [b.params, b.q, b.meta, b.k, b.v, out, b.step], [p.heads, Math.ceil(p.rows.length / 32) + 1, 1]);
+    await runner.dispatch({ file: 'attention_rows.wgsl', prelude: ['attention_cpu_io.wgsl', 'kv_read/f32.wgsl'] }, [b.params, b.q, b.meta, b.k, b.v, out, b.step], [p.heads, Math.ceil(p.rows.length / 32) + 1, 1]);
   } else {
     const partial = runner.storage(new Float32Array(p.rows.length * p.heads * b.segments * (2 + p.headDim)), 'partial');
-    await runner.dispatch({ file: 'attention_lanes.wgsl', prelude: ['kv_read/f32.wgsl'] }, [b.params, b.q, b.meta, b.k, b.v, partial, b.step], [Math.ceil((p.rows.length * p.heads) / 8), 1, b.segments]);
+    await runner.dispatch({ file: 'attention_lanes.wgsl', prelude: ['attention_cpu_io.wgsl', 'kv_read/f32.wgsl'] }, [b.params, b.q, b.meta, b.k, b.v, partial, b.step], [Math.ceil((p.rows.length * p.heads) / 8), 1, b.segments]);
     await runner.dispatch({ file: 'attention_merge.wgsl' }, [b.params, undefined, b.meta, undefined, undefined, out, b.step, partial], [p.heads, p.rows.length, 1]);
   }
   return runner.readFloat32(out, p.rows.length * p.heads * p.headDim);
