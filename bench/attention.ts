@@ -101,7 +101,7 @@ export async function benchAttention(context: GpuContext, peaks: Peaks, options:
     const perRow = await launch(context, { file: 'attention.wgsl' }, [params, lastQ, lastMeta, k, v, out, oneRow], [heads, 1, 1]);
     const split = await launch(context, { file: 'attention_split.wgsl', prelude: ['kv_read/f32.wgsl'] }, [params, lastQ, lastMeta, k, v, partial, oneRow], [heads, 1, segments]);
     const merge = await launch(context, { file: 'attention_merge.wgsl' }, [params, undefined, lastMeta, undefined, undefined, out, oneRow, partial], [heads, 1, 1]);
-    const lanesSplit = await launch(context, { file: 'attention_lanes.wgsl', prelude: ['attention_cpu_io.wgsl', 'kv_read/f32.wgsl'] }, [params, lastQ, lastMeta, k, v, partial, oneRow], [Math.ceil(heads / 8), 1, segments]);
+    const lanesSplit = await launch(context, { file: 'attention_lanes.wgsl', prelude: ['attention_cpu_io.wgsl', 'kv_read/f32.wgsl'], constants: { GROUP: heads / kvHeads } }, [params, lastQ, lastMeta, k, v, partial, oneRow], [Math.ceil((kvHeads * segments) / 8), 1, 1]);
     const decodeTiming = { iterations: options.large ? 20 : 3, repeats: options.large ? 5 : 1 };
     const perRowSeconds = await timeLaunches(context, [perRow], decodeTiming);
     const splitSeconds = await timeLaunches(context, [split, merge], decodeTiming);

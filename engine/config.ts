@@ -59,6 +59,12 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * Most query heads per key/value head: the CPU kernels' decode attention holds a group's query
+ * heads together (MAX_GROUP in shaders/attention_lanes.wgsl). InternLM2 releases have 2 to 6.
+ */
+export const MAX_QUERY_HEADS_PER_KV_HEAD = 8;
+
 function fail(file: string, key: string, problem: string, hint: string = FIX_EDIT): never {
   throw new UserError(`${file}: key "${key}" ${problem}`, hint);
 }
@@ -163,6 +169,9 @@ export function parseConfig(json: unknown, file: string): InternLM2Config {
   }
   if (heads % kvHeads !== 0) {
     fail(file, 'num_key_value_heads', `(${kvHeads}) does not divide num_attention_heads (${heads}); grouped-query attention needs a whole number of query heads per key/value head`);
+  }
+  if (heads / kvHeads > MAX_QUERY_HEADS_PER_KV_HEAD) {
+    fail(file, 'num_key_value_heads', `gives ${heads / kvHeads} query heads per key/value head (${heads} / ${kvHeads}); the engine supports at most ${MAX_QUERY_HEADS_PER_KV_HEAD}`);
   }
   const headDim = hiddenSize / heads;
   if (headDim % 2 !== 0) {

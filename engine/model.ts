@@ -11,7 +11,7 @@
  * chunk only the row count, row metadata and RoPE table are written.
  */
 import type { Checkpoint } from './checkpoint.js';
-import type { InternLM2Config } from './config.js';
+import { MAX_QUERY_HEADS_PER_KV_HEAD, type InternLM2Config } from './config.js';
 import type { GpuContext } from './device.js';
 import { UserError } from './errors.js';
 import { planAttentionTiles } from './attention-plan.js';
@@ -230,6 +230,9 @@ export class InternLM2Model {
   private static checkShape(c: InternLM2Config, where: string): void {
     if (c.headDim > 256 || c.headDim % 2 !== 0) {
       throw new UserError(`${where}: head dimension ${c.headDim} is not supported (even, at most 256)`, 'check hidden_size and num_attention_heads');
+    }
+    if (c.heads / c.kvHeads > MAX_QUERY_HEADS_PER_KV_HEAD) {
+      throw new UserError(`${where}: ${c.heads / c.kvHeads} query heads per key/value head are not supported (at most ${MAX_QUERY_HEADS_PER_KV_HEAD})`, 'check num_attention_heads and num_key_value_heads');
     }
   }
 
@@ -584,12 +587,12 @@ export class InternLM2Model {
     const tilePlan = planAttentionTiles(c.headDim, this.context.limits.maxComputeWorkgroupStorageSize);
     // Decode: per-segment states (split-K) folded by the merge kernel; prefill: whole rows. The 'gpu'
     // family tiles rows and keys through workgroup memory; the 'cpu' family runs one invocation per
-    // (row, head) in decode, the heads of a row sharing a workgroup (attention_lanes.wgsl), and
+    // (row, KV group, segment) in decode, for the group's query heads (attention_lanes.wgsl), and
     // register blocks of 4 rows × 8 keys in prefill (attention_rows.wgsl, 8 invocations of one head
     // per workgroup); every row's arithmetic is the same.
-    const lanes = (rows: number): number => Math.ceil((rows * c.heads) / 8);
+    const lanes = (rows: number): number => Math.ceil((rows * c.kvHeads * segments) / 8);
     const attentionSegments = this.kernels === 'cpu'
-      ? { pipeline: await cache.pipeline({ file: 'attention_lanes.wgsl', prelude: ['attention_cpu_io.wgsl', ...kvRead] }), workgroups: (rows: number): [number, number, number] => [lanes(rows), 1, segments] }
+      ? { pipeline: await cache.pipeline({ file: 'attention_lanes.wgsl', prelude: ['attention_cpu_io.wgsl', ...kvRead], constants: { GROUP: c.heads / c.kvHeads } }), workgroups: (rows: number): [number, number, number] => [lanes(rows), 1, 1] }
       : { pipeline: await cache.pipeline({ file: 'attention_split.wgsl', prelude: kvRead }), workgroups: (rows: number): [number, number, number] => [c.heads, rows, segments] };
     const attentionRows = this.kernels === 'cpu'
       ? { pipeline: await cache.pipeline({ file: 'attention_rows.wgsl', prelude: ['attention_cpu_io.wgsl', ...kvRead] }), workgroups: (rows: number): [number, number, number] => [c.heads, Math.ceil(rows / 32), 1] }

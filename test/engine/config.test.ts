@@ -72,6 +72,7 @@ describe('parseConfig rejects bad configs, naming the file and the key', () => {
     ['heads not divisible by kv heads', (j) => { j['num_key_value_heads'] = 3; }, 'num_key_value_heads', /\(3\) does not divide num_attention_heads \(4\)/],
     ['hidden not divisible by heads', (j) => { j['num_attention_heads'] = 6; j['num_key_value_heads'] = 2; }, 'num_attention_heads', /\(6\) does not divide hidden_size \(64\)/],
     ['odd head dimension', (j) => { j['hidden_size'] = 60; }, 'num_attention_heads', /odd head dimension/],
+    ['more than 8 query heads per key/value head', (j) => { j['num_attention_heads'] = 16; j['num_key_value_heads'] = 1; }, 'num_key_value_heads', /16 query heads per key\/value head/],
     ['unknown rope_scaling type', (j) => { j['rope_scaling'] = { type: 'yarn', factor: 4 }; }, 'rope_scaling.type', /"yarn"; supported: "dynamic"/],
     ['rope_scaling factor not above 1', (j) => { j['rope_scaling'] = { type: 'dynamic', factor: 1 }; }, 'rope_scaling.factor', /greater than 1, got 1/],
     ['rope_scaling not an object', (j) => { j['rope_scaling'] = 'dynamic'; }, 'rope_scaling', /must be null or an object/],

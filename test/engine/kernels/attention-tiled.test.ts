@@ -97,7 +97,7 @@ async function split(p: Problem): Promise<Float32Array> {
   return runner.readFloat32(out, p.rows.length * p.heads * p.headDim);
 }
 
-/** The CPU family's kernels: attention_rows.wgsl (prefill, 4 rows × 8 keys per invocation) or attention_lanes.wgsl (split-K decode, with the merge kernel). */
+/** The CPU family's kernels: attention_rows.wgsl (prefill, 4 rows × 8 keys per invocation) or attention_lanes.wgsl (split-K decode, a KV group's heads per invocation, with the merge kernel). */
 async function cpuFamily(p: Problem, split: boolean): Promise<Float32Array> {
   const b = buffers(p);
   const out = runner.storage(new Float32Array(p.rows.length * p.heads * p.headDim), 'out');
@@ -106,7 +106,8 @@ async function cpuFamily(p: Problem, split: boolean): Promise<Float32Array> {
     await runner.dispatch({ file: 'attention_rows.wgsl', prelude: ['attention_cpu_io.wgsl', 'kv_read/f32.wgsl'] }, [b.params, b.q, b.meta, b.k, b.v, out, b.step], [p.heads, Math.ceil(p.rows.length / 32) + 1, 1]);
   } else {
     const partial = runner.storage(new Float32Array(p.rows.length * p.heads * b.segments * (2 + p.headDim)), 'partial');
-    await runner.dispatch({ file: 'attention_lanes.wgsl', prelude: ['attention_cpu_io.wgsl', 'kv_read/f32.wgsl'] }, [b.params, b.q, b.meta, b.k, b.v, partial, b.step], [Math.ceil((p.rows.length * p.heads) / 8), 1, b.segments]);
+    // One invocation per (row, KV group, segment), for the group's query heads.
+    await runner.dispatch({ file: 'attention_lanes.wgsl', prelude: ['attention_cpu_io.wgsl', 'kv_read/f32.wgsl'], constants: { GROUP: p.heads / p.kvHeads } }, [b.params, b.q, b.meta, b.k, b.v, partial, b.step], [Math.ceil((p.rows.length * p.kvHeads * b.segments) / 8), 1, 1]);
     await runner.dispatch({ file: 'attention_merge.wgsl' }, [b.params, undefined, b.meta, undefined, undefined, out, b.step, partial], [p.heads, p.rows.length, 1]);
   }
   return runner.readFloat32(out, p.rows.length * p.heads * p.headDim);
