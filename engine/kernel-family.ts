@@ -8,7 +8,7 @@
  * - 'cpu': for adapters that run a workgroup as a loop over SIMD lanes on a CPU (lavapipe,
  *   SwiftShader, WARP), where every barrier is a context switch and workgroup memory is ordinary
  *   memory: register-blocked matmuls and prefill attention, split-K decode attention with one
- *   invocation per (row, head), no barriers (matmul_blocked.wgsl, attention_rows.wgsl,
+ *   invocation per (row, KV group, segment), no barriers (matmul_blocked.wgsl, attention_rows.wgsl,
  *   attention_lanes.wgsl).
  */
 import type { AdapterDescription } from './device.js';

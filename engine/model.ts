@@ -70,7 +70,7 @@ const NO_TARGET = 0xffffffff;
 
 /**
  * 'blocked': the engine's attention (the default): split-K decode and whole-row prefill in 64-key
- * blocks, by the kernel family's kernels (tiled on GPUs, one invocation per (row, head) on CPUs);
+ * blocks, by the kernel family's kernels (tiled on GPUs, register blocks on CPUs);
  * 'per-row': the original one workgroup per (head, row) kernel, kept as the baseline for
  * long-context checks and benchmarks.
  */
