@@ -38,11 +38,19 @@ describe('PassTimer', () => {
   it('sums the GPU time of timed passes, in proportion to their work', async ({ skip }) => {
     if (!context.hasTimestampQuery) skip('adapter has no timestamp-query');
     const timer = new PassTimer(context.device, 4);
-    const short = await timedFmaPasses(timer, 256, 1);
-    const long = await timedFmaPasses(timer, 2048, 1);
+    // The fastest of five interleaved runs of each: on a shared CPU a run can only be slowed down
+    // (a single pair once measured 9.9 ms short against 16.7 ms long), never sped up.
+    const shorts: number[] = [];
+    const longs: number[] = [];
+    for (let run = 0; run < 5; run += 1) {
+      shorts.push(await timedFmaPasses(timer, 256, 1));
+      longs.push(await timedFmaPasses(timer, 2048, 1));
+    }
     timer.destroy();
+    const short = Math.min(...shorts);
+    const long = Math.min(...longs);
     expect(short).toBeGreaterThan(0);
-    // 8× the loop iterations; allow for fixed per-pass cost and a shared CPU.
+    // 8× the loop iterations; allow for fixed per-pass cost.
     expect(long).toBeGreaterThan(2 * short);
   });
 
