@@ -27,6 +27,7 @@ export async function benchDecodeBandwidth(context: GpuContext, peaks: Peaks, op
   const maxBinding = Math.min(context.limits.maxStorageBufferBindingSize, context.limits.maxBufferSize);
   const formats: WeightFormat[] = options.large && context.hasShaderF16 ? ['bf16', 'f16', 'f32'] : ['bf16'];
   const rows: string[][] = [];
+  const family = defaultKernelFamily(context.adapter);
   for (const shape of SHAPES) {
     for (const format of formats) {
       const w = random.matrix(shape.name, shape.n, shape.k, format, 'kn', 0.02, maxBinding);
@@ -42,14 +43,13 @@ export async function benchDecodeBandwidth(context: GpuContext, peaks: Peaks, op
       const tiles = await time('gpu');
       const blocks = await time('cpu');
       const naive = await time('naive');
-      const engine = defaultKernelFamily(context.adapter) === 'cpu' ? blocks : tiles;
+      const engine = family === 'cpu' ? blocks : tiles;
       rows.push([shape.name, format, `${fmt(w.bytes / 2 ** 20, 0)} MiB`, fmt(naive), fmt(tiles), fmt(blocks), `${fmt(engine / naive)}×`, percent(engine * 1e9, peaks.bandwidth)]);
       for (const chunk of w.chunks) chunk.buffer.destroy();
       for (const b of [x, y]) b.destroy();
       process.stderr.write(`  decode ${shape.name} ${format} done\n`);
     }
   }
-  const family = defaultKernelFamily(context.adapter);
   printTable(
     `Decode matrix-vector (1 row), GB/s of weights read (copy peak ${fmt(peaks.bandwidth / 1e9)} GB/s); engine: ${family}, this adapter's default`,
     ['shape', 'W', 'size', 'naive', 'split matvec (tiles)', '1-row block (blocks)', 'engine/naive', 'engine % copy'],

@@ -1,7 +1,7 @@
 /**
  * Long-context prefill on the CPU path: a generated one-layer model (shape "long": one KV group,
  * head_dim 16) prefills a 32,768-token sequence through the engine's attention (the adapter's kernel
- * family: tiled on GPUs, one invocation per (row, head) on CPUs), with every position's
+ * family: tiled on GPUs, register blocks on CPUs), with every position's
  * next-token log-prob read back; at a shorter length the same model with the per-row attention
  * kernel (the engine's first, checked against the fixtures) gives the reference log-probs.
  *
@@ -33,11 +33,11 @@ async function prefill(model: InternLM2Model, tokens: number): Promise<{ logprob
 export async function benchLongContext(gpu: GpuContext, options: { tokens: number; checkTokens: number; shape: ModelShapeName }): Promise<void> {
   const config = MODEL_SHAPES[options.shape];
   const family = defaultKernelFamily(gpu.adapter);
-  const tiled = await InternLM2Model.fromWeights(gpu, config, await randomWeights(gpu, config, { format: 'f32', seed: 5 }), { attention: 'blocked' });
+  const engine = await InternLM2Model.fromWeights(gpu, config, await randomWeights(gpu, config, { format: 'f32', seed: 5 }), { attention: 'blocked' });
   const perRow = await InternLM2Model.fromWeights(gpu, config, await randomWeights(gpu, config, { format: 'f32', seed: 5 }), { attention: 'per-row' });
   const rows: string[][] = [];
   try {
-    const check = await prefill(tiled, options.checkTokens);
+    const check = await prefill(engine, options.checkTokens);
     const reference = await prefill(perRow, options.checkTokens);
     let worst = 0;
     check.logprobs.forEach((v, i) => {
@@ -46,14 +46,14 @@ export async function benchLongContext(gpu: GpuContext, options: { tokens: numbe
     rows.push(['per-row (reference)', String(options.checkTokens), fmt(reference.seconds), fmt(options.checkTokens / reference.seconds), '—']);
     rows.push([`engine (${family})`, String(options.checkTokens), fmt(check.seconds), fmt(options.checkTokens / check.seconds), worst.toExponential(2)]);
     process.stderr.write(`  long-context check at ${options.checkTokens} done\n`);
-    const long = await prefill(tiled, options.tokens);
+    const long = await prefill(engine, options.tokens);
     const finite = long.logprobs.filter(Number.isFinite).length;
     if (finite !== options.tokens) throw new Error(`${options.tokens - finite} non-finite log-probs at ${options.tokens} tokens`);
     const tail = long.logprobs.slice(-1024);
     const mean = tail.reduce((a, b) => a + b, 0) / tail.length;
     rows.push([`engine (${family})`, String(options.tokens), fmt(long.seconds), fmt(options.tokens / long.seconds), `all finite; mean log-prob of the last 1024: ${mean.toFixed(3)}`]);
   } finally {
-    tiled.dispose();
+    engine.dispose();
     perRow.dispose();
   }
   printTable(`Long-context prefill, shape ${options.shape} (${config.layers} layer(s), ${config.heads} heads / ${config.kvHeads} KV, head_dim ${config.headDim}); every position scored`, ['attention', 'tokens', 'seconds', 'tokens/s', 'max |Δ log-prob| vs per-row'], rows);

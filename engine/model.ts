@@ -357,7 +357,7 @@ export class InternLM2Model {
     const c = this.config;
     const n = rows.length;
     if (n === 0 || steps < 1) return [];
-    if (n > this.chunkRows || n > this.pickRows) throw new Error(`greedy decode of ${n} rows exceeds the ${Math.min(this.chunkRows, this.pickRows)} rows of one step`);
+    if (n > this.greedyRowsPerStep) throw new Error(`greedy decode of ${n} rows exceeds the ${this.greedyRowsPerStep} rows of one step`);
     for (const row of rows) {
       if (row.slot >= this.kvSlots || row.position + steps > this.kvMaxLen) throw new Error(`rows (slot ${row.slot}, positions ${row.position}..${row.position + steps - 1}) outside the KV cache (${this.kvSlots} × ${this.kvMaxLen})`);
     }
@@ -550,7 +550,7 @@ export class InternLM2Model {
           dispatches.push({
             pipeline,
             bindGroup: this.bind(pipeline, matmulBindings(pass.role, buffers), `${w.name} ${pass.spec.file}`),
-            workgroups: (rows) => pass.workgroups(rows),
+            workgroups: pass.workgroups,
             when: (rows) => rows >= variant.minRows && rows <= variant.maxRows,
           });
         }
@@ -585,6 +585,7 @@ export class InternLM2Model {
     const ropePipeline = await cache.pipeline({ file: 'rope_kv.wgsl', prelude: [`kv_write/${this.kvFormat}.wgsl`] });
     const kvRead = [`kv_read/${this.kvFormat}.wgsl`];
     const tilePlan = planAttentionTiles(c.headDim, this.context.limits.maxComputeWorkgroupStorageSize);
+    const segments = Math.ceil(this.kvMaxLen / ATTENTION_SEGMENT);
     // Decode: per-segment states (split-K) folded by the merge kernel; prefill: whole rows. The 'gpu'
     // family tiles rows and keys through workgroup memory; the 'cpu' family runs one invocation per
     // (row, KV group, segment) in decode, for the group's query heads (attention_lanes.wgsl), and
@@ -598,7 +599,6 @@ export class InternLM2Model {
       ? { pipeline: await cache.pipeline({ file: 'attention_rows.wgsl', prelude: ['attention_cpu_io.wgsl', ...kvRead] }), workgroups: (rows: number): [number, number, number] => [c.heads, Math.ceil(rows / 32), 1] }
       : { pipeline: await cache.pipeline({ file: 'attention_tiled.wgsl', constants: tilePlan.constants, prelude: kvRead }), workgroups: (rows: number): [number, number, number] => [c.heads, Math.ceil(rows / tilePlan.rowsPerWorkgroup), 1] };
     const mergePipeline = await cache.pipeline({ file: 'attention_merge.wgsl' });
-    const segments = Math.ceil(this.kvMaxLen / ATTENTION_SEGMENT);
     this.attentionPartial?.destroy();
     const partial = createStorageBuffer(this.device, SPLIT_ATTENTION_MAX_ROWS * c.heads * segments * (c.headDim + 2) * 4, 'attention partials');
     this.attentionPartial = partial;

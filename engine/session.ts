@@ -18,7 +18,7 @@ export interface SessionOptions {
   readonly maxSlots?: number;
 }
 
-/** Most greedy decode steps submitted at once (InternLM2Model.decodeGreedy). */
+/** Most greedy decode steps per burst, read back together (InternLM2Model.decodeGreedy). */
 const MAX_BURST = 16;
 
 /** One sequence being generated. */
@@ -321,8 +321,8 @@ export class InternLM2Session implements LanguageModel {
   }
 
   /**
-   * Up to `maxSteps` greedy steps of the active sequences (`rows`: their last tokens) in one
-   * submit, never past a sequence's token budget or the cache; tokens after a sequence finishes
+   * Up to `maxSteps` greedy steps of the active sequences (`rows`: their last tokens) with one
+   * readback, never past a sequence's token budget or the cache; tokens after a sequence finishes
    * are dropped.
    */
   private async greedyBurst(active: readonly GenerationState[], rows: readonly ForwardRow[], maxSteps: number): Promise<void> {
