@@ -1,18 +1,22 @@
 /**
- * Which kernels run a projection y (+)= x Wᵀ (W in the "kn" layout), by kernel family
- * (kernel-family.ts), row count and W's shape. Every kernel sums each output in the same chunked
+ * Which kernels run a projection y (+)= x Wᵀ (W in the "kn" layout), by target (kernel family and
+ * subgroups, below), row count and W's shape. Every kernel sums each output in the same chunked
  * k order (shaders/matmul_io.wgsl), so the choice changes speed only, never a bit of a result.
  *
- * - 'gpu': for decode-sized row counts, matvec.wgsl writes one sum per K_CHUNK chunk of k, each
- *   chunk in its own workgroup row, and matmul_fold.wgsl adds them into y: k / K_CHUNK times the
- *   workgroups one invocation per output column would give, which a GPU needs to stream W at its
- *   memory bandwidth. The chunk sums need a scratch buffer (`partials`); where they would not fit
- *   it, and above MATVEC_MAX_ROWS, matmul_tiled.wgsl (64×64 tiles staged in workgroup memory) runs.
+ * - 'gpu' with subgroups: for decode-sized row counts, matvec_subgroup.wgsl in one dispatch — a
+ *   subgroup per four output columns, its lanes over the K_CHUNK chunks of k, the chunk sums folded
+ *   in order with subgroup shuffles. A 2048-column projection of k = 2048 then keeps 512 subgroups
+ *   of 32 lanes busy (on 32-lane hardware) instead of 512 invocations.
+ * - 'gpu' without subgroups: the same spread of k in two dispatches: matvec.wgsl writes one sum per
+ *   chunk, each chunk in its own workgroup row, and matmul_fold.wgsl adds them into y. The chunk
+ *   sums need a scratch buffer (`partials`); where they would not fit it, the tiles run.
+ * - 'gpu', above MATVEC_MAX_ROWS rows: matmul_tiled.wgsl (64×64 tiles staged in workgroup memory).
  * - 'cpu' (lavapipe, SwiftShader, WARP): matmul_blocked.wgsl, with no
  *   workgroup memory and no barriers, which a CPU runs as a loop over SIMD lanes; the register
  *   block grows with the row count so that W, the largest operand, is read as few times as possible.
  *   Measured on lavapipe (bench/matmul.ts): 2.8–3.8× the naive kernel at 1 row, 7× at 64 rows.
  */
+import type { GpuContext } from './device.js';
 import type { KernelFamily } from './kernel-family.js';
 import type { KernelSpec, WeightFormat } from './kernels.js';
 
@@ -22,6 +26,19 @@ export const MATVEC_MAX_ROWS = 16;
 export const K_CHUNK = 64;
 /** Largest scratch buffer for the GPU path's chunk sums; projections that need more use the tiles. */
 export const MAX_PARTIALS_BYTES = 16 * 2 ** 20;
+/** Invocations per workgroup of matvec_subgroup.wgsl (WG there). */
+const SUBGROUP_MATVEC_WORKGROUP = 128;
+/** Row-count variants of matvec_subgroup.wgsl (shaders/matvec_rows/<rows>.wgsl), the last MATVEC_MAX_ROWS. */
+const SUBGROUP_MATVEC_ROWS: readonly number[] = [1, 4, MATVEC_MAX_ROWS];
+
+/**
+ * What the plan needs to know of the adapter: the kernel family, and for the GPU family the
+ * smallest subgroup size the adapter reports, or 0 to run without subgroups (none, or not wanted).
+ */
+export interface MatmulTarget {
+  readonly kernels: KernelFamily;
+  readonly subgroupMinSize: number;
+}
 
 /**
  * What a kernel reads and writes, hence which buffers it binds: 'whole' computes y; 'chunk sums'
@@ -85,11 +102,41 @@ export function partialsBytes(shape: MatmulShape, rows: number): number {
 }
 
 /**
- * The scratch buffer a model's matmuls need for their chunk sums: enough for MATVEC_MAX_ROWS rows
- * of its largest W chunk, capped at MAX_PARTIALS_BYTES; none for the 'cpu' family.
+ * The subgroup size to plan for on a device: its smallest, or WebGPU's smallest (4) where the
+ * adapter does not report it; 0 without the subgroups feature.
  */
-export function partialsBufferBytes(kernels: KernelFamily, shapes: readonly MatmulShape[]): number {
-  if (kernels === 'cpu') return 0;
+export function matmulSubgroupSize(context: Pick<GpuContext, 'hasSubgroups' | 'subgroupMinSize'>): number {
+  return context.hasSubgroups ? context.subgroupMinSize || 4 : 0;
+}
+
+/** Whether the target runs decode-sized matmuls through matvec_subgroup.wgsl. */
+function usesSubgroups(target: MatmulTarget): boolean {
+  return target.kernels === 'gpu' && target.subgroupMinSize > 0;
+}
+
+/**
+ * matvec_subgroup.wgsl for at most `rows` rows (one of its row variants): ITEMS, the column quads
+ * a workgroup covers, is one per subgroup at the smallest subgroup size. `solo` forces the path
+ * that the kernel takes in a subgroup with inactive lanes (for its tests).
+ */
+export function subgroupMatvecKernel(format: WeightFormat, rows: number, subgroupMinSize: number, solo = false): KernelSpec {
+  return {
+    ...matmulKernel('matvec_subgroup.wgsl', format, [`matvec_rows/${rows}.wgsl`]),
+    constants: { ITEMS: subgroupMatvecItems(subgroupMinSize), ...(solo ? { SOLO: 1 } : {}) },
+  };
+}
+
+/** Column quads per workgroup of matvec_subgroup.wgsl. */
+export function subgroupMatvecItems(subgroupMinSize: number): number {
+  return Math.max(1, Math.floor(SUBGROUP_MATVEC_WORKGROUP / subgroupMinSize));
+}
+
+/**
+ * The scratch buffer a model's matmuls need for their chunk sums: enough for MATVEC_MAX_ROWS rows
+ * of its largest W chunk, capped at MAX_PARTIALS_BYTES; none for the 'cpu' family or with subgroups.
+ */
+export function partialsBufferBytes(target: MatmulTarget, shapes: readonly MatmulShape[]): number {
+  if (target.kernels === 'cpu' || usesSubgroups(target)) return 0;
   return Math.min(MAX_PARTIALS_BYTES, Math.max(0, ...shapes.map((shape) => partialsBytes(shape, MATVEC_MAX_ROWS))));
 }
 
@@ -97,8 +144,8 @@ export function partialsBufferBytes(kernels: KernelFamily, shapes: readonly Matm
  * The variants that together cover every row count ≥ 1, in order, for a W chunk of `shape` with a
  * chunk-sum scratch buffer of `partialsCapacity` bytes.
  */
-export function matmulVariants(kernels: KernelFamily, format: WeightFormat, shape: MatmulShape, partialsCapacity: number): MatmulVariant[] {
-  if (kernels === 'cpu') {
+export function matmulVariants(target: MatmulTarget, format: WeightFormat, shape: MatmulShape, partialsCapacity: number): MatmulVariant[] {
+  if (target.kernels === 'cpu') {
     let minRows = 1;
     return REGISTER_BLOCKS.map((block) => {
       const spec = matmulKernel('matmul_blocked.wgsl', format, [`matmul_blocks/${block.rows}x${block.vec4s}.wgsl`]);
@@ -117,6 +164,15 @@ export function matmulVariants(kernels: KernelFamily, format: WeightFormat, shap
     role: 'whole',
     workgroups: (rows) => [Math.ceil(shape.n / 64), Math.ceil(rows / 64), 1],
   };
+  if (usesSubgroups(target)) {
+    const items = subgroupMatvecItems(target.subgroupMinSize);
+    const variants = SUBGROUP_MATVEC_ROWS.map((rows, i): MatmulVariant => ({
+      minRows: i === 0 ? 1 : (SUBGROUP_MATVEC_ROWS[i - 1] as number) + 1,
+      maxRows: rows,
+      passes: [{ spec: subgroupMatvecKernel(format, rows, target.subgroupMinSize), role: 'whole', workgroups: () => [Math.ceil(shape.n / (4 * items)), 1, 1] }],
+    }));
+    return [...variants, { minRows: MATVEC_MAX_ROWS + 1, maxRows: Infinity, passes: [tiled] }];
+  }
   const splitRows = Math.min(MATVEC_MAX_ROWS, Math.floor(partialsCapacity / partialsBytes(shape, 1)));
   if (splitRows < 1) return [{ minRows: 1, maxRows: Infinity, passes: [tiled] }];
   return [
@@ -133,8 +189,8 @@ export function matmulVariants(kernels: KernelFamily, format: WeightFormat, shap
 }
 
 /** The variant that runs `rows` rows. */
-export function matmulVariantFor(kernels: KernelFamily, format: WeightFormat, shape: MatmulShape, partialsCapacity: number, rows: number): MatmulVariant {
-  const variant = matmulVariants(kernels, format, shape, partialsCapacity).find((v) => rows >= v.minRows && rows <= v.maxRows);
+export function matmulVariantFor(target: MatmulTarget, format: WeightFormat, shape: MatmulShape, partialsCapacity: number, rows: number): MatmulVariant {
+  const variant = matmulVariants(target, format, shape, partialsCapacity).find((v) => rows >= v.minRows && rows <= v.maxRows);
   if (!variant) throw new Error(`no matmul kernel for ${rows} rows`);
   return variant;
 }

@@ -1,6 +1,7 @@
 /**
- * shaders/matmul_tiled.wgsl, shaders/matvec.wgsl + matmul_fold.wgsl (chunk sums, then their fold)
- * and shaders/matmul_blocked.wgsl in each register block (weights in the transposed "kn" layout):
+ * shaders/matmul_tiled.wgsl, shaders/matvec.wgsl + matmul_fold.wgsl (chunk sums, then their fold),
+ * shaders/matvec_subgroup.wgsl (where the adapter has subgroups) and shaders/matmul_blocked.wgsl in
+ * each register block (weights in the transposed "kn" layout):
  * within the f32 dot-product bound of an f64 reference, and bit-for-bit equal to matmul_naive.wgsl
  * on the same weights — the model relies on that equality to pick a kernel by row count without
  * changing any result (batch invariance). The k values cross the K_CHUNK boundaries of the
@@ -9,7 +10,7 @@
 import { describe, it } from 'vitest';
 import type { WeightFormat } from '../../../engine/kernels.js';
 import { transposeBytes } from '../../../engine/gpu-tensor.js';
-import { K_CHUNK, kChunks, matmulKernel } from '../../../engine/matmul-plan.js';
+import { K_CHUNK, kChunks, matmulKernel, subgroupMatvecItems, subgroupMatvecKernel } from '../../../engine/matmul-plan.js';
 import { expectIdentical, expectWithin } from '../../helpers/float-comparison.js';
 import { KernelRunner } from '../../helpers/kernel-runner.js';
 import { matmulReference, type MatmulCase } from '../../helpers/matmul-reference.js';
@@ -26,6 +27,26 @@ function transposed(data: Float32Array | Uint16Array, n: number, k: number): Flo
 }
 
 type Kernel = 'matmul_naive.wgsl' | 'matmul_tiled.wgsl' | 'matvec.wgsl' | 'matmul_blocked.wgsl';
+
+/**
+ * matvec_subgroup.wgsl's runs: its smallest row variant for the rows, planned for 4-lane subgroups
+ * (32 column quads a workgroup, so on wider subgroups each claims several); and the path a subgroup
+ * with inactive lanes takes (SOLO), at 16 rows.
+ */
+const SUBGROUP_RUNS: readonly { name: string; rows: (rows: number) => number; subgroupMinSize: number; solo: boolean }[] = [
+  { name: 'subgroup matvec', rows: (rows) => [1, 4, 16].find((variant) => variant >= rows) ?? 16, subgroupMinSize: 4, solo: false },
+  { name: 'subgroup matvec, lanes alone', rows: () => 16, subgroupMinSize: 8, solo: true },
+];
+
+async function runSubgroupMatvec(run: (typeof SUBGROUP_RUNS)[number], format: WeightFormat, c: MatmulCase, x: Float32Array, w: Float32Array | Uint16Array, y0: Float32Array): Promise<Float32Array> {
+  const params = runner.uniform([{ u32: c.n }, { u32: c.k }, { u32: c.nOffset }, { u32: c.yStride }, { u32: c.accumulate ? 1 : 0 }]);
+  const y = runner.storage(y0, 'y');
+  // One workgroup beyond the columns: it must write nothing.
+  const groups: [number, number, number] = [Math.ceil(c.n / (4 * subgroupMatvecItems(run.subgroupMinSize))) + 1, 1, 1];
+  const spec = subgroupMatvecKernel(format, run.rows(c.rows), run.subgroupMinSize, run.solo);
+  await runner.dispatch(spec, [params, runner.storage(transposed(w, c.n, c.k), 'W'), runner.storage(x, 'x'), y, runner.step(c.rows)], groups);
+  return runner.readFloat32(y, y0.length);
+}
 
 /** Register blocks of matmul_blocked.wgsl (shaders/matmul_blocks/), as rows × vec4s of columns. */
 const BLOCKS: readonly (readonly [number, number])[] = [[1, 4], [4, 4], [8, 2]];
@@ -65,6 +86,9 @@ async function check(format: WeightFormat, c: MatmulCase, seed: string): Promise
   expectIdentical(tiled, await run('matmul_naive.wgsl', format, c, x, weights.data, y0), `tiled = naive, ${format} ${JSON.stringify(c)}`);
   if (c.rows <= MATVEC_MAX_ROWS) {
     expectIdentical(await run('matvec.wgsl', format, c, x, weights.data, y0), tiled, `matvec = tiled, ${format} ${JSON.stringify(c)}`);
+    for (const subgroupRun of runner.context.hasSubgroups ? SUBGROUP_RUNS : []) {
+      expectIdentical(await runSubgroupMatvec(subgroupRun, format, c, x, weights.data, y0), tiled, `${subgroupRun.name} = tiled, ${format} ${JSON.stringify(c)}`);
+    }
   }
   for (const block of BLOCKS) {
     expectIdentical(await run('matmul_blocked.wgsl', format, c, x, weights.data, y0, block), tiled, `blocked ${block.join('x')} = tiled, ${format} ${JSON.stringify(c)}`);
@@ -81,6 +105,8 @@ const shapes: readonly { rows: number; n: number; k: number }[] = [
   { rows: 70, n: 63, k: 33 },
   { rows: 129, n: 131, k: 40 },
   { rows: 9, n: 520, k: 24 },
+  // 18 chunks: several rounds of matvec_subgroup.wgsl's lanes (8 on lavapipe), the last one partial.
+  { rows: 2, n: 33, k: 1100 },
 ];
 
 describe.each(formats)('tiled, matvec and register-blocked matmul with %s weights (kn layout)', (format) => {

@@ -1,0 +1,3 @@
+// matvec_rows/16.wgsl — rows of matvec_subgroup.wgsl: at most 16 row(s) of x per dispatch, a constant so that the
+// per-row loops unroll and a 1-row decode holds one row of sums in registers, not MATVEC_MAX_ROWS.
+const ROWS: u32 = 16u;
