@@ -18,7 +18,7 @@ import { planAttentionTiles } from './attention-plan.js';
 import { createStorageBuffer, type GpuMatrix, type WeightFormatChoice } from './gpu-tensor.js';
 import { kernelCache } from './kernels.js';
 import { defaultKernelFamily, type KernelFamily } from './kernel-family.js';
-import { matmulBindings, matmulKernel, matmulVariants, MAX_PARTIALS_BYTES, partialsBufferBytes, type MatmulShape } from './matmul-plan.js';
+import { matmulBindings, matmulKernel, matmulSubgroupSize, matmulVariants, MAX_PARTIALS_BYTES, partialsBufferBytes, type MatmulShape, type MatmulTarget } from './matmul-plan.js';
 import type { PassTimer } from './pass-timer.js';
 import { writeRopeRow } from './rope.js';
 import { createUniform, StepUniform } from './uniforms.js';
@@ -88,6 +88,8 @@ export interface ModelLoadOptions {
   readonly kvCache?: KvCacheFormat;
   /** Kernel family; defaults to the adapter's kind (see kernel-family.ts). Results are identical either way. */
   readonly kernels?: KernelFamily;
+  /** false: the 'gpu' family's decode matmuls run without subgroups even where the adapter has them (matmul-plan.ts). */
+  readonly subgroups?: boolean;
 }
 
 export type KvCacheFormat = 'f32' | 'f16';
@@ -143,6 +145,8 @@ export class InternLM2Model {
   private kvFormat: KvCacheFormat = 'f32';
   /** Kernel family (see kernel-family.ts): set before the first forward pass builds dispatches. */
   private kernels: KernelFamily = 'gpu';
+  /** Smallest subgroup size the matmuls plan for; 0: they run without subgroups (matmul-plan.ts). */
+  private subgroupMinSize = 0;
   /** When set, every compute pass is timed (benchmarks: GPU time against wall time). */
   passTimer: PassTimer | undefined;
   /** Host time spent encoding compute passes since load (benchmarks: the host's share of a step). */
@@ -199,7 +203,7 @@ export class InternLM2Model {
     // Refuse before uploading anything when the weights and activations alone exceed the budget.
     checkWeightsFit(plannedWeightBytes(context, checkpoint, options.weightFormat), activationBytes(c, chunkRows, pickRows, 0), budget);
     const weights = await uploadWeights(context, checkpoint, options.weightFormat, bindingBytes);
-    return InternLM2Model.fromWeights(context, c, weights, { chunkRows, pickRows, budget, maxBindingBytes: bindingBytes, ...(options.kvCache ? { kvCache: options.kvCache } : {}), ...(options.kernels ? { kernels: options.kernels } : {}) });
+    return InternLM2Model.fromWeights(context, c, weights, { chunkRows, pickRows, budget, maxBindingBytes: bindingBytes, ...(options.kvCache ? { kvCache: options.kvCache } : {}), ...(options.kernels ? { kernels: options.kernels } : {}), ...(options.subgroups === false ? { subgroups: false } : {}) });
   }
 
   /** A model over weights already on the GPU (generated ones in benchmarks: see random-weights.ts). */
@@ -207,7 +211,7 @@ export class InternLM2Model {
     context: GpuContext,
     config: InternLM2Config,
     weights: ModelWeights,
-    options: { chunkRows?: number; pickRows?: number; budget?: MemoryBudget; gpuMemory?: string | number; maxBindingBytes?: number; attention?: AttentionKernelChoice; kvCache?: KvCacheFormat; kernels?: KernelFamily } = {},
+    options: { chunkRows?: number; pickRows?: number; budget?: MemoryBudget; gpuMemory?: string | number; maxBindingBytes?: number; attention?: AttentionKernelChoice; kvCache?: KvCacheFormat; kernels?: KernelFamily; subgroups?: boolean } = {},
   ): Promise<InternLM2Model> {
     InternLM2Model.checkShape(config, 'config');
     const bindingBytes = Math.min(maxBinding(context), options.maxBindingBytes ?? Infinity);
@@ -217,11 +221,12 @@ export class InternLM2Model {
     model.attentionChoice = options.attention ?? 'blocked';
     model.kvFormat = options.kvCache ?? 'f32';
     model.kernels = options.kernels ?? defaultKernelFamily(context.adapter);
+    model.subgroupMinSize = options.subgroups === false ? 0 : matmulSubgroupSize(context);
     if (model.kvFormat === 'f16' && !context.hasShaderF16) {
       throw new UserError('an f16 KV cache needs the adapter feature shader-f16, which this adapter lacks', 'use the default f32 KV cache (harness doctor lists the features)');
     }
     if (model.kvFormat === 'f16' && model.attentionChoice === 'per-row') throw new Error('the per-row attention baseline reads an f32 KV cache only');
-    const partialsBytes = partialsBufferBytes(model.kernels, matmulShapes(weights));
+    const partialsBytes = partialsBufferBytes(model.matmulTarget, matmulShapes(weights));
     if (partialsBytes > 0) model.matmulPartials = createStorageBuffer(model.device, partialsBytes, 'matmul chunk sums');
     await model.buildPickDispatches();
     return model;
@@ -532,6 +537,10 @@ export class InternLM2Model {
    * changes a result; matrices in the nk layout (none the model loads today) fall back to the naive
    * kernel.
    */
+  private get matmulTarget(): MatmulTarget {
+    return { kernels: this.kernels, subgroupMinSize: this.subgroupMinSize };
+  }
+
   private async matmul(w: GpuMatrix, x: GPUBuffer, y: GPUBuffer, yStride: number, accumulate: boolean, step: StepUniform): Promise<Dispatch[]> {
     const cache = kernelCache(this.device);
     const dispatches: Dispatch[] = [];
@@ -544,7 +553,7 @@ export class InternLM2Model {
         continue;
       }
       const shape = { n: chunk.rowCount, k: w.cols };
-      for (const variant of matmulVariants(this.kernels, w.format, shape, this.matmulPartials?.size ?? 0)) {
+      for (const variant of matmulVariants(this.matmulTarget, w.format, shape, this.matmulPartials?.size ?? 0)) {
         for (const pass of variant.passes) {
           const pipeline = await cache.pipeline(pass.spec);
           dispatches.push({

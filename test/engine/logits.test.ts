@@ -100,8 +100,8 @@ describe('matmul kernel families (engine/matmul-plan.ts)', () => {
     const context = await sharedDevice();
     // 1 row (decode), 5 and 12 (small batches), 40 (prefill): each family has a kernel per range.
     const lengths = [1, 5, 12, 40];
-    const logits = async (kernels: KernelFamily): Promise<number[][]> => {
-      const model = await InternLM2Model.load(context, checkpoint, { weightFormat: 'native', kernels });
+    const logits = async (kernels: KernelFamily, subgroups = true): Promise<number[][]> => {
+      const model = await InternLM2Model.load(context, checkpoint, { weightFormat: 'native', kernels, subgroups });
       models.push(model);
       const rows: number[][] = [];
       for (const length of lengths) {
@@ -113,10 +113,13 @@ describe('matmul kernel families (engine/matmul-plan.ts)', () => {
       }
       return rows;
     };
-    const tiles = await logits('gpu');
+    // 'gpu' without subgroups decodes through matvec.wgsl + matmul_fold.wgsl; with them (where the
+    // adapter has subgroups, as lavapipe does) through matvec_subgroup.wgsl.
+    const tiles = await logits('gpu', false);
     const blocks = await logits('cpu');
     expect(golden.input_ids.length).toBeGreaterThanOrEqual(40);
     expect(tiles.every((row) => row.length === checkpoint.config.vocabSize)).toBe(true);
     expect(blocks).toEqual(tiles);
+    if (context.hasSubgroups) expect(await logits('gpu')).toEqual(tiles);
   });
 });
