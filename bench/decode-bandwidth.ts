@@ -1,6 +1,7 @@
 /**
- * Decode bandwidth: the 1-row kernels of both matmul families (engine/matmul-plan.ts: matvec.wgsl's
- * chunk sums + matmul_fold.wgsl on GPUs, the 1-row register block of matmul_blocked.wgsl on CPU adapters) streaming 1.8B-shaped
+ * Decode bandwidth: the 1-row kernels of both matmul families (engine/matmul-plan.ts: on GPUs
+ * matvec_subgroup.wgsl where the adapter has subgroups, else matvec.wgsl's chunk sums +
+ * matmul_fold.wgsl; the 1-row register block of matmul_blocked.wgsl on CPU adapters) streaming 1.8B-shaped
  * weights, in GB/s of weights read and as a fraction of the copy bandwidth measured on the same
  * adapter; the naive kernel at 1 row beside them (the baseline: it reads W row by row per
  * invocation). The adapter's default family is marked.
@@ -10,10 +11,9 @@
 import { parseArgs } from 'node:util';
 import type { GpuContext } from '../engine/device.js';
 import type { WeightFormat } from '../engine/kernels.js';
-import { defaultKernelFamily } from '../engine/kernel-family.js';
 import { RandomFill } from '../engine/random-weights.js';
 import { benchDevice, describeContext, fmt, isEntry, measurePeaks, percent, printTable, runMain, storage, timeLaunches, type Peaks } from './gpu-bench.js';
-import { matmulLaunches, type MatmulKernelChoice } from './matmul-launches.js';
+import { engineMatmulChoice, matmulLaunches, type MatmulKernelChoice } from './matmul-launches.js';
 
 const SHAPES = [
   { name: '1.8B wqkv 4096×2048', n: 4096, k: 2048 },
@@ -27,7 +27,7 @@ export async function benchDecodeBandwidth(context: GpuContext, peaks: Peaks, op
   const maxBinding = Math.min(context.limits.maxStorageBufferBindingSize, context.limits.maxBufferSize);
   const formats: WeightFormat[] = options.large && context.hasShaderF16 ? ['bf16', 'f16', 'f32'] : ['bf16'];
   const rows: string[][] = [];
-  const family = defaultKernelFamily(context.adapter);
+  const engineChoice = engineMatmulChoice(context);
   for (const shape of SHAPES) {
     for (const format of formats) {
       const w = random.matrix(shape.name, shape.n, shape.k, format, 'kn', 0.02, maxBinding);
@@ -40,19 +40,20 @@ export async function benchDecodeBandwidth(context: GpuContext, peaks: Peaks, op
         release();
         return w.bytes / seconds / 1e9;
       };
-      const tiles = await time('gpu');
+      const split = await time('gpu');
+      const subgroups = context.hasSubgroups ? await time('gpu subgroups') : undefined;
       const blocks = await time('cpu');
       const naive = await time('naive');
-      const engine = family === 'cpu' ? blocks : tiles;
-      rows.push([shape.name, format, `${fmt(w.bytes / 2 ** 20, 0)} MiB`, fmt(naive), fmt(tiles), fmt(blocks), `${fmt(engine / naive)}×`, percent(engine * 1e9, peaks.bandwidth)]);
+      const engine = { cpu: blocks, gpu: split, 'gpu subgroups': subgroups ?? split }[engineChoice];
+      rows.push([shape.name, format, `${fmt(w.bytes / 2 ** 20, 0)} MiB`, fmt(naive), fmt(split), subgroups === undefined ? '—' : fmt(subgroups), fmt(blocks), `${fmt(engine / naive)}×`, percent(engine * 1e9, peaks.bandwidth)]);
       for (const chunk of w.chunks) chunk.buffer.destroy();
       for (const b of [x, y]) b.destroy();
       process.stderr.write(`  decode ${shape.name} ${format} done\n`);
     }
   }
   printTable(
-    `Decode matrix-vector (1 row), GB/s of weights read (copy peak ${fmt(peaks.bandwidth / 1e9)} GB/s); engine: ${family}, this adapter's default`,
-    ['shape', 'W', 'size', 'naive', 'split matvec (tiles)', '1-row block (blocks)', 'engine/naive', 'engine % copy'],
+    `Decode matrix-vector (1 row), GB/s of weights read (copy peak ${fmt(peaks.bandwidth / 1e9)} GB/s); engine: ${engineChoice}, this adapter's default`,
+    ['shape', 'W', 'size', 'naive', 'split matvec (gpu)', 'subgroup matvec (gpu)', '1-row block (cpu)', 'engine/naive', 'engine % copy'],
     rows,
   );
 }

@@ -7,9 +7,11 @@
  * the argmax fed back on the GPU.
  *
  *   node dist/bench/end-to-end.js [--shape mid|tiny|1.8b] [--contexts 256,1024] [--format bf16] [--decode-steps 8] [--no-naive]
- *     [--gpu-memory 80] [--kv-cache f16] [--kernels gpu,cpu] [--large] [--unsafe]
+ *     [--gpu-memory 80] [--kv-cache f16] [--kernels gpu,gpu-split,cpu] [--large] [--unsafe]
  *
  * --kernels: the kernel families to run (engine/kernel-family.ts); default: the adapter's own.
+ * 'gpu' uses subgroups where the adapter has them (matvec_subgroup.wgsl for decode-sized matmuls);
+ * 'gpu-split' is the GPU family without them (matvec.wgsl + matmul_fold.wgsl).
  *
  * Default: the mid and tiny shapes at short contexts (minutes on software Vulkan). --large: the
  * 1.8B shape in bf16 at 1k, 8k and 32k (a real GPU; the memory plan refuses what will not fit).
@@ -24,6 +26,14 @@ import { randomWeights } from '../engine/random-weights.js';
 import { UserError } from '../engine/errors.js';
 import { PassTimer } from '../engine/pass-timer.js';
 import { benchDevice, describeContext, fmt, isEntry, measurePeaks, percent, printTable, runMain, type Peaks } from './gpu-bench.js';
+
+/** A kernel family as --kernels names it; 'gpu-split' is the GPU family without subgroups. */
+const KERNEL_CHOICES = [...KERNEL_FAMILIES, 'gpu-split'] as const;
+type KernelChoice = (typeof KERNEL_CHOICES)[number];
+
+function modelKernelOptions(choice: KernelChoice): { kernels: KernelFamily; subgroups?: boolean } {
+  return choice === 'gpu-split' ? { kernels: 'gpu', subgroups: false } : { kernels: choice };
+}
 
 interface Case {
   readonly shape: ModelShapeName;
@@ -103,14 +113,14 @@ function decodeStepBytes(model: InternLM2Model, context: number, kvBytesPerValue
   return w.bytes - w.embed.bytes + embedRow + c.layers * 2 * context * c.kvHeads * c.headDim * kvBytesPerValue;
 }
 
-export async function benchEndToEnd(gpu: GpuContext, options: { cases: readonly Case[]; format: WeightFormat; decodeSteps: number; naive: boolean; gpuMemory?: string; kvCache?: KvCacheFormat; peaks?: Peaks; families?: readonly KernelFamily[] }): Promise<void> {
+export async function benchEndToEnd(gpu: GpuContext, options: { cases: readonly Case[]; format: WeightFormat; decodeSteps: number; naive: boolean; gpuMemory?: string; kvCache?: KvCacheFormat; peaks?: Peaks; families?: readonly KernelChoice[] }): Promise<void> {
   const table: string[][] = [];
-  const families = options.families ?? [defaultKernelFamily(gpu.adapter)];
+  const families: readonly KernelChoice[] = options.families ?? [defaultKernelFamily(gpu.adapter)];
   for (const { shape, contexts } of options.cases) {
     const config = MODEL_SHAPES[shape];
     // The engine in each kernel family asked for, then the naive kernels (row-major weights through
     // the untiled matmul, per-row attention).
-    const variants: { name: string; engine: boolean; family?: KernelFamily }[] = [
+    const variants: { name: string; engine: boolean; family?: KernelChoice }[] = [
       ...families.map((family) => ({ name: `engine (${family})`, engine: true, family })),
       ...(options.naive ? [{ name: 'naive', engine: false }] : []),
     ];
@@ -120,7 +130,7 @@ export async function benchEndToEnd(gpu: GpuContext, options: { cases: readonly 
       const weights = await randomWeights(gpu, config, { format: options.format, seed: 11, projectionLayout: variant.engine ? 'kn' : 'nk' });
       const model = await InternLM2Model.fromWeights(gpu, config, weights, {
         attention: variant.engine ? 'blocked' : 'per-row',
-        ...(variant.family ? { kernels: variant.family } : {}),
+        ...(variant.family ? modelKernelOptions(variant.family) : {}),
         ...(options.gpuMemory ? { gpuMemory: options.gpuMemory } : {}),
         ...(variant.engine && options.kvCache ? { kvCache: options.kvCache } : {}),
       });
@@ -162,8 +172,8 @@ async function main(): Promise<void> {
     },
   });
   const families = values.kernels?.split(',').map((name) => {
-    if (!(KERNEL_FAMILIES as readonly string[]).includes(name)) throw new UserError(`--kernels ${name} is not one of ${KERNEL_FAMILIES.join(', ')}`, 'pass gpu, cpu or gpu,cpu');
-    return name as KernelFamily;
+    if (!(KERNEL_CHOICES as readonly string[]).includes(name)) throw new UserError(`--kernels ${name} is not one of ${KERNEL_CHOICES.join(', ')}`, 'pass a comma-separated list, e.g. gpu,gpu-split,cpu');
+    return name as KernelChoice;
   });
   const gpu = await benchDevice({ unsafe: values.unsafe ?? false });
   process.stdout.write(`Adapter: ${describeContext(gpu)}\n`);

@@ -5,31 +5,45 @@
  */
 import type { GpuContext } from '../engine/device.js';
 import type { GpuMatrix } from '../engine/gpu-tensor.js';
-import type { KernelFamily } from '../engine/kernel-family.js';
-import { matmulBindings, matmulKernel, matmulVariantFor, partialsBufferBytes } from '../engine/matmul-plan.js';
+import { defaultKernelFamily, type KernelFamily } from '../engine/kernel-family.js';
+import { matmulBindings, matmulKernel, matmulSubgroupSize, matmulVariantFor, partialsBufferBytes, type MatmulTarget } from '../engine/matmul-plan.js';
 import { createUniform } from '../engine/uniforms.js';
 import { launch, storage, type KernelLaunch } from './gpu-bench.js';
 
-/** The untiled baseline (W row-major), or a kernel family of engine/matmul-plan.ts. */
-export type MatmulKernelChoice = 'naive' | KernelFamily;
+/**
+ * The untiled baseline (W row-major), or a kernel family of engine/matmul-plan.ts; 'gpu' plans
+ * without subgroups, 'gpu subgroups' with the adapter's (where it has them).
+ */
+export type MatmulKernelChoice = 'naive' | KernelFamily | 'gpu subgroups';
+
+/** What the engine runs on this adapter by default: its kernel family, with subgroups where it has them. */
+export function engineMatmulChoice(context: GpuContext): Exclude<MatmulKernelChoice, 'naive'> {
+  const family = defaultKernelFamily(context.adapter);
+  return family === 'gpu' && context.hasSubgroups ? 'gpu subgroups' : family;
+}
+
+function targetOf(context: GpuContext, kernel: Exclude<MatmulKernelChoice, 'naive'>): MatmulTarget {
+  return kernel === 'gpu subgroups' ? { kernels: 'gpu', subgroupMinSize: matmulSubgroupSize(context) } : { kernels: kernel, subgroupMinSize: 0 };
+}
 
 export async function matmulLaunches(context: GpuContext, kernel: MatmulKernelChoice, w: GpuMatrix, x: GPUBuffer, y: GPUBuffer, rows: number): Promise<{ launches: KernelLaunch[]; release: () => void }> {
   const launches: KernelLaunch[] = [];
   const owned: GPUBuffer[] = [createUniform(context.device, 'step', [{ u32: rows }])];
   const step = owned[0] as GPUBuffer;
   const shapes = w.chunks.map((chunk) => ({ n: chunk.rowCount, k: w.cols }));
-  const partialsBytes = kernel === 'naive' ? 0 : partialsBufferBytes(kernel, shapes);
+  const target = kernel === 'naive' ? undefined : targetOf(context, kernel);
+  const partialsBytes = target ? partialsBufferBytes(target, shapes) : 0;
   const partials = partialsBytes > 0 ? storage(context, partialsBytes, 'matmul chunk sums') : undefined;
   if (partials) owned.push(partials);
   for (const chunk of w.chunks) {
     const params = createUniform(context.device, 'params', [{ u32: chunk.rowCount }, { u32: w.cols }, { u32: chunk.rowStart }, { u32: w.rows }, { u32: 0 }]);
     owned.push(params);
     const buffers = { params, weights: chunk.buffer, x, y, step, partials };
-    if (kernel === 'naive') {
+    if (!target) {
       launches.push(await launch(context, matmulKernel('matmul_naive.wgsl', w.format), matmulBindings('whole', buffers), [Math.ceil(chunk.rowCount / 64), rows, 1]));
       continue;
     }
-    const variant = matmulVariantFor(kernel, w.format, { n: chunk.rowCount, k: w.cols }, partialsBytes, rows);
+    const variant = matmulVariantFor(target, w.format, { n: chunk.rowCount, k: w.cols }, partialsBytes, rows);
     for (const pass of variant.passes) launches.push(await launch(context, pass.spec, matmulBindings(pass.role, buffers), pass.workgroups(rows)));
   }
   return { launches, release: () => owned.forEach((buffer) => buffer.destroy()) };

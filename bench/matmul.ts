@@ -18,7 +18,7 @@ import { defaultKernelFamily } from '../engine/kernel-family.js';
 import { MATVEC_MAX_ROWS } from '../engine/matmul-plan.js';
 import { RandomFill } from '../engine/random-weights.js';
 import { benchDevice, describeContext, fmt, isEntry, measurePeaks, percent, printTable, runMain, storage, timeLaunches, type Peaks } from './gpu-bench.js';
-import { matmulLaunches, type MatmulKernelChoice } from './matmul-launches.js';
+import { engineMatmulChoice, matmulLaunches, type MatmulKernelChoice } from './matmul-launches.js';
 
 interface Shape {
   readonly name: string;
@@ -84,7 +84,7 @@ export async function benchMatmul(context: GpuContext, peaks: Peaks, options: { 
     const blocks = await rate('cpu', rows);
     const engine = family === 'cpu' ? blocks : tiles;
     const naiveOneRow = await rate('naive', 1);
-    const engineOneRow = await rate(family, 1);
+    const engineOneRow = await rate(engineMatmulChoice(context), 1);
     figures.push({ shape: shape.name, format, rows, naive, tiles, blocks, engine, engineOneRow, naiveOneRow });
     for (const chunk of w.chunks) chunk.buffer.destroy();
     x.destroy();
@@ -93,7 +93,7 @@ export async function benchMatmul(context: GpuContext, peaks: Peaks, options: { 
   }
   const peak = peaks.flops / 1e9;
   printTable(
-    `Matmul GFLOP/s (FMA peak ${fmt(peak)} GFLOP/s). tiles: workgroup-memory tiles (split-k matvec up to ${MATVEC_MAX_ROWS} rows); blocks: register blocks; engine: ${family}, this adapter's default`,
+    `Matmul GFLOP/s (FMA peak ${fmt(peak)} GFLOP/s). tiles: workgroup-memory tiles (split-k matvec up to ${MATVEC_MAX_ROWS} rows); blocks: register blocks; engine: ${engineMatmulChoice(context)}, this adapter's default (1 row: subgroup matvec where a GPU has subgroups)`,
     ['shape', 'W', 'rows', 'naive', 'tiles', 'blocks', 'engine', 'engine/naive', 'engine % peak', '1 row: naive', 'engine', 'engine/naive'],
     figures.map((f) => [f.shape, f.format, String(f.rows), fmt(f.naive), fmt(f.tiles), fmt(f.blocks), fmt(f.engine), `${fmt(f.engine / f.naive)}×`, percent(f.engine, peak), fmt(f.naiveOneRow), fmt(f.engineOneRow), `${fmt(f.engineOneRow / f.naiveOneRow)}×`]),
   );

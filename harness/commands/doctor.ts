@@ -20,10 +20,10 @@ function mebibytes(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 }
 
-function describeKernelFamily(family: KernelFamily): string {
-  return family === 'cpu'
-    ? 'cpu (a CPU adapter: register-blocked matmuls, one attention invocation per row and head, no barriers)'
-    : 'gpu (workgroup-memory tiles, split-K attention across workgroups)';
+function describeKernelFamily(family: KernelFamily, hasSubgroups: boolean): string {
+  if (family === 'cpu') return 'cpu (a CPU adapter: register-blocked matmuls, register-blocked attention, no barriers)';
+  const decode = hasSubgroups ? 'decode matmuls one subgroup per 4 columns' : 'decode matmuls split over k';
+  return `gpu (workgroup-memory tiles, ${decode}, split-K attention across workgroups)`;
 }
 
 export function describeContext(context: GpuContext): string[] {
@@ -36,7 +36,7 @@ export function describeContext(context: GpuContext): string[] {
     `shader-f16:   ${context.hasShaderF16 ? 'yes (f16 weights and KV cache available)' : 'no (f32 only)'}`,
     `subgroups:    ${context.hasSubgroups ? `yes${context.subgroupMinSize ? ` (size ${context.subgroupMinSize}..${context.subgroupMaxSize})` : ''}` : 'no'}`,
     `timestamps:   ${context.hasTimestampQuery ? 'yes' : 'no'}`,
-    `kernels:      ${describeKernelFamily(defaultKernelFamily(a))}`,
+    `kernels:      ${describeKernelFamily(defaultKernelFamily(a), context.hasSubgroups)}`,
     `limits:       storage binding ${mebibytes(l.maxStorageBufferBindingSize)}, buffer ${mebibytes(l.maxBufferSize)}, ` +
       `workgroup memory ${l.maxComputeWorkgroupStorageSize} B, invocations/workgroup ${l.maxComputeInvocationsPerWorkgroup}, ` +
       `workgroups/dimension ${l.maxComputeWorkgroupsPerDimension}, storage buffers/stage ${l.maxStorageBuffersPerShaderStage}`,
