@@ -112,17 +112,45 @@ function placeChunk(device: GPUDevice, name: string, rowStart: number, rowCount:
 }
 
 export async function uploadMatrix(device: GPUDevice, entry: TensorEntry, format: WeightFormat, maxBindingBytes: number, layout: MatrixLayout = 'nk'): Promise<GpuMatrix> {
-  const [rows, cols] = entry.shape.length === 2 ? entry.shape : [entry.shape[0] ?? 0, 1];
-  if (rows === undefined || cols === undefined) throw new Error(`${entry.name}: bad shape`);
-  const perChunk = rowsPerChunk(entry.name, entry.file, rows, cols, format, maxBindingBytes);
-  const storedRowBytes = cols * (entry.dtype === 'F32' ? 4 : 2);
+  return uploadStackedMatrix(device, entry.name, [entry], format, maxBindingBytes, layout);
+}
+
+/**
+ * Several tensors of the same width stacked into one matrix, their rows in order (w1 over w3: one
+ * matmul computes both feed-forward projections). A chunk may span two tensors; it is read from
+ * each in turn, so host memory still holds one chunk at a time.
+ */
+export async function uploadStackedMatrix(device: GPUDevice, name: string, entries: readonly TensorEntry[], format: WeightFormat, maxBindingBytes: number, layout: MatrixLayout): Promise<GpuMatrix> {
+  const parts = entries.map((entry) => {
+    const [rows, cols] = entry.shape.length === 2 ? entry.shape : [entry.shape[0] ?? 0, 1];
+    if (rows === undefined || cols === undefined) throw new Error(`${entry.name}: bad shape`);
+    return { entry, rows, cols, storedRowBytes: cols * (entry.dtype === 'F32' ? 4 : 2) };
+  });
+  const first = parts[0];
+  if (!first) throw new Error(`${name}: no tensors to stack`);
+  const cols = first.cols;
+  const mismatched = parts.find((part) => part.cols !== cols);
+  if (mismatched) throw new Error(`${name}: cannot stack ${mismatched.entry.name} (${mismatched.cols} columns) under ${first.entry.name} (${cols})`);
+  const rows = parts.reduce((sum, part) => sum + part.rows, 0);
+  const perChunk = rowsPerChunk(first.entry.name, first.entry.file, rows, cols, format, maxBindingBytes);
   const chunks: MatrixChunk[] = [];
   for (let rowStart = 0; rowStart < rows; rowStart += perChunk) {
     const rowCount = Math.min(perChunk, rows - rowStart);
-    const stored = await readTensorBytes(entry, rowStart * storedRowBytes, rowCount * storedRowBytes);
-    chunks.push(placeChunk(device, entry.name, rowStart, rowCount, cols, format, convertRows(entry.dtype, stored, format), layout));
+    const data = new Uint8Array(rowCount * cols * BYTES[format]);
+    // The rows [rowStart, rowStart + rowCount) of the stack, from each tensor they fall in.
+    let partStart = 0;
+    for (const part of parts) {
+      const from = Math.max(rowStart, partStart);
+      const to = Math.min(rowStart + rowCount, partStart + part.rows);
+      if (from < to) {
+        const stored = await readTensorBytes(part.entry, (from - partStart) * part.storedRowBytes, (to - from) * part.storedRowBytes);
+        data.set(convertRows(part.entry.dtype, stored, format), (from - rowStart) * cols * BYTES[format]);
+      }
+      partStart += part.rows;
+    }
+    chunks.push(placeChunk(device, name, rowStart, rowCount, cols, format, data, layout));
   }
-  return { name: entry.name, rows, cols, format, layout, chunks, bytes: rows * cols * BYTES[format] };
+  return { name, rows, cols, format, layout, chunks, bytes: rows * cols * BYTES[format] };
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * InternLM2 forward pass on the GPU:
  *   embed → [RMSNorm → wqkv → RoPE + KV cache write → GQA attention → wo (+residual) →
- *            RMSNorm → w1, w3 → SwiGLU → w2 (+residual)] × layers → (picked rows only) norm → output
+ *            RMSNorm → w1 over w3 (one matmul) → SwiGLU → w2 (+residual)] × layers → (picked rows only) norm → output
  *   → log-softmax / argmax.
  *
  * A forward call takes ragged rows: each row is one token of some sequence, with the cache slot it
@@ -105,7 +105,7 @@ function maxBinding(context: GpuContext): number {
  */
 export function activationBytes(c: InternLM2Config, chunkRows: number, pickRows: number, maxLen: number): number {
   const qkvWidth = (c.heads + 2 * c.kvHeads) * c.headDim;
-  const perRow = 4 * (2 * c.hiddenSize + qkvWidth + 2 * c.heads * c.headDim + 2 * c.intermediateSize + 1 + 2 + c.headDim);
+  const perRow = 4 * (2 * c.hiddenSize + qkvWidth + 2 * c.heads * c.headDim + 3 * c.intermediateSize + 1 + 2 + c.headDim);
   const perPick = 4 * (2 + 2 * c.hiddenSize + c.vocabSize + 4);
   const partials = SPLIT_ATTENTION_MAX_ROWS * c.heads * Math.ceil(maxLen / ATTENTION_SEGMENT) * (c.headDim + 2) * 4;
   return chunkRows * perRow + pickRows * perPick + partials + kvLayerBytes(c, 1, maxLen) + MAX_PARTIALS_BYTES;
@@ -113,7 +113,7 @@ export function activationBytes(c: InternLM2Config, chunkRows: number, pickRows:
 
 /** The row chunks of every matrix the matmuls read, as the kernels see them. */
 function matmulShapes(weights: ModelWeights): MatmulShape[] {
-  const matrices = [weights.output, ...weights.layers.flatMap((layer) => [layer.wqkv, layer.wo, layer.w1, layer.w3, layer.w2])];
+  const matrices = [weights.output, ...weights.layers.flatMap((layer) => [layer.wqkv, layer.wo, layer.w13, layer.w2])];
   return matrices.flatMap((w) => w.chunks.map((chunk) => ({ n: chunk.rowCount, k: w.cols })));
 }
 
@@ -124,7 +124,7 @@ export class InternLM2Model {
   readonly chunkRows: number;
   readonly pickRows: number;
   private readonly device: GPUDevice;
-  private readonly buffers: Record<'x' | 'h' | 'qkv' | 'q' | 'attn' | 'gate' | 'up' | 'tokens' | 'rowMeta' | 'rope' | 'pickIndex' | 'pickTargets' | 'picked' | 'pickedNormed' | 'logits' | 'pickResult', GPUBuffer>;
+  private readonly buffers: Record<'x' | 'h' | 'qkv' | 'q' | 'attn' | 'gateUp' | 'gated' | 'tokens' | 'rowMeta' | 'rope' | 'pickIndex' | 'pickTargets' | 'picked' | 'pickedNormed' | 'logits' | 'pickResult', GPUBuffer>;
   private readonly layerStep: StepUniform;
   private readonly pickStep: StepUniform;
   private layerDispatches: Dispatch[] = [];
@@ -178,8 +178,9 @@ export class InternLM2Model {
       qkv: make('qkv', chunkRows * qkvWidth * f),
       q: make('q', chunkRows * c.heads * c.headDim * f),
       attn: make('attn', chunkRows * c.heads * c.headDim * f),
-      gate: make('gate', chunkRows * c.intermediateSize * f),
-      up: make('up', chunkRows * c.intermediateSize * f),
+      // Each row: w1 x then w3 x (the stacked matmul's output), and silu(w1 x) · w3 x for w2.
+      gateUp: make('gateUp', chunkRows * 2 * c.intermediateSize * f),
+      gated: make('gated', chunkRows * c.intermediateSize * f),
       tokens: make('tokens', chunkRows * 4),
       rowMeta: make('rowMeta', chunkRows * 8),
       rope: make('rope', chunkRows * c.headDim * f),
@@ -242,7 +243,7 @@ export class InternLM2Model {
   }
 
   private static rowLimits(c: InternLM2Config, bindingBytes: number, requested: number | undefined): { chunkRows: number; pickRows: number } {
-    const widest = Math.max(c.intermediateSize, (c.heads + 2 * c.kvHeads) * c.headDim, c.hiddenSize) * 4;
+    const widest = Math.max(2 * c.intermediateSize, (c.heads + 2 * c.kvHeads) * c.headDim, c.hiddenSize) * 4;
     const chunkRows = Math.max(1, Math.min(requested ?? 512, Math.floor(bindingBytes / widest), 65535));
     const pickRows = Math.max(1, Math.min(chunkRows, 256, Math.floor(bindingBytes / (c.vocabSize * 4))));
     return { chunkRows, pickRows };
@@ -660,14 +661,13 @@ export class InternLM2Model {
       });
       dispatches.push(...(await this.matmul(layer.wo, b.attn, b.x, c.hiddenSize, true, step)));
       dispatches.push(await this.rmsnorm(layer.ffnNorm, b.x, b.h, step));
-      dispatches.push(...(await this.matmul(layer.w1, b.h, b.gate, c.intermediateSize, false, step)));
-      dispatches.push(...(await this.matmul(layer.w3, b.h, b.up, c.intermediateSize, false, step)));
+      dispatches.push(...(await this.matmul(layer.w13, b.h, b.gateUp, 2 * c.intermediateSize, false, step)));
       dispatches.push({
         pipeline: swigluPipeline,
-        bindGroup: this.bind(swigluPipeline, [swigluParams, b.gate, b.up, step.buffer], `swiglu ${l}`),
+        bindGroup: this.bind(swigluPipeline, [swigluParams, b.gateUp, b.gated, step.buffer], `swiglu ${l}`),
         workgroups: (rows) => [Math.ceil(c.intermediateSize / 64), rows, 1],
       });
-      dispatches.push(...(await this.matmul(layer.w2, b.gate, b.x, c.hiddenSize, true, step)));
+      dispatches.push(...(await this.matmul(layer.w2, b.gated, b.x, c.hiddenSize, true, step)));
     }
     return dispatches;
   }

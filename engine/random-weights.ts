@@ -101,8 +101,7 @@ export async function randomWeights(context: GpuContext, config: InternLM2Config
     layers.push({
       wqkv: matrix(`${p}.attention.wqkv.weight`, qkvRows, c.hiddenSize, 'kn', Math.sqrt(3 / c.hiddenSize)),
       wo: matrix(`${p}.attention.wo.weight`, c.hiddenSize, c.heads * c.headDim, 'kn', Math.sqrt(3 / (c.heads * c.headDim))),
-      w1: matrix(`${p}.feed_forward.w1.weight`, c.intermediateSize, c.hiddenSize, 'kn', Math.sqrt(3 / c.hiddenSize)),
-      w3: matrix(`${p}.feed_forward.w3.weight`, c.intermediateSize, c.hiddenSize, 'kn', Math.sqrt(3 / c.hiddenSize)),
+      w13: matrix(`${p}.feed_forward.w1+w3.weight`, 2 * c.intermediateSize, c.hiddenSize, 'kn', Math.sqrt(3 / c.hiddenSize)),
       w2: matrix(`${p}.feed_forward.w2.weight`, c.hiddenSize, c.intermediateSize, 'kn', Math.sqrt(3 / c.intermediateSize)),
       attentionNorm: ones(`${p}.attention_norm.weight`, c.hiddenSize),
       ffnNorm: ones(`${p}.ffn_norm.weight`, c.hiddenSize),

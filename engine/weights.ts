@@ -3,14 +3,14 @@
  */
 import type { Checkpoint } from './checkpoint.js';
 import type { GpuContext } from './device.js';
-import { chooseWeightFormat, destroyMatrix, uploadMatrix, uploadVector, type GpuMatrix, type MatrixLayout, type WeightFormatChoice } from './gpu-tensor.js';
+import { chooseWeightFormat, destroyMatrix, uploadMatrix, uploadStackedMatrix, uploadVector, type GpuMatrix, type MatrixLayout, type WeightFormatChoice } from './gpu-tensor.js';
 import type { TensorEntry } from './safetensors.js';
 
 export interface LayerWeights {
   readonly wqkv: GpuMatrix;
   readonly wo: GpuMatrix;
-  readonly w1: GpuMatrix;
-  readonly w3: GpuMatrix;
+  /** w1 (gate) over w3 (up), intermediate_size rows each: one matmul for both (uploadStackedMatrix). */
+  readonly w13: GpuMatrix;
   readonly w2: GpuMatrix;
   readonly attentionNorm: GPUBuffer;
   readonly ffnNorm: GPUBuffer;
@@ -54,6 +54,14 @@ export async function uploadWeights(context: GpuContext, checkpoint: Checkpoint,
     bytes += uploaded.bytes;
     return uploaded;
   };
+  // w1 over w3 in the format chosen for w1 (a checkpoint stores both in one dtype).
+  const stacked = async (name: string, parts: readonly string[]): Promise<GpuMatrix> => {
+    const tensors = parts.map(entry);
+    const format = chooseWeightFormat((tensors[0] as TensorEntry).dtype, choice, context.hasShaderF16);
+    const uploaded = await uploadStackedMatrix(device, name, tensors, format, maxBinding, 'kn');
+    bytes += uploaded.bytes;
+    return uploaded;
+  };
   const vector = async (name: string): Promise<GPUBuffer> => {
     const buffer = await uploadVector(device, entry(name));
     bytes += buffer.size;
@@ -66,8 +74,7 @@ export async function uploadWeights(context: GpuContext, checkpoint: Checkpoint,
     layers.push({
       wqkv: await matrix(`${prefix}.attention.wqkv.weight`),
       wo: await matrix(`${prefix}.attention.wo.weight`),
-      w1: await matrix(`${prefix}.feed_forward.w1.weight`),
-      w3: await matrix(`${prefix}.feed_forward.w3.weight`),
+      w13: await stacked(`${prefix}.feed_forward.w1+w3.weight`, [`${prefix}.feed_forward.w1.weight`, `${prefix}.feed_forward.w3.weight`]),
       w2: await matrix(`${prefix}.feed_forward.w2.weight`),
       attentionNorm: await vector(`${prefix}.attention_norm.weight`),
       ffnNorm: await vector(`${prefix}.ffn_norm.weight`),
@@ -83,7 +90,7 @@ export function destroyWeights(weights: ModelWeights): void {
   destroyMatrix(weights.output);
   weights.norm.destroy();
   for (const layer of weights.layers) {
-    for (const m of [layer.wqkv, layer.wo, layer.w1, layer.w3, layer.w2]) destroyMatrix(m);
+    for (const m of [layer.wqkv, layer.wo, layer.w13, layer.w2]) destroyMatrix(m);
     layer.attentionNorm.destroy();
     layer.ffnNorm.destroy();
   }

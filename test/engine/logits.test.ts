@@ -87,6 +87,11 @@ describe('tensors larger than the binding limit', () => {
     const split = await run(4096);
     expect(split.model.weights.output.chunks.length).toBeGreaterThanOrEqual(12);
     expect(split.model.weights.embed.chunks.length).toBeGreaterThanOrEqual(12);
+    // w1 stacked over w3 (176 rows each): a chunk of 32 bf16 rows holds both tensors' rows.
+    const inter = checkpoint.config.intermediateSize;
+    const w13 = split.model.weights.layers[0]?.w13;
+    expect(w13?.rows).toBe(2 * inter);
+    expect(w13?.chunks.some((chunk) => chunk.rowStart < inter && chunk.rowStart + chunk.rowCount > inter)).toBe(true);
     expect(split.model.chunkRows).toBeLessThan(ids.length);
     expect(Array.from(split.result.logits?.[0] ?? [])).toEqual(Array.from(whole.result.logits?.[0] ?? []));
     expect(split.result.picks).toEqual(whole.result.picks);

@@ -1,5 +1,6 @@
 /**
- * shaders/swiglu.wgsl: gate = silu(gate) · up in place, against an f64 reference.
+ * shaders/swiglu.wgsl: gated = silu(gate) · up, gate and up read from the halves of each row of the
+ * stacked w1/w3 matmul's output, against an f64 reference.
  */
 import { describe, it } from 'vitest';
 import { expectWithin, F32_UNIT_ROUNDOFF } from '../../helpers/float-comparison.js';
@@ -13,13 +14,21 @@ const EXTRA_ROWS = 2;
 const runner = await KernelRunner.forEachTest();
 
 async function checkSwiglu(rows: number, width: number, gate0: Float32Array, up: Float32Array): Promise<void> {
-  const gate = runner.storage(gate0, 'gate');
+  // Row r of gate_up: gate0's row r, then up's row r.
+  const allocatedRows = gate0.length / width;
+  const gateUp = new Float32Array(2 * gate0.length);
+  for (let r = 0; r < allocatedRows; r += 1) {
+    gateUp.set(gate0.subarray(r * width, (r + 1) * width), 2 * r * width);
+    gateUp.set(up.subarray(r * width, (r + 1) * width), (2 * r + 1) * width);
+  }
+  // The output starts as a copy of gate0, so rows past step.rows must come back as gate0.
+  const gated = runner.storage(gate0, 'gated');
   await runner.dispatch(
     { file: FILE },
-    [runner.uniform([{ u32: width }]), gate, runner.storage(up, 'up'), runner.step(rows)],
-    [Math.ceil(width / WORKGROUP), gate0.length / width, 1],
+    [runner.uniform([{ u32: width }]), runner.storage(gateUp, 'gate_up'), gated, runner.step(rows)],
+    [Math.ceil(width / WORKGROUP), allocatedRows, 1],
   );
-  const got = await runner.readFloat32(gate, gate0.length);
+  const got = await runner.readFloat32(gated, gate0.length);
   // Relative bound: exp(-g) is accurate to 3 + 2|g| ULP in WGSL (≤ (6 + 4|g|)u), then 1 + e^-g,
   // the division (2.5 ULP ≤ 5u) and the product with up add ≤ 7u. Absolute floor 2^-100: for
   // g < -88 e^-g overflows f32 and the kernel returns 0 where the exact value is below 1e-36 —
@@ -42,7 +51,7 @@ describe('swiglu', () => {
     { rows: 7, width: 63 },
     { rows: 3, width: 65 },
     { rows: 2, width: 130 },
-  ])('gate = silu(gate) · up for rows $rows × width $width', async ({ rows, width }) => {
+  ])('gated = silu(gate) · up for rows $rows × width $width', async ({ rows, width }) => {
     const random = seededRandom(`swiglu ${rows} ${width}`);
     const length = (rows + EXTRA_ROWS) * width;
     await checkSwiglu(rows, width, uniformFloats(random, length, -8, 8), uniformFloats(random, length, -2, 2));
