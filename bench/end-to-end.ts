@@ -46,7 +46,7 @@ interface RunFigures {
   /** Per decode step: GPU seconds from timestamp queries (undefined without timestamp-query). */
   readonly decodeGpuSeconds: number | undefined;
   readonly decodeWallSeconds: number;
-  /** Per decode step (median): host seconds spent encoding its compute passes (InternLM2Model.encodeSeconds). */
+  /** Per decode step: host seconds to encode its passes (the fastest of 20, not submitted; InternLM2Model.measureStepEncodeSeconds). */
   readonly decodeEncodeSeconds: number;
   /** Greedy decode in bursts of 16 steps (one submit each, no readback between) (InternLM2Model.decodeGreedy), tokens/s. */
   readonly burst: number;
@@ -70,17 +70,15 @@ async function runModel(model: InternLM2Model, context: number, decodeSteps: num
   // device has timestamps, every pass is timed too (read once at the end, outside the wall time).
   const timer = model.context.hasTimestampQuery ? new PassTimer(model.context.device, 4 * decodeSteps + 8) : undefined;
   model.passTimer = timer;
-  // Host encoding per step, as the median: a step now and then waits milliseconds inside Dawn
-  // (seen in beginComputePass on lavapipe) or for the garbage collector.
-  const encodeSteps: number[] = [];
   started = performance.now();
   for (let p = context; p < context + decodeSteps; p += 1) {
-    const encodedBefore = model.encodeSeconds;
     await model.forward(rows(p, p + 1), [{ row: 0, target: 1 }]);
-    encodeSteps.push(model.encodeSeconds - encodedBefore);
   }
   const decodeSeconds = (performance.now() - started) / 1000;
-  const encodeSeconds = encodeSteps.sort((a, b) => a - b)[Math.floor(encodeSteps.length / 2)] ?? 0;
+  // The host's own cost of encoding a step, apart from the waits inside real steps (the garbage
+  // collector; on lavapipe, the GPU work on the same cores), which made a median over steps swing
+  // between 1.3 and 15 ms for the same 1.8B step.
+  const encodeSeconds = model.measureStepEncodeSeconds(1, 20);
   model.passTimer = undefined;
   const gpuSeconds = timer ? await timer.read() : undefined;
   timer?.destroy();
@@ -157,7 +155,7 @@ export async function benchEndToEnd(gpu: GpuContext, options: { cases: readonly 
     }
   }
   printTable(
-    `End to end (random weights): tokens/s (decode: one call per token; burst: greedy bursts of 16 steps, no readback between); a decode step's wall time, its GPU time (timestamp queries), the host's share (wall − GPU), the host time encoding its passes (median), and the bytes it must read (weights + KV cache) per GPU second${options.peaks ? ` against the copy peak ${fmt(options.peaks.bandwidth / 1e9)} GB/s` : ''}`,
+    `End to end (random weights): tokens/s (decode: one call per token; burst: greedy bursts of 16 steps, no readback between); a decode step's wall time, its GPU time (timestamp queries), the host's share (wall − GPU), the host time encoding its passes (fastest of 20, not submitted), and the bytes it must read (weights + KV cache) per GPU second${options.peaks ? ` against the copy peak ${fmt(options.peaks.bandwidth / 1e9)} GB/s` : ''}`,
     ['shape', 'kernels', 'W', 'context', 'prefill tok/s', 'decode tok/s', 'burst tok/s', 'step ms', 'GPU ms', 'host %', 'encode ms', 'GB/s', '% copy', 'weights'],
     table,
   );
