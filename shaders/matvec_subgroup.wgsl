@@ -9,6 +9,11 @@
 // with subgroupShuffle — the order of every other matmul kernel, so the result is bit-for-bit
 // theirs (batch invariance), while the k range is still spread over many invocations.
 //
+// Memory: at one step a subgroup's lanes read one vec4 of W each from rows K_CHUNK apart, and the
+// workgroup's ITEMS subgroups read the neighbouring quads of the same rows (16 columns at 32 lanes:
+// 32 bytes of bf16, one sector), so W is still read whole sectors at a time from L1 — unmeasured on
+// a GPU so far (bench/decode-bandwidth.ts compares it with the split path).
+//
 // Nothing here assumes which invocations of a workgroup form a subgroup, or how large subgroups
 // are (WebGPU does not promise either): each subgroup claims its items from a workgroup counter.
 // A subgroup whose lanes are not all active (subgroupAdd(1) below subgroup_size) instead lets each
