@@ -2,7 +2,8 @@
 # Runs gnomon on a lent GPU machine from what bench/device/pack.sh put in .device-carry/: unpacks
 # node, node_modules, dist/ and the Vulkan loader, prints the adapter (harness doctor), then
 #   tests  the engine tests (test/engine: real WGSL on the GPU),
-#   bench  npm run bench -- --large (every engine bench at real-GPU sizes),
+#   bench  npm run bench -- --large (every engine bench at real-GPU sizes), then the 1.8B shape
+#          end to end with and without subgroups (--kernels gpu,gpu-split),
 #   all    both.
 # Output goes to $OUT (the device tool's folder; ./device-out elsewhere), one log per step.
 #
@@ -35,6 +36,7 @@ if [ "$what" = tests ] || [ "$what" = all ]; then
 fi
 if [ "$what" = bench ] || [ "$what" = all ]; then
   node dist/bench/run-all.js --large 2>&1 | tee "$out/bench.txt" || status=1
+  node dist/bench/end-to-end.js --shape 1.8b --contexts 1024 --no-naive --kernels gpu,gpu-split 2>&1 | tee "$out/subgroups.txt" || status=1
 fi
 rm -rf "$work"
 exit $status
