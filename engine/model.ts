@@ -100,15 +100,15 @@ function maxBinding(context: GpuContext): number {
 
 /**
  * Activation memory: the per-chunk buffers (see the constructor), the split-K attention partials
- * and the prefix-copy scratch, which grow with the cache length, and at most MAX_PARTIALS_BYTES of
- * matmul chunk sums (the 'gpu' kernel family's decode path, matmul-plan.ts).
+ * and the prefix-copy scratch, which grow with the cache length, and `matmulScratchBytes` of matmul
+ * chunk sums (the 'gpu' kernel family's decode path without subgroups, matmul-plan.ts).
  */
-export function activationBytes(c: InternLM2Config, chunkRows: number, pickRows: number, maxLen: number): number {
+export function activationBytes(c: InternLM2Config, chunkRows: number, pickRows: number, maxLen: number, matmulScratchBytes: number): number {
   const qkvWidth = (c.heads + 2 * c.kvHeads) * c.headDim;
   const perRow = 4 * (2 * c.hiddenSize + qkvWidth + 2 * c.heads * c.headDim + 3 * c.intermediateSize + 1 + 2 + c.headDim);
   const perPick = 4 * (2 + 2 * c.hiddenSize + c.vocabSize + 4);
   const partials = SPLIT_ATTENTION_MAX_ROWS * c.heads * Math.ceil(maxLen / ATTENTION_SEGMENT) * (c.headDim + 2) * 4;
-  return chunkRows * perRow + pickRows * perPick + partials + kvLayerBytes(c, 1, maxLen) + MAX_PARTIALS_BYTES;
+  return chunkRows * perRow + pickRows * perPick + partials + kvLayerBytes(c, 1, maxLen) + matmulScratchBytes;
 }
 
 /** The row chunks of every matrix the matmuls read, as the kernels see them. */
@@ -219,7 +219,8 @@ export class InternLM2Model {
     const { chunkRows, pickRows } = InternLM2Model.rowLimits(c, bindingBytes, options.chunkRows);
     const budget = memoryBudget(context, options.gpuMemory);
     // Refuse before uploading anything when the weights and activations alone exceed the budget.
-    checkWeightsFit(plannedWeightBytes(context, checkpoint, options.weightFormat), activationBytes(c, chunkRows, pickRows, 0), budget);
+    // The matmul scratch at its cap: the kernels, hence the scratch they need, are chosen after upload.
+    checkWeightsFit(plannedWeightBytes(context, checkpoint, options.weightFormat), activationBytes(c, chunkRows, pickRows, 0, MAX_PARTIALS_BYTES), budget);
     const weights = await uploadWeights(context, checkpoint, options.weightFormat, bindingBytes);
     return InternLM2Model.fromWeights(context, c, weights, { chunkRows, pickRows, budget, maxBindingBytes: bindingBytes, ...(options.kvCache ? { kvCache: options.kvCache } : {}), ...(options.kernels ? { kernels: options.kernels } : {}), ...(options.subgroups === false ? { subgroups: false } : {}) });
   }
@@ -280,7 +281,7 @@ export class InternLM2Model {
     return {
       config: this.config,
       weightBytes: this.weights.bytes,
-      activationBytes: activationBytes(this.config, this.chunkRows, this.pickRows, maxLen),
+      activationBytes: activationBytes(this.config, this.chunkRows, this.pickRows, maxLen, this.matmulPartials?.size ?? 0),
       maxLen,
       budget: this.budget,
       maxBindingBytes: this.bindingBytes,

@@ -7,6 +7,7 @@ import { openCheckpoint } from '../../engine/checkpoint.js';
 import { sharedDevice } from '../../engine/device.js';
 import { UserError } from '../../engine/errors.js';
 import { kvCacheBytes, parseMemorySize, planMemory, positionsThatFit, slotsThatFit } from '../../engine/memory-plan.js';
+import { MAX_PARTIALS_BYTES } from '../../engine/matmul-plan.js';
 import { activationBytes, InternLM2Model } from '../../engine/model.js';
 import { MODEL_SHAPES } from '../../engine/model-shapes.js';
 import { fixtureDir } from '../helpers/internlm2-fixtures.js';
@@ -21,7 +22,8 @@ describe('memory plan for the 1.8B shape', () => {
   const request = (slots: number, maxLen: number, budgetGib: number, binding = h100Binding) => ({
     config: big,
     weightBytes: weightBytes18b,
-    activationBytes: activationBytes(big, 512, 256, maxLen),
+    // The GPU family's matmul scratch at its cap (an adapter without subgroups).
+    activationBytes: activationBytes(big, 512, 256, maxLen, MAX_PARTIALS_BYTES),
     slots,
     maxLen,
     budget: { bytes: budgetGib * GIB, source: 'test' },
@@ -83,5 +85,23 @@ describe('the model refuses up front', () => {
     } finally {
       model.dispose();
     }
+  });
+
+  it('counts the matmul chunk-sum scratch only for the kernels that use it', async () => {
+    const context = await sharedDevice();
+    const checkpoint = await openCheckpoint(fixtureDir('tiny-fp32'));
+    const activations = async (options: { kernels: 'gpu' | 'cpu'; subgroups?: boolean }): Promise<number> => {
+      const model = await InternLM2Model.load(context, checkpoint, { weightFormat: 'native', ...options });
+      try {
+        return model.planFor(1, 64).activations;
+      } finally {
+        model.dispose();
+      }
+    };
+    const cpu = await activations({ kernels: 'cpu' });
+    // tiny-fp32's largest W chunk is the 384×64 output head: 1 chunk of k, 16 rows, 384 columns, f32.
+    const split = await activations({ kernels: 'gpu', subgroups: false });
+    expect(split - cpu).toBe(1 * 16 * 384 * 4);
+    if (context.hasSubgroups) expect(await activations({ kernels: 'gpu' })).toBe(cpu);
   });
 });
