@@ -3,7 +3,7 @@
  */
 import type { Checkpoint } from './checkpoint.js';
 import type { GpuContext } from './device.js';
-import { chooseWeightFormat, destroyMatrix, uploadMatrix, uploadStackedMatrix, uploadVector, type GpuMatrix, type MatrixLayout, type WeightFormatChoice } from './gpu-tensor.js';
+import { chooseWeightFormat, destroyMatrix, uploadStackedMatrix, uploadVector, type GpuMatrix, type MatrixLayout, type WeightFormatChoice } from './gpu-tensor.js';
 import type { TensorEntry } from './safetensors.js';
 
 export interface LayerWeights {
@@ -46,19 +46,13 @@ export async function uploadWeights(context: GpuContext, checkpoint: Checkpoint,
     return found;
   };
   let bytes = 0;
-  // Projections are read by the tiled matmul and matvec kernels (kn layout); the embedding table is
-  // read row by row (nk).
-  const matrix = async (name: string, layout: MatrixLayout = 'kn'): Promise<GpuMatrix> => {
-    const tensor = entry(name);
-    const uploaded = await uploadMatrix(device, tensor, chooseWeightFormat(tensor.dtype, choice, context.hasShaderF16), maxBinding, layout);
-    bytes += uploaded.bytes;
-    return uploaded;
-  };
-  // w1 over w3 in the format chosen for w1 (a checkpoint stores both in one dtype).
-  const stacked = async (name: string, parts: readonly string[]): Promise<GpuMatrix> => {
+  // Projections are read by the matmul kernels (kn layout); the embedding table is read row by row
+  // (nk). A matrix may stack several tensors' rows (w1 over w3), in the format chosen for the first
+  // (a checkpoint stores them in one dtype).
+  const matrix = async (name: string, layout: MatrixLayout = 'kn', parts: readonly string[] = [name]): Promise<GpuMatrix> => {
     const tensors = parts.map(entry);
     const format = chooseWeightFormat((tensors[0] as TensorEntry).dtype, choice, context.hasShaderF16);
-    const uploaded = await uploadStackedMatrix(device, name, tensors, format, maxBinding, 'kn');
+    const uploaded = await uploadStackedMatrix(device, name, tensors, format, maxBinding, layout);
     bytes += uploaded.bytes;
     return uploaded;
   };
@@ -74,7 +68,7 @@ export async function uploadWeights(context: GpuContext, checkpoint: Checkpoint,
     layers.push({
       wqkv: await matrix(`${prefix}.attention.wqkv.weight`),
       wo: await matrix(`${prefix}.attention.wo.weight`),
-      w13: await stacked(`${prefix}.feed_forward.w1+w3.weight`, [`${prefix}.feed_forward.w1.weight`, `${prefix}.feed_forward.w3.weight`]),
+      w13: await matrix(`${prefix}.feed_forward.w1+w3.weight`, 'kn', [`${prefix}.feed_forward.w1.weight`, `${prefix}.feed_forward.w3.weight`]),
       w2: await matrix(`${prefix}.feed_forward.w2.weight`),
       attentionNorm: await vector(`${prefix}.attention_norm.weight`),
       ffnNorm: await vector(`${prefix}.ffn_norm.weight`),
