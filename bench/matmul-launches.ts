@@ -16,10 +16,14 @@ import { launch, storage, type KernelLaunch } from './gpu-bench.js';
  */
 export type MatmulKernelChoice = 'naive' | KernelFamily | 'gpu subgroups';
 
+/** The GPU family as the engine would run it on this adapter: with subgroups where it has them. */
+export function gpuFamilyChoice(context: GpuContext): 'gpu' | 'gpu subgroups' {
+  return context.hasSubgroups ? 'gpu subgroups' : 'gpu';
+}
+
 /** What the engine runs on this adapter by default: its kernel family, with subgroups where it has them. */
 export function engineMatmulChoice(context: GpuContext): Exclude<MatmulKernelChoice, 'naive'> {
-  const family = defaultKernelFamily(context.adapter);
-  return family === 'gpu' && context.hasSubgroups ? 'gpu subgroups' : family;
+  return defaultKernelFamily(context.adapter) === 'gpu' ? gpuFamilyChoice(context) : 'cpu';
 }
 
 function targetOf(context: GpuContext, kernel: Exclude<MatmulKernelChoice, 'naive'>): MatmulTarget {

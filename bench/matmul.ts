@@ -18,7 +18,7 @@ import { defaultKernelFamily } from '../engine/kernel-family.js';
 import { MATVEC_MAX_ROWS } from '../engine/matmul-plan.js';
 import { RandomFill } from '../engine/random-weights.js';
 import { benchDevice, describeContext, fmt, isEntry, measurePeaks, percent, printTable, runMain, storage, timeLaunches, type Peaks } from './gpu-bench.js';
-import { engineMatmulChoice, matmulLaunches, type MatmulKernelChoice } from './matmul-launches.js';
+import { engineMatmulChoice, gpuFamilyChoice, matmulLaunches, type MatmulKernelChoice } from './matmul-launches.js';
 
 interface Shape {
   readonly name: string;
@@ -80,7 +80,8 @@ export async function benchMatmul(context: GpuContext, peaks: Peaks, options: { 
     };
     // The naive kernel reads W row-major; the same random buffer serves (timing only).
     const naive = await rate('naive', rows);
-    const tiles = await rate('gpu', rows);
+    // The GPU family as the engine runs it here (its subgroup matvec up to MATVEC_MAX_ROWS rows where the adapter has subgroups).
+    const tiles = await rate(gpuFamilyChoice(context), rows);
     const blocks = await rate('cpu', rows);
     const engine = family === 'cpu' ? blocks : tiles;
     const naiveOneRow = await rate('naive', 1);
@@ -93,7 +94,7 @@ export async function benchMatmul(context: GpuContext, peaks: Peaks, options: { 
   }
   const peak = peaks.flops / 1e9;
   printTable(
-    `Matmul GFLOP/s (FMA peak ${fmt(peak)} GFLOP/s). tiles: workgroup-memory tiles (split-k matvec up to ${MATVEC_MAX_ROWS} rows); blocks: register blocks; engine: ${engineMatmulChoice(context)}, this adapter's default (1 row: subgroup matvec where a GPU has subgroups)`,
+    `Matmul GFLOP/s (FMA peak ${fmt(peak)} GFLOP/s). tiles: workgroup-memory tiles (up to ${MATVEC_MAX_ROWS} rows the ${gpuFamilyChoice(context) === 'gpu' ? 'split-k' : 'subgroup'} matvec); blocks: register blocks; engine: ${engineMatmulChoice(context)}, this adapter's default (1 row: subgroup matvec where a GPU has subgroups)`,
     ['shape', 'W', 'rows', 'naive', 'tiles', 'blocks', 'engine', 'engine/naive', 'engine % peak', '1 row: naive', 'engine', 'engine/naive'],
     figures.map((f) => [f.shape, f.format, String(f.rows), fmt(f.naive), fmt(f.tiles), fmt(f.blocks), fmt(f.engine), `${fmt(f.engine / f.naive)}×`, percent(f.engine, peak), fmt(f.naiveOneRow), fmt(f.engineOneRow), `${fmt(f.engineOneRow / f.naiveOneRow)}×`]),
   );
