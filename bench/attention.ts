@@ -15,11 +15,11 @@
  * on software Vulkan. --large: all 16 heads / 8 KV heads at 1k, 4k, 16k, 32k (a real GPU).
  */
 import { parseArgs } from 'node:util';
-import { planAttentionTiles } from '../engine/attention-plan.js';
-import type { GpuContext } from '../engine/device.js';
-import { defaultKernelFamily } from '../engine/kernel-family.js';
-import { RandomFill } from '../engine/random-weights.js';
-import { createUniform } from '../engine/uniforms.js';
+import { planAttentionTiles } from '../engine/model/attention-plan.js';
+import type { GpuContext } from '../engine/gpu/device.js';
+import { defaultKernelFamily } from '../engine/model/kernel-family.js';
+import { RandomFill } from '../engine/model/random-weights.js';
+import { createUniform } from '../engine/gpu/uniforms.js';
 import { benchDevice, bindAll, describeContext, entryPipeline, fmt, isEntry, launch, measurePeaks, percent, printTable, runMain, storage, timeLaunches, type Peaks } from './gpu-bench.js';
 
 const SEGMENT = 256;

@@ -9,9 +9,9 @@
  *   npm run bench -- decode-bandwidth [--large] [--unsafe]
  */
 import { parseArgs } from 'node:util';
-import type { GpuContext } from '../engine/device.js';
-import type { WeightFormat } from '../engine/kernels.js';
-import { RandomFill } from '../engine/random-weights.js';
+import type { GpuContext } from '../engine/gpu/device.js';
+import type { WeightFormat } from '../engine/gpu/kernels.js';
+import { RandomFill } from '../engine/model/random-weights.js';
 import { benchDevice, describeContext, fmt, isEntry, measurePeaks, percent, printTable, runMain, storage, timeLaunches, type Peaks } from './gpu-bench.js';
 import { engineMatmulChoice, matmulLaunches, type MatmulKernelChoice } from './matmul-launches.js';
 

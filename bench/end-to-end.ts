@@ -17,14 +17,14 @@
  * 1.8B shape in bf16 at 1k, 8k and 32k (a real GPU; the memory plan refuses what will not fit).
  */
 import { parseArgs } from 'node:util';
-import type { GpuContext } from '../engine/device.js';
-import type { WeightFormat } from '../engine/kernels.js';
-import { defaultKernelFamily, KERNEL_FAMILIES, type KernelFamily } from '../engine/kernel-family.js';
-import { InternLM2Model, type ForwardRow, type KvCacheFormat } from '../engine/model.js';
-import { MODEL_SHAPES, type ModelShapeName } from '../engine/model-shapes.js';
-import { randomWeights } from '../engine/random-weights.js';
+import type { GpuContext } from '../engine/gpu/device.js';
+import type { WeightFormat } from '../engine/gpu/kernels.js';
+import { defaultKernelFamily, KERNEL_FAMILIES, type KernelFamily } from '../engine/model/kernel-family.js';
+import { InternLM2Model, type ForwardRow, type KvCacheFormat } from '../engine/model/model.js';
+import { MODEL_SHAPES, type ModelShapeName } from '../engine/model/model-shapes.js';
+import { randomWeights } from '../engine/model/random-weights.js';
 import { UserError } from '../engine/errors.js';
-import { PassTimer } from '../engine/pass-timer.js';
+import { PassTimer } from '../engine/gpu/pass-timer.js';
 import { benchDevice, describeContext, fmt, isEntry, measurePeaks, percent, printTable, runMain, type Peaks } from './gpu-bench.js';
 
 /** A kernel family as --kernels names it; 'gpu-split' is the GPU family without subgroups. */

@@ -7,10 +7,10 @@
  * software Vulkan it is exact enough; on a real GPU it includes ~10–50 µs of submit latency per
  * repeat, which the benches amortise by encoding several iterations per submit.
  */
-import { acquireDevice, type GpuContext } from '../engine/device.js';
-import { kernelCache, type KernelSpec } from '../engine/kernels.js';
-import { composeShader } from '../engine/shader-source.js';
-import { createUniform } from '../engine/uniforms.js';
+import { acquireDevice, type GpuContext } from '../engine/gpu/device.js';
+import { kernelCache, type KernelSpec } from '../engine/gpu/kernels.js';
+import { composeShader } from '../engine/gpu/shader-source.js';
+import { createUniform } from '../engine/gpu/uniforms.js';
 
 export interface BenchOptions {
   /** Dawn's disable_robustness + skip_validation (benchmarks only). */

@@ -8,11 +8,11 @@
  *   npm run bench -- long-context [--tokens 32768] [--check-tokens 2048] [--shape long] [--unsafe]
  */
 import { parseArgs } from 'node:util';
-import type { GpuContext } from '../engine/device.js';
-import { defaultKernelFamily } from '../engine/kernel-family.js';
-import { InternLM2Model, type ForwardRow, type Pick } from '../engine/model.js';
-import { MODEL_SHAPES, type ModelShapeName } from '../engine/model-shapes.js';
-import { randomWeights } from '../engine/random-weights.js';
+import type { GpuContext } from '../engine/gpu/device.js';
+import { defaultKernelFamily } from '../engine/model/kernel-family.js';
+import { InternLM2Model, type ForwardRow, type Pick } from '../engine/model/model.js';
+import { MODEL_SHAPES, type ModelShapeName } from '../engine/model/model-shapes.js';
+import { randomWeights } from '../engine/model/random-weights.js';
 import { benchDevice, describeContext, fmt, isEntry, printTable, runMain } from './gpu-bench.js';
 
 async function prefill(model: InternLM2Model, tokens: number): Promise<{ logprobs: number[]; seconds: number }> {

@@ -3,11 +3,11 @@
  * kernel family's variant for the row count (engine/matmul-plan.ts), bound the way engine/model.ts
  * binds them, with a chunk-sum scratch buffer where the variant needs one.
  */
-import type { GpuContext } from '../engine/device.js';
-import type { GpuMatrix } from '../engine/gpu-tensor.js';
-import { defaultKernelFamily, type KernelFamily } from '../engine/kernel-family.js';
-import { matmulBindings, matmulKernel, matmulSubgroupSize, matmulVariantFor, partialsBufferBytes, type MatmulTarget } from '../engine/matmul-plan.js';
-import { createUniform } from '../engine/uniforms.js';
+import type { GpuContext } from '../engine/gpu/device.js';
+import type { GpuMatrix } from '../engine/gpu/gpu-tensor.js';
+import { defaultKernelFamily, type KernelFamily } from '../engine/model/kernel-family.js';
+import { matmulBindings, matmulKernel, matmulSubgroupSize, matmulVariantFor, partialsBufferBytes, type MatmulTarget } from '../engine/model/matmul-plan.js';
+import { createUniform } from '../engine/gpu/uniforms.js';
 import { launch, storage, type KernelLaunch } from './gpu-bench.js';
 
 /**

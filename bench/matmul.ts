@@ -12,11 +12,11 @@
  * blocks, every weight format and more repeats (a real GPU).
  */
 import { parseArgs } from 'node:util';
-import type { GpuContext } from '../engine/device.js';
-import type { WeightFormat } from '../engine/kernels.js';
-import { defaultKernelFamily } from '../engine/kernel-family.js';
-import { MATVEC_MAX_ROWS } from '../engine/matmul-plan.js';
-import { RandomFill } from '../engine/random-weights.js';
+import type { GpuContext } from '../engine/gpu/device.js';
+import type { WeightFormat } from '../engine/gpu/kernels.js';
+import { defaultKernelFamily } from '../engine/model/kernel-family.js';
+import { MATVEC_MAX_ROWS } from '../engine/model/matmul-plan.js';
+import { RandomFill } from '../engine/model/random-weights.js';
 import { benchDevice, describeContext, fmt, isEntry, measurePeaks, percent, printTable, runMain, storage, timeLaunches, type Peaks } from './gpu-bench.js';
 import { engineMatmulChoice, gpuFamilyChoice, matmulLaunches, type MatmulKernelChoice } from './matmul-launches.js';
 

@@ -18,13 +18,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LanguageModel, TextTokenizer } from '../engine/language-model.js';
-import { loadTokenizer } from '../engine/tokenizer.js';
+import { loadTokenizer } from '../engine/tokenizer/tokenizer.js';
 import { cellKey, formatTokenCount, gridCells, parseDepths, parseLengths, type GridCell } from '../harness/needle/grid.js';
 import { loadHaystack, type Haystack } from '../harness/needle/haystack.js';
 import { runNeedle } from '../harness/needle/needle-run.js';
 import { encodePrompt, renderPrompt } from '../harness/needle/prompt.js';
 import { openModel } from '../harness/model-options.js';
-import { OracleNeedleModel } from '../test/helpers/needle-scripted-models.js';
+import { OracleNeedleModel } from './scripted-needle-models.js';
 
 const { values } = parseArgs({
   options: {

@@ -2,15 +2,23 @@
  * The engine's entry point: open a checkpoint folder and return a LanguageModel running on WebGPU.
  */
 import { basename, resolve } from 'node:path';
-import { openCheckpoint } from './checkpoint.js';
-import { sharedDevice, type DeviceOptions, type GpuContext } from './device.js';
-import type { WeightFormatChoice } from './gpu-tensor.js';
+import { openCheckpoint } from './checkpoint/checkpoint.js';
+import { sharedDevice, type DeviceOptions, type GpuContext } from './gpu/device.js';
+import type { WeightFormatChoice } from './gpu/gpu-tensor.js';
 import type { LanguageModel } from './language-model.js';
-import type { KernelFamily } from './kernel-family.js';
-import { InternLM2Model } from './model.js';
-import { InternLM2Session } from './session.js';
-import { loadTokenizer } from './tokenizer.js';
-import type { InternLM2Config } from './config.js';
+import type { KernelFamily } from './model/kernel-family.js';
+import { InternLM2Model } from './model/model.js';
+import { InternLM2Session } from './session/session.js';
+import { loadTokenizer } from './tokenizer/tokenizer.js';
+import type { InternLM2Config } from './checkpoint/config.js';
+
+// What the harness needs beside loadModel, so that nothing outside engine/ reaches into its rooms.
+export { acquireDevice, type BackendName, type FeatureLevel, type GpuContext, type DeviceOptions } from './gpu/device.js';
+export { defaultKernelFamily, type KernelFamily } from './model/kernel-family.js';
+export { tinyCheckpointId, writeTinyCheckpoint, type TinyCheckpointSpec } from './checkpoint/tiny-checkpoint.js';
+export { convertTokenizerFolder } from './tokenizer/sentencepiece-convert.js';
+export { loadTokenizer } from './tokenizer/tokenizer.js';
+export { packagePath } from './package-root.js';
 
 export interface LoadModelOptions {
   readonly device?: DeviceOptions;

@@ -111,3 +111,6 @@ export interface LanguageModel {
   /** Frees GPU memory. */
   dispose(): Promise<void>;
 }
+
+// The contract's error type: harness code throws and catches it without reaching into the engine.
+export { UserError, isUserError } from './errors.js';

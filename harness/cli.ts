@@ -7,7 +7,7 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { isUserError } from '../engine/errors.js';
+import { isUserError } from '../engine/language-model.js';
 import { commands } from './commands/index.js';
 
 function reportFailure(error: unknown, verbose: boolean): number {

@@ -7,8 +7,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { packagePath } from '../engine/package-root.js';
-import { tinyCheckpointId, writeTinyCheckpoint, type TinyCheckpointSpec } from '../engine/tiny-checkpoint.js';
+import { packagePath, tinyCheckpointId, writeTinyCheckpoint, type TinyCheckpointSpec } from '../engine/index.js';
 
 /**
  * Small enough for software Vulkan (~0.8 M parameters, ~1.6 MFLOP per token) yet shaped like a

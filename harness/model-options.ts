@@ -3,10 +3,10 @@
  * that turns them into a LanguageModel. Without `--model`, commands run on the built-in demo
  * checkpoint (created on first use), so every command works on a fresh machine.
  */
-import { UserError } from '../engine/errors.js';
+import { UserError } from '../engine/language-model.js';
 import type { LanguageModel } from '../engine/language-model.js';
 import { loadModel } from '../engine/index.js';
-import type { BackendName, FeatureLevel } from '../engine/device.js';
+import type { BackendName, FeatureLevel } from '../engine/index.js';
 import { ensureDemoCheckpoint } from './demo-checkpoint.js';
 
 export const modelOptions = {

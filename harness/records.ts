@@ -5,7 +5,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync, openSync, fsyncSync, closeSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../engine/errors.js';
+import { UserError } from '../engine/language-model.js';
 
 export const RUN_FILE = 'run.json';
 

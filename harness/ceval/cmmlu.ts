@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../engine/language-model.js';
 import { checkHeader, readCsvTable } from './csv-table.js';
 import { rowsToQuestions, type ChoiceQuestion } from './dataset.js';
 

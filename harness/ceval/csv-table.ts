@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../engine/language-model.js';
 
 export interface CsvRow {
   readonly cells: readonly string[];

@@ -4,7 +4,7 @@
  * the fields to other column names: `question=题目,answer=答案`.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../engine/language-model.js';
 import { readCsvTable } from './csv-table.js';
 import { rowsToQuestions, type ChoiceQuestion } from './dataset.js';
 

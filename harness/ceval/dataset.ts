@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../engine/language-model.js';
 import { CEVAL_SUBJECT_TABLE } from './ceval-subject-table.js';
 import { checkHeader, readCsvTable, type CsvTable } from './csv-table.js';
 

@@ -4,7 +4,7 @@
  * so tests (and a killed-and-resumed child process) drive it with scripted models.
  */
 import { join } from 'node:path';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../engine/language-model.js';
 import type { LanguageModel } from '../../engine/language-model.js';
 import { writeCevalReport, type WrittenReport } from '../../reports/ceval/write-report.js';
 import { createRunDirectory, finishedKeys, readRunInfo, writeRunInfo } from '../records.js';

@@ -4,7 +4,7 @@
  * a user's custom file. The runner and reports see only this shape.
  */
 import { basename, extname } from 'node:path';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../engine/language-model.js';
 import { loadCmmluMapping, loadCmmluSplit } from './cmmlu.js';
 import { loadCustomQuestions, type ColumnMapping } from './custom-set.js';
 import { loadCevalSplit, loadSubjectMapping, subjectMappingSource, type ChoiceQuestion } from './dataset.js';

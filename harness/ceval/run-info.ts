@@ -2,7 +2,7 @@
 import type { GroupDefinition } from './statistics.js';
 import type { SubjectEntry } from './question-set.js';
 import type { EvaluationMode } from './record.js';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../engine/language-model.js';
 
 export const CEVAL_RUN_SCHEMA = 'gnomon.ceval.run.v1';
 

@@ -4,7 +4,7 @@
  * and reads the letter from the text. Writes records, tables and an HTML report into a run folder.
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../engine/language-model.js';
 import { openQuestionSet, runCevalEvaluation, showPrompt, type CevalSettings } from '../ceval/evaluation.js';
 import { plannedQuestions } from '../ceval/runner.js';
 import { writeCevalReport } from '../../reports/ceval/write-report.js';

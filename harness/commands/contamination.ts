@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../engine/language-model.js';
 import { modelOptions, openModel, type ModelArguments } from '../model-options.js';
 import { createRunDirectory, readRunInfo, writeRunInfo } from '../records.js';
 import { loadCevalItems, loadItemFile, type ContaminationItem } from '../contamination/items.js';

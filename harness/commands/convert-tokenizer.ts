@@ -3,8 +3,7 @@
  * the form real InternLM2 releases ship their tokenizer in, then loads the result once to check it.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { convertTokenizerFolder } from '../../engine/sentencepiece-convert.js';
-import { loadTokenizer } from '../../engine/tokenizer.js';
+import { convertTokenizerFolder, loadTokenizer } from '../../engine/index.js';
 
 interface ConvertTokenizerArguments {
   dir: string;

@@ -7,7 +7,7 @@
  */
 import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { packagePath } from '../../engine/package-root.js';
+import { packagePath } from '../../engine/index.js';
 import { runCevalEvaluation, type CevalSettings } from '../ceval/evaluation.js';
 import { createRunDirectory } from '../records.js';
 import { parseDepths, parseLengths } from '../needle/grid.js';

@@ -4,9 +4,10 @@
  * one-second compute check on the built-in demo model.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { acquireDevice, type BackendName, type FeatureLevel, type GpuContext } from '../../engine/device.js';
-import { defaultKernelFamily, type KernelFamily } from '../../engine/kernel-family.js';
-import { describeAdapter, loadModel } from '../../engine/index.js';
+import {
+  acquireDevice, defaultKernelFamily, describeAdapter, loadModel,
+  type BackendName, type FeatureLevel, type GpuContext, type KernelFamily,
+} from '../../engine/index.js';
 import { ensureDemoCheckpoint } from '../demo-checkpoint.js';
 
 interface DoctorArguments {

@@ -6,7 +6,7 @@
  * each list is the item's label.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../engine/language-model.js';
 
 export const ANNOTATION_LABELS = ['clean', 'input contamination', 'input-and-label contamination'] as const;
 export type AnnotationLabel = (typeof ANNOTATION_LABELS)[number];

@@ -7,7 +7,7 @@
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { extname, join } from 'node:path';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../engine/language-model.js';
 import { foldText, foldedUnits } from './normalise.js';
 import { NgramMatcher, type BenchmarkNgramIndex, type CorpusLocation } from './ngram-index.js';
 

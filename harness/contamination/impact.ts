@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../engine/language-model.js';
 import { readJsonl } from '../records.js';
 import { proportionDifference, wilsonInterval, type Proportion, type ProportionDifference } from './statistics.js';
 

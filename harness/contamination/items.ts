@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../engine/language-model.js';
 import { CHOICE_LETTERS, loadCevalSplit, loadSubjectMapping, type ChoiceLetter, type ChoiceQuestion, type CevalSplit } from '../ceval/dataset.js';
 import { loadCustomQuestions, parseColumnMapping } from '../ceval/custom-set.js';
 

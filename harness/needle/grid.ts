@@ -6,7 +6,7 @@
  * the logistic 100 / (1 + e^(-0.1 (x - 50))), which packs depths near both ends of the document
  * where models are known to behave differently.
  */
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../engine/language-model.js';
 
 export type LengthSpacing = 'doubling' | 'linear' | 'log';
 export type DepthSpacing = 'linear' | 'sigmoid';

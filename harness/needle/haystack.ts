@@ -5,8 +5,8 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { packagePath } from '../../engine/package-root.js';
-import { UserError } from '../../engine/errors.js';
+import { packagePath } from '../../engine/index.js';
+import { UserError } from '../../engine/language-model.js';
 
 export type HaystackLanguage = 'en' | 'zh';
 

@@ -4,7 +4,7 @@
  * both go through here.
  */
 import { join } from 'node:path';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../engine/language-model.js';
 import type { LanguageModel } from '../../engine/language-model.js';
 import { writeNeedleReport, type WrittenNeedleReport } from '../../reports/needle/write-needle-report.js';
 import { summaryText } from '../../reports/needle/needle-tables.js';

@@ -15,7 +15,7 @@
  * last; the record holds both the target and the actual depth.
  */
 import { createHash } from 'node:crypto';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../engine/language-model.js';
 import type { TextTokenizer } from '../../engine/language-model.js';
 import { cellSeed, haystackSeed, randomIndex, randomSource } from './cell-seed.js';
 import { cellKey, type GridCell } from './grid.js';

@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCheckpoint } from '../../engine/checkpoint.js';
+import { openCheckpoint } from '../../engine/checkpoint/checkpoint.js';
 import { DEMO_SPEC, ensureDemoCheckpoint } from '../../harness/demo-checkpoint.js';
 import { makeTempFolder, removeTempFolder } from '../helpers/internlm2-fixtures.js';
 

@@ -7,10 +7,10 @@
  * does not match the shader fails the test at that dispatch with Dawn's message instead of leaving
  * the output buffer silently unwritten.
  */
-import { sharedDevice, type GpuContext } from '../../engine/device.js';
+import { sharedDevice, type GpuContext } from '../../engine/gpu/device.js';
 import { afterEach, expect } from 'vitest';
-import { kernelCache, type KernelSpec, type WeightFormat } from '../../engine/kernels.js';
-import { createUniform, type UniformField } from '../../engine/uniforms.js';
+import { kernelCache, type KernelSpec, type WeightFormat } from '../../engine/gpu/kernels.js';
+import { createUniform, type UniformField } from '../../engine/gpu/uniforms.js';
 
 export type Workgroups = readonly [number, number, number];
 

@@ -3,9 +3,9 @@
  * f16 / bf16 weights a kernel reads (so references can be computed on exactly those values).
  */
 import seedrandom from 'seedrandom';
-import { float16BitsToFloat32, float32ToFloat16Bits } from '../../engine/half-precision.js';
-import { float32ToBfloat16Bits } from '../../engine/safetensors-writer.js';
-import type { WeightFormat } from '../../engine/kernels.js';
+import { float16BitsToFloat32, float32ToFloat16Bits } from '../../engine/checkpoint/half-precision.js';
+import { float32ToBfloat16Bits } from '../../engine/checkpoint/safetensors-writer.js';
+import type { WeightFormat } from '../../engine/gpu/kernels.js';
 
 export type Random = () => number;
 

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { expectIdentical, expectWithin } from '../../helpers/float-comparison.js';
-import { planAttentionTiles } from '../../../engine/attention-plan.js';
+import { planAttentionTiles } from '../../../engine/model/attention-plan.js';
 import { KernelRunner } from '../../helpers/kernel-runner.js';
 import { seededRandom, uniformFloats } from '../../helpers/seeded-arrays.js';
 

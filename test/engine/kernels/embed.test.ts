@@ -3,7 +3,7 @@
  * the table — an exact copy of the stored value (f32, f16 or bf16) — leaving all other rows alone.
  */
 import { describe, expect, it } from 'vitest';
-import type { WeightFormat } from '../../../engine/kernels.js';
+import type { WeightFormat } from '../../../engine/gpu/kernels.js';
 import { expectIdentical } from '../../helpers/float-comparison.js';
 import { KernelRunner } from '../../helpers/kernel-runner.js';
 import { seededRandom, uniformFloats, uniformIntegers, weightStorage } from '../../helpers/seeded-arrays.js';

@@ -8,9 +8,9 @@
  * summation order (shaders/matmul_io.wgsl) with whole and ragged last chunks.
  */
 import { describe, it } from 'vitest';
-import type { WeightFormat } from '../../../engine/kernels.js';
-import { transposeBytes } from '../../../engine/gpu-tensor.js';
-import { K_CHUNK, kChunks, matmulKernel, subgroupMatvecItems, subgroupMatvecKernel } from '../../../engine/matmul-plan.js';
+import type { WeightFormat } from '../../../engine/gpu/kernels.js';
+import { transposeBytes } from '../../../engine/gpu/gpu-tensor.js';
+import { K_CHUNK, kChunks, matmulKernel, subgroupMatvecItems, subgroupMatvecKernel } from '../../../engine/model/matmul-plan.js';
 import { expectIdentical, expectWithin } from '../../helpers/float-comparison.js';
 import { KernelRunner } from '../../helpers/kernel-runner.js';
 import { matmulReference, type MatmulCase } from '../../helpers/matmul-reference.js';

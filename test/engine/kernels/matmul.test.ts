@@ -3,8 +3,8 @@
  * weights, against an f64 reference computed on the exact weight values the kernel reads.
  */
 import { describe, it } from 'vitest';
-import type { WeightFormat } from '../../../engine/kernels.js';
-import { matmulKernel } from '../../../engine/matmul-plan.js';
+import type { WeightFormat } from '../../../engine/gpu/kernels.js';
+import { matmulKernel } from '../../../engine/model/matmul-plan.js';
 import { expectIdentical, expectWithin } from '../../helpers/float-comparison.js';
 import { KernelRunner } from '../../helpers/kernel-runner.js';
 import { matmulReference, type MatmulCase } from '../../helpers/matmul-reference.js';

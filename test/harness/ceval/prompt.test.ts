@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadTokenizer } from '../../../engine/tokenizer.js';
+import { loadTokenizer } from '../../../engine/tokenizer/tokenizer.js';
 import { cevalQuestionSet, cmmluQuestionSet } from '../../../harness/ceval/question-set.js';
 import { showPrompt } from '../../../harness/ceval/evaluation.js';
 import { promptVersion, useChatFormat } from '../../../harness/ceval/prompt.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadTokenizer } from '../../../engine/tokenizer.js';
+import { loadTokenizer } from '../../../engine/tokenizer/tokenizer.js';
 import { loadHaystack } from '../../../harness/needle/haystack.js';
 import { HaystackTokens } from '../../../harness/needle/haystack-tokens.js';
 import { planCell } from '../../../harness/needle/plan-cell.js';

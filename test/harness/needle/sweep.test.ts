@@ -8,7 +8,7 @@ import type { NeedleRecord } from '../../../harness/needle/needle-record.js';
 import { runNeedleSweep, type SweepOptions } from '../../../harness/needle/run-sweep.js';
 import type { NeedleGrid } from '../../../harness/needle/grid.js';
 import type { TaskOptions } from '../../../harness/needle/tasks.js';
-import { BlindInTheMiddleModel, FixedWindowModel, OracleNeedleModel } from '../../helpers/needle-scripted-models.js';
+import { BlindInTheMiddleModel, FixedWindowModel, OracleNeedleModel } from '../../../bench/scripted-needle-models.js';
 import { WordTokenizer } from '../../helpers/word-tokenizer.js';
 
 const DEPTHS = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100];

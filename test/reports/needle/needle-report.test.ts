@@ -13,7 +13,7 @@ import { summaryText } from '../../../reports/needle/needle-tables.js';
 import { scoreColour } from '../../../reports/needle/score-colour.js';
 import { writeNeedleReport } from '../../../reports/needle/write-needle-report.js';
 import { openReport } from '../../helpers/browser.js';
-import { FixedWindowModel } from '../../helpers/needle-scripted-models.js';
+import { FixedWindowModel } from '../../../bench/scripted-needle-models.js';
 import { WordTokenizer } from '../../helpers/word-tokenizer.js';
 
 const DEPTHS = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100];

@@ -1,0 +1,91 @@
+/**
+ * Uploads an opened checkpoint's weights to the GPU, one tensor at a time (see gpu-tensor.ts).
+ */
+import type { Checkpoint } from '../checkpoint/checkpoint.js';
+import type { GpuContext } from '../gpu/device.js';
+import { chooseWeightFormat, destroyMatrix, uploadStackedMatrix, uploadVector, type GpuMatrix, type MatrixLayout, type WeightFormatChoice } from '../gpu/gpu-tensor.js';
+import type { TensorEntry } from '../checkpoint/safetensors.js';
+
+export interface LayerWeights {
+  readonly wqkv: GpuMatrix;
+  readonly wo: GpuMatrix;
+  /** w1 (gate) over w3 (up), intermediate_size rows each: one matmul for both (uploadStackedMatrix). */
+  readonly w13: GpuMatrix;
+  readonly w2: GpuMatrix;
+  readonly attentionNorm: GPUBuffer;
+  readonly ffnNorm: GPUBuffer;
+}
+
+export interface ModelWeights {
+  readonly embed: GpuMatrix;
+  readonly layers: readonly LayerWeights[];
+  readonly norm: GPUBuffer;
+  readonly output: GpuMatrix;
+  /** Bytes of weights on the GPU. */
+  readonly bytes: number;
+}
+
+/** `maxBinding`: largest buffer a kernel may bind; larger matrices are split into row chunks. */
+/** Bytes the weights will take on the GPU in the formats `choice` selects (for the memory plan). */
+export function plannedWeightBytes(context: GpuContext, checkpoint: Checkpoint, choice: WeightFormatChoice): number {
+  let bytes = 0;
+  for (const tensor of checkpoint.tensors.values()) {
+    const elements = tensor.shape.reduce((a, b) => a * b, 1);
+    // Vectors (norm gains) are uploaded as f32; matrices in the chosen format.
+    const format = tensor.shape.length === 2 ? chooseWeightFormat(tensor.dtype, choice, context.hasShaderF16) : 'f32';
+    bytes += elements * (format === 'f32' ? 4 : 2);
+  }
+  return bytes;
+}
+
+export async function uploadWeights(context: GpuContext, checkpoint: Checkpoint, choice: WeightFormatChoice, maxBinding: number): Promise<ModelWeights> {
+  const { device } = context;
+  const entry = (name: string): TensorEntry => {
+    const found = checkpoint.tensors.get(name);
+    if (!found) throw new Error(`checkpoint lost tensor ${name} after validation`);
+    return found;
+  };
+  let bytes = 0;
+  // Projections are read by the matmul kernels (kn layout); the embedding table is read row by row
+  // (nk). A matrix may stack several tensors' rows (w1 over w3), in the format chosen for the first
+  // (a checkpoint stores them in one dtype).
+  const matrix = async (name: string, layout: MatrixLayout = 'kn', parts: readonly string[] = [name]): Promise<GpuMatrix> => {
+    const tensors = parts.map(entry);
+    const format = chooseWeightFormat((tensors[0] as TensorEntry).dtype, choice, context.hasShaderF16);
+    const uploaded = await uploadStackedMatrix(device, name, tensors, format, maxBinding, layout);
+    bytes += uploaded.bytes;
+    return uploaded;
+  };
+  const vector = async (name: string): Promise<GPUBuffer> => {
+    const buffer = await uploadVector(device, entry(name));
+    bytes += buffer.size;
+    return buffer;
+  };
+  const embed = await matrix('model.tok_embeddings.weight', 'nk');
+  const layers: LayerWeights[] = [];
+  for (let i = 0; i < checkpoint.config.layers; i += 1) {
+    const prefix = `model.layers.${i}`;
+    layers.push({
+      wqkv: await matrix(`${prefix}.attention.wqkv.weight`),
+      wo: await matrix(`${prefix}.attention.wo.weight`),
+      w13: await matrix(`${prefix}.feed_forward.w1+w3.weight`, 'kn', [`${prefix}.feed_forward.w1.weight`, `${prefix}.feed_forward.w3.weight`]),
+      w2: await matrix(`${prefix}.feed_forward.w2.weight`),
+      attentionNorm: await vector(`${prefix}.attention_norm.weight`),
+      ffnNorm: await vector(`${prefix}.ffn_norm.weight`),
+    });
+  }
+  const norm = await vector('model.norm.weight');
+  const output = await matrix('output.weight');
+  return { embed, layers, norm, output, bytes };
+}
+
+export function destroyWeights(weights: ModelWeights): void {
+  destroyMatrix(weights.embed);
+  destroyMatrix(weights.output);
+  weights.norm.destroy();
+  for (const layer of weights.layers) {
+    for (const m of [layer.wqkv, layer.wo, layer.w13, layer.w2]) destroyMatrix(m);
+    layer.attentionNorm.destroy();
+    layer.ffnNorm.destroy();
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * engine/matmul-plan.ts: for every target, W shape and scratch size, the variants cover each row
+ * count exactly once; with subgroups the GPU family's decode path is one matvec_subgroup.wgsl
+ * dispatch per row variant and needs no scratch; without them its split-k path runs where its chunk
+ * sums fit the scratch buffer and the tiles elsewhere; the CPU family never needs scratch.
+ */
+import { describe, expect, it } from 'vitest';
+import { K_CHUNK, MATVEC_MAX_ROWS, MAX_PARTIALS_BYTES, kChunks, matmulSubgroupSize, matmulVariants, partialsBufferBytes, partialsBytes, subgroupMatvecItems, type MatmulShape, type MatmulTarget } from '../../../engine/model/matmul-plan.js';
+
+const GPU: MatmulTarget = { kernels: 'gpu', subgroupMinSize: 0 };
+const GPU_SUBGROUPS_32: MatmulTarget = { kernels: 'gpu', subgroupMinSize: 32 };
+const CPU: MatmulTarget = { kernels: 'cpu', subgroupMinSize: 0 };
+
+const SHAPES_18B: readonly MatmulShape[] = [
+  { n: 4096, k: 2048 }, // wqkv
+  { n: 2048, k: 2048 }, // wo
+  { n: 8192, k: 2048 }, // w1, w3
+  { n: 2048, k: 8192 }, // w2
+  { n: 92544, k: 2048 }, // output head (one chunk when the binding allows)
+];
+
+function variantFor(shape: MatmulShape, capacity: number, rows: number, target: MatmulTarget): ReturnType<typeof matmulVariants>[number] {
+  const matching = matmulVariants(target, 'bf16', shape, capacity).filter((v) => rows >= v.minRows && rows <= v.maxRows);
+  expect(matching, `exactly one variant for ${rows} rows of ${JSON.stringify(shape)}`).toHaveLength(1);
+  return matching[0]!;
+}
+
+function filesFor(shape: MatmulShape, capacity: number, rows: number, target: MatmulTarget = GPU): string[] {
+  return variantFor(shape, capacity, rows, target).passes.map((pass) => pass.spec.file);
+}
+
+describe('matmul plan', () => {
+  it('chunks k in K_CHUNK values, the last one ragged', () => {
+    expect(kChunks(1)).toBe(1);
+    expect(kChunks(K_CHUNK)).toBe(1);
+    expect(kChunks(K_CHUNK + 1)).toBe(2);
+    expect(kChunks(2048)).toBe(2048 / K_CHUNK);
+    expect(partialsBytes({ n: 2048, k: 8192 }, 3)).toBe((8192 / K_CHUNK) * 3 * 2048 * 4);
+  });
+
+  it('covers every row count with exactly one variant', () => {
+    for (const target of [GPU, GPU_SUBGROUPS_32, { kernels: 'gpu', subgroupMinSize: 4 } as const, CPU]) {
+      for (const shape of [...SHAPES_18B, { n: 5, k: 63 }, { n: 130, k: 300 }]) {
+        for (const capacity of [0, 4096, partialsBytes(shape, 3), MAX_PARTIALS_BYTES]) {
+          for (const rows of [1, 2, 3, 4, 5, 8, 9, 15, 16, 17, 64, 512]) filesFor(shape, capacity, rows, target);
+        }
+      }
+    }
+  });
+
+  it('splits k for decode on the GPU family where the chunk sums fit, else runs the tiles', () => {
+    const scratch = partialsBufferBytes(GPU, SHAPES_18B);
+    expect(scratch).toBe(MAX_PARTIALS_BYTES);
+    // wo: 16 rows of 32 chunk sums of 2048 columns = 4 MiB, within the scratch.
+    expect(filesFor({ n: 2048, k: 2048 }, scratch, 16)).toEqual(['matvec.wgsl', 'matmul_fold.wgsl']);
+    expect(filesFor({ n: 2048, k: 2048 }, scratch, MATVEC_MAX_ROWS + 1)).toEqual(['matmul_tiled.wgsl']);
+    // The output head's chunk sums (32 × 92,544 × 4 B = 11.3 MiB a row) fit for 1 row, not 2.
+    const head = { n: 92544, k: 2048 };
+    expect(filesFor(head, scratch, 1)).toEqual(['matvec.wgsl', 'matmul_fold.wgsl']);
+    expect(filesFor(head, scratch, 2)).toEqual(['matmul_tiled.wgsl']);
+    // No scratch: tiles for every row count.
+    expect(filesFor(head, 0, 1)).toEqual(['matmul_tiled.wgsl']);
+  });
+
+  it('sizes the scratch for MATVEC_MAX_ROWS rows of the largest W chunk, within its cap', () => {
+    const tiny = [{ n: 128, k: 64 }, { n: 64, k: 176 }];
+    expect(partialsBufferBytes(GPU, tiny)).toBe(Math.max(1 * MATVEC_MAX_ROWS * 128 * 4, 3 * MATVEC_MAX_ROWS * 64 * 4));
+    expect(partialsBufferBytes(CPU, SHAPES_18B)).toBe(0);
+    expect(partialsBufferBytes(GPU_SUBGROUPS_32, SHAPES_18B)).toBe(0);
+  });
+
+  it('gives the CPU family register blocks that grow with the row count', () => {
+    const shape = { n: 2048, k: 2048 };
+    const blocks = [1, 8, 9].map((rows) => matmulVariants(CPU, 'bf16', shape, 0).find((v) => rows >= v.minRows && rows <= v.maxRows)?.passes[0]?.spec.prelude?.at(-1));
+    expect(blocks).toEqual(['matmul_blocks/1x4.wgsl', 'matmul_blocks/4x4.wgsl', 'matmul_blocks/8x2.wgsl']);
+  });
+
+  it('runs decode-sized matmuls in one subgroup dispatch where the GPU family has subgroups', () => {
+    const wo = { n: 2048, k: 2048 };
+    const rowVariants = [1, 2, 4, 5, 16].map((rows) => variantFor(wo, 0, rows, GPU_SUBGROUPS_32).passes);
+    for (const passes of rowVariants) {
+      expect(passes.map((pass) => pass.spec.file)).toEqual(['matvec_subgroup.wgsl']);
+      expect(passes[0]?.role).toBe('whole');
+    }
+    // Row variants 1, 4 and 16 (shaders/matvec_rows/), so a 1-row decode keeps one row of sums.
+    expect(rowVariants.map((passes) => passes[0]?.spec.prelude?.at(-1))).toEqual(['matvec_rows/1.wgsl', 'matvec_rows/4.wgsl', 'matvec_rows/4.wgsl', 'matvec_rows/16.wgsl', 'matvec_rows/16.wgsl']);
+    expect(filesFor(wo, 0, MATVEC_MAX_ROWS + 1, GPU_SUBGROUPS_32)).toEqual(['matmul_tiled.wgsl']);
+    // 128 invocations a workgroup: 4 subgroups of 32 lanes, 4 column quads, so 2048 columns take 128 workgroups.
+    expect(subgroupMatvecItems(32)).toBe(4);
+    expect(subgroupMatvecItems(4)).toBe(32);
+    expect(variantFor(wo, 0, 1, GPU_SUBGROUPS_32).passes[0]?.workgroups(1)).toEqual([128, 1, 1]);
+    expect(variantFor({ n: 5, k: 63 }, 0, 1, GPU_SUBGROUPS_32).passes[0]?.workgroups(1)).toEqual([1, 1, 1]);
+    // The output head, whose chunk sums would not fit the split path's scratch for 2 rows, also runs here.
+    expect(filesFor({ n: 92544, k: 2048 }, 0, 16, GPU_SUBGROUPS_32)).toEqual(['matvec_subgroup.wgsl']);
+  });
+
+  it('plans for the adapter\'s smallest subgroup size, WebGPU\'s smallest where none is reported, and none without the feature', () => {
+    expect(matmulSubgroupSize({ hasSubgroups: true, subgroupMinSize: 32 })).toBe(32);
+    expect(matmulSubgroupSize({ hasSubgroups: true, subgroupMinSize: 0 })).toBe(4);
+    expect(matmulSubgroupSize({ hasSubgroups: false, subgroupMinSize: 32 })).toBe(0);
+  });
+});
