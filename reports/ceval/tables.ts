@@ -20,7 +20,7 @@ export interface SummaryRow {
   readonly weighted: number | null;
   readonly noAnswer: number;
   readonly skipped: number;
-  /** "k/n" subjects present (groups only). */
+  /** "n/n" subjects present, or "partial k/n" when some are missing (then value and weighted are '-'); groups only. */
   readonly subjects: string | null;
 }
 
@@ -40,7 +40,7 @@ export function summaryRows(summary: CevalSummary): SummaryRow[] {
     rows.push({
       dataset: g.name, version: '-', metric: 'naive_average', mode: summary.mode, value: g.meanAccuracy, count: g.count,
       ciLow: null, ciHigh: null, weighted: g.weightedAccuracy, noAnswer: g.noAnswer, skipped: g.skipped,
-      subjects: `${g.subjectsPresent}/${g.subjectsTotal}`,
+      subjects: g.complete ? `${g.subjectsPresent}/${g.subjectsTotal}` : `partial ${g.subjectsPresent}/${g.subjectsTotal}`,
     });
   }
   return rows;
@@ -84,6 +84,8 @@ export function summaryText(summary: CevalSummary): string {
     `${summary.questions} questions: ${summary.scored} scored, ${summary.correct} correct, ${summary.noAnswer} with no answer, ${summary.skipped} skipped.`,
     `n = questions scored; 95% CI = ${summary.confidenceMethod}; group rows: naive_average = unweighted mean over subjects (OpenCompass), weighted = correct/scored over the group's questions.`,
   ];
+  const partial = summary.groups.filter((g) => !g.complete);
+  if (partial.length > 0) footer.push(`Partial groups (${partial.map((g) => g.name).join(', ')}): not every member subject ran, so they show '-', not a score.`);
   if (!summary.labelled) footer.push(`${summary.split} split has no answers: predictions are in submission.json (official C-Eval submission format).`);
   return [line(head ?? []), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line), '', ...footer].join('\n') + '\n';
 }
