@@ -5,10 +5,15 @@
  * on batching). gen mode: greedy `generateBatch`, answer extracted from the text.
  * Finished questions (by subject and row) are skipped, which is what `--resume` relies on.
  */
-import type { LanguageModel } from '../../engine/language-model.js';
+import type { LanguageModel, TextTokenizer } from '../../engine/language-model.js';
 import { RecordWriter } from '../records.js';
-import { extractChoice } from './answer-extraction.js';
+import { readAnswer, type Extractor } from './answer-extraction.js';
 import { CHOICE_LETTERS, type ChoiceLetter, type ChoiceQuestion } from './dataset.js';
+import type { CompatMode } from './opencompass/compat.js';
+import {
+  commonTextPrefix, meanSequenceLogprob, prepareOpenCompassQuestion, sharedTokenPrefix, type OpenCompassSettings,
+} from './opencompass/render.js';
+import { openCompassTemplates } from './opencompass/templates.js';
 import { continuationIds, encodePrompt, promptHash, promptMessages, renderPromptTexts } from './prompt.js';
 import type { QuestionSet, SubjectEntry } from './question-set.js';
 import { CEVAL_RECORD_SCHEMA, recordKey, type CevalRecord, type EvaluationMode } from './record.js';
@@ -27,6 +32,10 @@ export interface CevalRunOptions {
   /** Keys (`recordKey`) already in the records file. */
   readonly finished: ReadonlySet<string>;
   readonly onRecord?: (record: CevalRecord, done: number, total: number) => void;
+  /** Absent: gnomon's own prompts and scoring. */
+  readonly openCompass?: OpenCompassSettings | undefined;
+  /** gen: how the letter is read (default gnomon's extractor). */
+  readonly extractor?: Extractor;
 }
 
 export interface CevalRunSummary {
@@ -43,11 +52,53 @@ export interface PreparedQuestion {
   /** ppl: the four letters' token ids after the prompt. */
   readonly continuations: readonly (readonly number[])[];
   readonly skipReason?: string;
+  /** `--compat opencompass*`: shots left after max_seq_len dropping, and the scoring rule. */
+  readonly openCompass?: { readonly compat: CompatMode; readonly shots: number; readonly text: string; readonly scored: Readonly<Record<ChoiceLetter, string>> | null };
+}
+
+/** The prompt text as records and `--show-prompt` show it: bos written as `<s>` where it was added. */
+async function displayText(text: string, ids: readonly number[], tokenizer: TextTokenizer): Promise<string> {
+  if (tokenizer.bosId === undefined || ids[0] !== tokenizer.bosId) return text;
+  const bosText = await tokenizer.decode([tokenizer.bosId], false);
+  return text.startsWith(bosText) ? `<s>${text.slice(bosText.length)}` : `<s>${text}`;
+}
+
+/** One question as an OpenCompass version renders and scores it. */
+async function prepareOpenCompass(model: LanguageModel, set: QuestionSet, subject: SubjectEntry, shots: readonly ChoiceQuestion[],
+  question: ChoiceQuestion, settings: OpenCompassSettings): Promise<PreparedQuestion> {
+  const tokenizer = model.tokenizer;
+  const rendered = await prepareOpenCompassQuestion(settings, openCompassTemplates(set.promptStyle, subject.promptName), shots, question, tokenizer);
+  const context = model.info.contextLength;
+  if (rendered.prompt) {
+    const { ids, text } = rendered.prompt;
+    const shown = await displayText(text, ids, tokenizer);
+    const skipReason = rendered.truncation ?? (ids.length + 1 > context ? `prompt is ${ids.length} tokens, longer than the model's context of ${context} tokens with one new token` : undefined);
+    return {
+      question, promptText: shown, promptIds: ids, continuations: [],
+      openCompass: { compat: settings.compat, shots: rendered.shots, text: shown, scored: null },
+      ...(skipReason ? { skipReason } : {}),
+    };
+  }
+  const options = rendered.options;
+  if (!options) throw new Error('OpenCompass ppl rendering returned no options');
+  const sequences = CHOICE_LETTERS.map((letter) => options[letter].ids);
+  const { prefixIds, continuations } = sharedTokenPrefix(sequences);
+  const texts = await Promise.all(CHOICE_LETTERS.map((letter) => displayText(options[letter].text, options[letter].ids, tokenizer)));
+  const prompt = commonTextPrefix(texts);
+  const scored = Object.fromEntries(CHOICE_LETTERS.map((letter, i) => [letter, (texts[i] ?? '').slice(prompt.length)])) as Record<ChoiceLetter, string>;
+  const longest = Math.max(...sequences.map((s) => s.length));
+  const skipReason = rendered.truncation ?? (longest > context ? `the longest option's sequence is ${longest} tokens, longer than the model's context of ${context} tokens` : undefined);
+  return {
+    question, promptText: prompt, promptIds: prefixIds, continuations,
+    openCompass: { compat: settings.compat, shots: rendered.shots, text: prompt, scored },
+    ...(skipReason ? { skipReason } : {}),
+  };
 }
 
 /** Renders one question's prompt and tokens; the text is what `--show-prompt` prints. */
 export async function prepareQuestion(model: LanguageModel, set: QuestionSet, subject: SubjectEntry, shots: readonly ChoiceQuestion[],
-  question: ChoiceQuestion, mode: EvaluationMode, chat: boolean, maxOutLen: number): Promise<PreparedQuestion> {
+  question: ChoiceQuestion, mode: EvaluationMode, chat: boolean, maxOutLen: number, openCompass?: OpenCompassSettings): Promise<PreparedQuestion> {
+  if (openCompass) return prepareOpenCompass(model, set, subject, shots, question, openCompass);
   const tokenizer = model.tokenizer;
   const texts = renderPromptTexts(set.promptStyle, promptMessages(set.promptStyle, subject.promptName, shots, question), chat, tokenizer);
   const text = mode === 'ppl' ? texts.scoringPrefixText : texts.generationText;
@@ -65,6 +116,7 @@ export async function prepareQuestion(model: LanguageModel, set: QuestionSet, su
 function baseRecord(set: QuestionSet, prepared: PreparedQuestion, mode: EvaluationMode) {
   const { question } = prepared;
   return {
+    ...(prepared.openCompass ? { compat: prepared.openCompass.compat, shots: prepared.openCompass.shots } : {}),
     schema: CEVAL_RECORD_SCHEMA,
     dataset: set.name,
     split: set.split,
@@ -90,11 +142,20 @@ async function runBatch(model: LanguageModel, set: QuestionSet, batch: readonly 
   const started = performance.now();
   const records = new Map<PreparedQuestion, CevalRecord>();
   if (runnable.length > 0 && options.mode === 'ppl') {
-    const results = await model.scoreBatch(runnable.map((p) => ({ prefixIds: p.promptIds, continuations: p.continuations })));
+    const wholeSequence = options.openCompass !== undefined;
+    const results = await model.scoreBatch(runnable.map((p) => ({ prefixIds: p.promptIds, continuations: p.continuations, ...(wholeSequence ? { prefixLogprobs: true } : {}) })));
     const ms = (performance.now() - started) / runnable.length;
     runnable.forEach((prepared, index) => {
       const scored = results[index] ?? [];
-      const choices = Object.fromEntries(CHOICE_LETTERS.map((letter, i) => [letter, scored[i]?.sumLogprob ?? Number.NaN])) as Record<ChoiceLetter, number>;
+      const letterScore = (i: number): number => {
+        const result = scored[i];
+        if (!result) return Number.NaN;
+        if (!wholeSequence) return result.sumLogprob;
+        // OpenCompass ranks by mean loss over the whole sequence: the shared prefix counts too.
+        if (!result.prefixTokenLogprobs) throw new Error(`${model.info.name}: the model returned no prefix log-probs although the request asked for them (ScoreRequest.prefixLogprobs)`);
+        return meanSequenceLogprob(result.prefixTokenLogprobs, result.tokenLogprobs);
+      };
+      const choices = Object.fromEntries(CHOICE_LETTERS.map((letter, i) => [letter, letterScore(i)])) as Record<ChoiceLetter, number>;
       const extracted = argmaxLetter(choices);
       const target = prepared.question.answer;
       records.set(prepared, {
@@ -114,11 +175,12 @@ async function runBatch(model: LanguageModel, set: QuestionSet, batch: readonly 
     runnable.forEach((prepared, index) => {
       const result = results[index];
       const output = result?.text ?? '';
-      const extracted = extractChoice(output) ?? null;
+      const extractor = options.extractor ?? 'gnomon';
+      const { prediction, extracted } = readAnswer(output, extractor);
       const target = prepared.question.answer;
       records.set(prepared, {
-        ...baseRecord(set, prepared, 'gen'), output, finish_reason: result?.finishReason ?? 'max_tokens', extracted,
-        correct: target === undefined ? null : extracted === target,
+        ...baseRecord(set, prepared, 'gen'), output, finish_reason: result?.finishReason ?? 'max_tokens', extracted, extractor, prediction,
+        correct: target === undefined ? null : prediction === target,
         n_tokens: prepared.promptIds.length + (result?.tokenIds.length ?? 0),
         ms, status: 'ok',
       });
@@ -159,7 +221,7 @@ export async function runQuestionSet(model: LanguageModel, set: QuestionSet, opt
       const size = start === 0 ? 1 : options.batchSize;
       const slice = pending.slice(start, start + size);
       start += size;
-      const prepared = await Promise.all(slice.map((q) => prepareQuestion(model, set, subject, shots, q, options.mode, options.chat, options.maxOutLen)));
+      const prepared = await Promise.all(slice.map((q) => prepareQuestion(model, set, subject, shots, q, options.mode, options.chat, options.maxOutLen, options.openCompass)));
       for (const record of await runBatch(model, set, prepared, options)) {
         writer.append(record);
         written += 1;
