@@ -51,6 +51,12 @@ export function openCompassSettings(settings: CevalSettings, chat: boolean, mode
     if (settings.maxSeqLen !== undefined) throw new UserError('--max-seq-len: only meaningful with --compat opencompass-0.2.4 or --compat opencompass (OpenCompass\'s shot dropping)', 'add --compat, or drop --max-seq-len');
     return undefined;
   }
+  if (compat === 'opencompass' && settings.preset === 'cmmlu' && !settings.custom && settings.mode === 'gen') {
+    throw new UserError(
+      '--compat opencompass --preset cmmlu --mode gen: current OpenCompass\'s cmmlu_gen is cmmlu_0shot_cot_gen_305931 (0-shot chain of thought with its own prompt and answer parsing), which gnomon does not reproduce',
+      'use --compat opencompass-0.2.4 (cmmlu_gen_c13365, 5-shot, first-capital), or --mode ppl (cmmlu_ppl_8b9c76, the same in both versions)',
+    );
+  }
   const result: OpenCompassSettings = {
     compat, mode: settings.mode, chat,
     maxSeqLen: settings.maxSeqLen ?? (compat === 'opencompass-0.2.4' ? 2048 : model.info.contextLength),

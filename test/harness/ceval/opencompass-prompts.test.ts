@@ -28,6 +28,7 @@ interface Rendered { readonly opencompass: string; readonly gen: Record<string, 
 const DATA_DIR = join(import.meta.dirname, '../../data/opencompass');
 const load = (file: string): Rendered => JSON.parse(readFileSync(join(DATA_DIR, file), 'utf8')) as Rendered;
 const RENDERED: [CompatMode, Rendered][] = [['opencompass-0.2.4', load('ceval-0.2.4.json')], ['opencompass', load('ceval-current.json')]];
+const CMMLU_RENDERED: [CompatMode, Rendered][] = [['opencompass-0.2.4', load('cmmlu-0.2.4.json')], ['opencompass', load('cmmlu-current.json')]];
 
 describe('OpenCompass-compatible C-Eval prompts', () => {
   let tokenizer: TextTokenizer;
@@ -69,6 +70,29 @@ describe('OpenCompass-compatible C-Eval prompts', () => {
       }, 120_000);
     }
   }
+
+  for (const [compat, rendered] of CMMLU_RENDERED) {
+    for (const mode of ['gen', 'ppl'] as const) {
+      it(`CMMLU ${compat} ${mode}: the first question of every subject, chat and base, with its version`, async () => {
+        let compared = 0;
+        for (const [subject, data] of Object.entries(rendered[mode])) {
+          for (const style of ['chat', 'base'] as const) {
+            const expected = data.rows['0']?.[style];
+            if (!expected) continue;
+            const shown = await showPrompt(model, { ...settings(compat, mode, style), preset: 'cmmlu', split: 'val' }, `${subject}:0`);
+            expect(shown, `${subject} ${style}`).toEqual({ subject, row: 0, version: data.version, shots: 5, prompt: expected.prompt, scored: expected.scored });
+            compared += 1;
+          }
+        }
+        // 67 subjects; current OpenCompass: ppl base only (its cmmlu_gen is a different, 0-shot CoT config).
+        expect(compared).toBe(compat === 'opencompass' ? (mode === 'ppl' ? 67 : 0) : 134);
+      }, 120_000);
+    }
+  }
+
+  it('current OpenCompass\'s CMMLU gen (a 0-shot chain-of-thought config) is refused, not imitated', async () => {
+    await expect(showPrompt(model, { ...settings('opencompass', 'gen', 'base'), preset: 'cmmlu' }, 'agronomy:0')).rejects.toThrow(/cmmlu_0shot_cot_gen_305931/);
+  });
 
   it('current OpenCompass refuses ppl with a chat model, as its chat class has no ppl', async () => {
     await expect(showPrompt(model, settings('opencompass', 'ppl', 'chat'), 'logic:0')).rejects.toThrow(/HuggingFacewithChatTemplate, which has no ppl/);

@@ -96,14 +96,24 @@ def read_csv(path):
 def build(cls_path_or_obj, cfg):
     cfg = dict(cfg); cfg.pop('type'); return cfg
 
-def run_ceval(config_file, mode, rows=(0, 3), fewer_shots=('computer_network', 'logic')):
+def read_cmmlu(path):
+    # CMMLUDataset.load (0.2.4): skip the header, row[1..6] -> question, A, B, C, D, answer
+    with open(path, encoding='utf-8') as f:
+        r = csv.reader(f); next(r)
+        return [{'question': row[1], 'A': row[2], 'B': row[3], 'C': row[4], 'D': row[5], 'answer': row[6]} for row in r]
+
+def run_ceval(config_file, mode, rows=(0, 3), fewer_shots=('computer_network', 'logic'), variable='ceval_datasets'):
     g = load_config(config_file)
     out = {}
-    for ds in g['ceval_datasets']:
+    for ds in g[variable]:
         name = ds['name']
         hash6 = prompt_mod.get_prompt_hash(to_cfgdict(copy.deepcopy(ds)))[:6]
-        train = read_csv(f'{data_dir}/dev/{name}_dev.csv')
-        test = read_csv(f'{data_dir}/val/{name}_val.csv')
+        if variable == 'cmmlu_datasets':
+            train = read_cmmlu(f'{cmmlu_dir}/dev/{name}.csv')
+            test = read_cmmlu(f'{cmmlu_dir}/test/{name}.csv')
+        else:
+            train = read_csv(f'{data_dir}/dev/{name}_dev.csv')
+            test = read_csv(f'{data_dir}/val/{name}_val.csv')
         ice_cfg = dict(ds['infer_cfg']['ice_template']); ice_cfg.pop('type')
         ice_template = PromptTemplate(**ice_cfg)
         retr_cfg = dict(ds['infer_cfg']['retriever']); retr_cfg.pop('type')
@@ -172,6 +182,17 @@ def render_ppl(prompt):
     res['base'] = '<s>' + LMTemplateParser(None).parse_template(prompt, mode='ppl') if version == '0.2.4' else '<s>' + hf._convert_base_messages([LMTemplateParser().parse_template(prompt, mode='ppl')])[0]
     return res
 
+cmmlu_dir = os.path.join(os.path.dirname(os.path.dirname(data_dir.rstrip('/'))), 'cmmlu')
+if len(sys.argv) > 5 and sys.argv[5] == 'cmmlu':
+    cfg_dir = f'{oc_root}/configs/datasets/cmmlu' if os.path.isdir(f'{oc_root}/configs/datasets/cmmlu') else f'{oc_root}/opencompass/configs/datasets/cmmlu'
+    result = {'opencompass': version, 'ppl': run_ceval(f'{cfg_dir}/cmmlu_ppl_8b9c76.py', 'ppl', rows=(0,), fewer_shots=(), variable='cmmlu_datasets')}
+    if version == '0.2.4':
+        result['gen'] = run_ceval(f'{cfg_dir}/cmmlu_gen_c13365.py', 'gen', rows=(0,), fewer_shots=(), variable='cmmlu_datasets')
+    else:
+        result['gen'] = {}
+    json.dump(result, open(out_path, 'w', encoding='utf-8'), ensure_ascii=False, indent=1)
+    print('cmmlu subjects', len(result['ppl']))
+    sys.exit(0)
 cfg_dir = f'{oc_root}/configs/datasets/ceval' if os.path.isdir(f'{oc_root}/configs/datasets/ceval') else f'{oc_root}/opencompass/configs/datasets/ceval'
 result = {'opencompass': version, 'gen': run_ceval(f'{cfg_dir}/ceval_gen_5f30c7.py', 'gen'), 'ppl': run_ceval(f'{cfg_dir}/ceval_ppl_578f8d.py', 'ppl')}
 json.dump(result, open(out_path, 'w', encoding='utf-8'), ensure_ascii=False, indent=1)
