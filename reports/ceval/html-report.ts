@@ -132,7 +132,7 @@ export function cevalHtmlReport(info: CevalRunInfo, summary: CevalSummary, allRe
     + `<input type="search" id="filter-text" placeholder="search question text or output" size="40"><span id="shown-count" class="note"></span></div>`
     + '<p class="note">Click a question to see its full prompt.</p>'
     + '<table id="question-table"><thead><tr><th>subject</th><th class="num">id</th><th>target</th><th>extracted</th><th>outcome</th>'
-    + `<th>${summary.mode === 'ppl' ? 'log p(letter | prompt)' : 'output'}</th></tr></thead><tbody></tbody></table>`
+    + `<th>${summary.mode === 'ppl' ? (summary.compat === 'gnomon' ? 'log p(letter | prompt)' : 'mean log p over the whole sequence (OpenCompass)') : 'output'}</th></tr></thead><tbody></tbody></table>`
     + `<script type="application/json" id="question-data">${jsonForScript(browserData(records))}</script>`;
   const overview = [
     `<p>${summary.questions} questions: ${summary.scored} scored, ${summary.correct} correct, ${summary.noAnswer} with no answer, ${summary.skipped} skipped`
