@@ -51,7 +51,7 @@ export function openCompassSettings(settings: CevalSettings, chat: boolean, mode
     if (settings.maxSeqLen !== undefined) throw new UserError('--max-seq-len: only meaningful with --compat opencompass-0.2.4 or --compat opencompass (OpenCompass\'s shot dropping)', 'add --compat, or drop --max-seq-len');
     return undefined;
   }
-  if (compat === 'opencompass' && settings.preset === 'cmmlu' && !settings.custom && settings.mode === 'gen') {
+  if (compat === 'opencompass' && settings.preset === 'cmmlu' && settings.mode === 'gen') {
     throw new UserError(
       '--compat opencompass --preset cmmlu --mode gen: current OpenCompass\'s cmmlu_gen is cmmlu_0shot_cot_gen_305931 (0-shot chain of thought with its own prompt and answer parsing), which gnomon does not reproduce',
       'use --compat opencompass-0.2.4 (cmmlu_gen_c13365, 5-shot, first-capital), or --mode ppl (cmmlu_ppl_8b9c76, the same in both versions)',
@@ -77,6 +77,12 @@ export function openQuestionSet(settings: CevalSettings): QuestionSet {
   }
   if (settings.shots !== undefined && (!Number.isInteger(settings.shots) || settings.shots < 0)) {
     throw new UserError(`--shots ${settings.shots}: expected a whole number ≥ 0`, 'OpenCompass uses 5 (the first five dev rows)');
+  }
+  if (settings.custom && isOpenCompass(settings.compat ?? 'gnomon')) {
+    throw new UserError(
+      `--compat ${settings.compat} --custom: OpenCompass runs custom multiple-choice files through its own zero-shot config (make_mcq_gen/ppl_config: "Question: …\\nA. …\\nAnswer: ", OptionSimAccEvaluator in gen), which gnomon does not reproduce`,
+      'drop --compat for custom sets (gnomon\'s own mode), or use --compat with the C-Eval or CMMLU presets',
+    );
   }
   if (settings.custom) return customQuestionSet(settings.custom, parseColumnMapping(settings.columns), settings.name, settings.shots ?? 0);
   if (settings.preset === 'cmmlu') return cmmluQuestionSet(settings.dataDir, settings.subjects, settings.shots ?? 5);

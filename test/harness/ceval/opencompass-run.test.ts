@@ -3,7 +3,7 @@
  * extractor produced them, the version column carries each subject's OpenCompass hash, and
  * `--report RUN --extract first-capital|gnomon` rescores a finished gen run without the model.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCevalEvaluation, type CevalSettings } from '../../../harness/ceval/evaluation.js';
@@ -68,5 +68,20 @@ describe('--compat runs', () => {
       .rejects.toThrow(/--max-seq-len: only meaningful with --compat/);
     await expect(runCevalEvaluation(model, { settings: settings({ compat: 'opencompass', mode: 'ppl', chat: 'on' }), outDir: temporaryDirectory('gnomon-oc-run-'), command: 'test' }))
       .rejects.toThrow(/has no ppl scoring/);
+    await expect(runCevalEvaluation(model, { settings: settings({ custom: join(temporaryDirectory('gnomon-oc-custom-'), 'x.csv') }), outDir: temporaryDirectory('gnomon-oc-run-'), command: 'test' }))
+      .rejects.toThrow(/OpenCompass runs custom multiple-choice files through its own zero-shot config/);
+  });
+
+  it('a killed --compat run resumes with its saved compat settings', async () => {
+    const model = new ScriptedModel({ tokenizer: new ByteTokenizer({ chatTemplate: null }), reply: () => '答案是 C' });
+    const first = await runCevalEvaluation(model, { settings: settings({ maxSeqLen: 1500 }), outDir: temporaryDirectory('gnomon-oc-run-'), command: 'test' });
+    const file = join(first.runDir, 'records.jsonl');
+    const all = readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+    writeFileSync(file, `${all.slice(0, 3).join('\n')}\n`);
+    const resumed = await runCevalEvaluation(model, { settings: settings({ compat: 'gnomon' }), outDir: temporaryDirectory('gnomon-oc-run-'), resumeDir: first.runDir, command: 'test' });
+    const records = readJsonl<CevalRecord>(file);
+    expect(records).toHaveLength(8);
+    expect(records.every((r) => r.compat === 'opencompass-0.2.4' && r.extractor === 'first-capital' && r.prediction === 'C')).toBe(true);
+    expect(resumed.info.maxSeqLen).toBe(1500);
   });
 });
