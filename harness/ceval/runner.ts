@@ -3,17 +3,18 @@
  * ppl mode: one scoring request per question — the prompt as a shared prefix and the four letters
  * as continuations — several questions per `scoreBatch` call for throughput (results do not depend
  * on batching). gen mode: greedy `generateBatch`, answer extracted from the text.
+ * `--compat opencompass*`: prompts as that OpenCompass version renders them (opencompass/), ppl
+ * ranked by each option's whole-sequence mean log-prob (the prefix's log-probs come back once with
+ * the prefix-shared request), gen read by the run's extractor.
  * Finished questions (by subject and row) are skipped, which is what `--resume` relies on.
  */
-import type { LanguageModel, TextTokenizer } from '../../engine/language-model.js';
+import type { LanguageModel } from '../../engine/language-model.js';
 import { RecordWriter } from '../records.js';
 import { readAnswer, type Extractor } from './answer-extraction.js';
 import { CHOICE_LETTERS, type ChoiceLetter, type ChoiceQuestion } from './dataset.js';
 import type { CompatMode } from './opencompass/compat.js';
-import {
-  commonTextPrefix, meanSequenceLogprob, prepareOpenCompassQuestion, sharedTokenPrefix, type OpenCompassSettings,
-} from './opencompass/render.js';
-import { openCompassTemplates } from './opencompass/templates.js';
+import { prepareOpenCompass } from './opencompass/prepared-question.js';
+import { meanSequenceLogprob, type OpenCompassSettings } from './opencompass/render.js';
 import { continuationIds, encodePrompt, promptHash, promptMessages, renderPromptTexts } from './prompt.js';
 import type { QuestionSet, SubjectEntry } from './question-set.js';
 import { CEVAL_RECORD_SCHEMA, recordKey, type CevalRecord, type EvaluationMode } from './record.js';
@@ -54,45 +55,6 @@ export interface PreparedQuestion {
   readonly skipReason?: string;
   /** `--compat opencompass*`: shots left after max_seq_len dropping, and the scoring rule. */
   readonly openCompass?: { readonly compat: CompatMode; readonly shots: number; readonly text: string; readonly scored: Readonly<Record<ChoiceLetter, string>> | null };
-}
-
-/** The prompt text as records and `--show-prompt` show it: bos written as `<s>` where it was added. */
-async function displayText(text: string, ids: readonly number[], tokenizer: TextTokenizer): Promise<string> {
-  if (tokenizer.bosId === undefined || ids[0] !== tokenizer.bosId) return text;
-  const bosText = await tokenizer.decode([tokenizer.bosId], false);
-  return text.startsWith(bosText) ? `<s>${text.slice(bosText.length)}` : `<s>${text}`;
-}
-
-/** One question as an OpenCompass version renders and scores it. */
-async function prepareOpenCompass(model: LanguageModel, set: QuestionSet, subject: SubjectEntry, shots: readonly ChoiceQuestion[],
-  question: ChoiceQuestion, settings: OpenCompassSettings): Promise<PreparedQuestion> {
-  const tokenizer = model.tokenizer;
-  const rendered = await prepareOpenCompassQuestion(settings, openCompassTemplates(set.promptStyle, subject.promptName), shots, question, tokenizer);
-  const context = model.info.contextLength;
-  if (rendered.prompt) {
-    const { ids, text } = rendered.prompt;
-    const shown = await displayText(text, ids, tokenizer);
-    const skipReason = rendered.truncation ?? (ids.length + 1 > context ? `prompt is ${ids.length} tokens, longer than the model's context of ${context} tokens with one new token` : undefined);
-    return {
-      question, promptText: shown, promptIds: ids, continuations: [],
-      openCompass: { compat: settings.compat, shots: rendered.shots, text: shown, scored: null },
-      ...(skipReason ? { skipReason } : {}),
-    };
-  }
-  const options = rendered.options;
-  if (!options) throw new Error('OpenCompass ppl rendering returned no options');
-  const sequences = CHOICE_LETTERS.map((letter) => options[letter].ids);
-  const { prefixIds, continuations } = sharedTokenPrefix(sequences);
-  const texts = await Promise.all(CHOICE_LETTERS.map((letter) => displayText(options[letter].text, options[letter].ids, tokenizer)));
-  const prompt = commonTextPrefix(texts);
-  const scored = Object.fromEntries(CHOICE_LETTERS.map((letter, i) => [letter, (texts[i] ?? '').slice(prompt.length)])) as Record<ChoiceLetter, string>;
-  const longest = Math.max(...sequences.map((s) => s.length));
-  const skipReason = rendered.truncation ?? (longest > context ? `the longest option's sequence is ${longest} tokens, longer than the model's context of ${context} tokens` : undefined);
-  return {
-    question, promptText: prompt, promptIds: prefixIds, continuations,
-    openCompass: { compat: settings.compat, shots: rendered.shots, text: prompt, scored },
-    ...(skipReason ? { skipReason } : {}),
-  };
 }
 
 /** Renders one question's prompt and tokens; the text is what `--show-prompt` prints. */
