@@ -41,7 +41,7 @@ for (const question of plan.questions) {
   else prepared.push(p);
 }
 
-interface Measured { readonly tokens: number; readonly ms: number; readonly scores: number[][] }
+interface Measured { readonly tokens: number; readonly ms: number; readonly scores: number[][]; readonly letterOnly: number[][] }
 
 /** Scores a two-token dummy sequence so the next call finds no cached prefix (outside the counted region). */
 async function clearPrefixCache(): Promise<void> {
@@ -62,12 +62,15 @@ async function timed<T>(work: () => Promise<T>, counter: { tokens: number; ms: n
 async function sharedPrefix(isolated: boolean): Promise<Measured> {
   const counter = { tokens: 0, ms: 0 };
   const scores: number[][] = [];
+  // gnomon's own rule for comparison: the first scored token (the letter) after the shared prefix.
+  const letterOnly: number[][] = [];
   for (const p of prepared) {
     if (isolated) await clearPrefixCache();
     const [result] = await timed(() => model.scoreBatch([{ prefixIds: p.promptIds, continuations: p.continuations, prefixLogprobs: true }]), counter);
     scores.push((result ?? []).map((r) => meanSequenceLogprob(r.prefixTokenLogprobs ?? [Number.NaN], r.tokenLogprobs)));
+    letterOnly.push((result ?? []).map((r) => r.tokenLogprobs[0] ?? Number.NaN));
   }
-  return { ...counter, scores };
+  return { ...counter, scores, letterOnly };
 }
 
 /** OpenCompass's PPLInferencer: every option's whole sequence from bos. */
@@ -84,7 +87,7 @@ async function fullSequences(): Promise<Measured> {
     }
     scores.push(row);
   }
-  return { ...counter, scores };
+  return { ...counter, scores, letterOnly: [] };
 }
 
 // Warm-up: pipelines compile on first use; keep that out of every timing.
@@ -119,5 +122,7 @@ process.stdout.write(`opencompass-0.2.4 ppl (mean loss over whole sequences) · 
 for (const row of rows) process.stdout.write(`${row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('   ')}\n`);
 process.stdout.write(`four whole sequences / shared prefix: ${(full.tokens / shared.tokens).toFixed(2)}× the forward tokens, ${(full.ms / shared.ms).toFixed(2)}× the wall time\n`);
 process.stdout.write(`agreement: max |Δ mean log p| = ${maxDifference.toExponential(2)}, same choice on ${sameChoice}/${n} questions (${CHOICE_LETTERS.length} options each)\n`);
+const differs = shared.scores.filter((row, i) => argmax(row) !== argmax(shared.letterOnly[i] ?? [])).length;
+process.stdout.write(`ranking by the letter's log-prob alone (gnomon's own ppl rule, same prompts) picks another option on ${differs}/${n} questions\n`);
 await model.dispose();
 process.exit(0);
