@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { extractChoice, firstCapital, readAnswer, stripThinking } from '../../../harness/ceval/answer-extraction.js';
 
@@ -70,5 +72,15 @@ describe('both extractors on realistic replies (gnomon vs OpenCompass first_capi
     expect(firstCapital(reply)).toBe(capital);
     // A capital that is not an option is OpenCompass's (wrong) prediction and no letter for gnomon's tables.
     expect(read.extracted).toBe(['A', 'B', 'C', 'D'].includes(capital) ? capital : null);
+  });
+});
+
+describe('first-capital equals OpenCompass\'s own first_capital_postprocess', () => {
+  // test/data/opencompass/first-capital-0.2.4.json: replies run through OpenCompass's function
+  // (tag 0.2.4; main gives the same) by test/data/opencompass/render/first_capital.py.
+  const cases = JSON.parse(readFileSync(join(import.meta.dirname, '../../data/opencompass/first-capital-0.2.4.json'), 'utf8')) as { reply: string; first_capital: string }[];
+  it(`on ${cases.length} replies`, () => {
+    expect(cases.length).toBeGreaterThan(20);
+    for (const { reply, first_capital: expected } of cases) expect(firstCapital(reply), JSON.stringify(reply)).toBe(expected);
   });
 });
