@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UserError } from '../../engine/language-model.js';
 import { modelOptions, openModel, type ModelArguments } from '../model-options.js';
+import { refuseConflicts, refuseEmptyValues } from './flag-checks.js';
 import { createRunDirectory, readJsonl, readRunInfo, writeRunInfo } from '../records.js';
 import { lockRunDirectory } from '../run-lock.js';
 import { loadCevalItems, loadItemFile, type ContaminationItem } from '../contamination/items.js';
@@ -178,6 +179,10 @@ const command: CommandModule<object, ContaminationArguments> = {
     .option('resume', { type: 'string', describe: 'continue the run in RUN_DIR with its stored settings, skipping finished items' })
     .option('report', { type: 'string', describe: 'rewrite summary and report.html of RUN_DIR from its records (no model); add --ceval-run/--annotations to include accuracy' }) as unknown as Argv<ContaminationArguments>,
   handler: async (args) => {
+    refuseEmptyValues(args, ['model', 'gpuMemory', 'dataset', 'dataDir', 'subjects', 'corpus', 'corpusField', 'reference', 'probes', 'seed', 'cevalRun', 'annotations', 'out', 'resume', 'report']);
+    refuseConflicts(args, [
+      { flags: ['resume', 'report'], reason: '--report rewrites a finished run\'s summary without a model; --resume continues the run (and writes the summary at the end)' },
+    ]);
     if (args.report) {
       const settings = storedSettings(args.report);
       const stored = readRunInfo(args.report) as StoredRunInfo;
