@@ -78,6 +78,8 @@ export async function runCevalEvaluation(model: LanguageModel, request: CevalRun
     parseCevalRunInfo(readRunInfo(runDir), runDir);
   } else {
     set = openQuestionSet(request.settings);
+    // Read every subject's files first: bad data (too few shots, a damaged example) leaves no run folder behind.
+    plannedQuestions(set, request.settings.limit);
     runDir = createRunDirectory(request.outDir, `${set.name}-${request.settings.mode}`);
   }
   // One writer per run: a second --resume of the same folder stops here instead of duplicating records.
