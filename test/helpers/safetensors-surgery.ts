@@ -56,3 +56,15 @@ export function writeTensorValue(file: string, name: string, index: number, valu
   }
   writeFileSync(file, bytes);
 }
+
+/** Sets every value of an F32 tensor to `value` (finite values that overflow f32 arithmetic downstream). */
+export function fillF32Tensor(file: string, name: string, value: number): void {
+  const bytes = readFileSync(file);
+  const headerLength = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as SafetensorsHeader;
+  const entry = tensorEntry(header, name);
+  if (entry.dtype !== 'F32') throw new Error(`test setup: ${name} is ${entry.dtype}, not F32`);
+  const [begin, end] = entry.data_offsets;
+  for (let at = 8 + headerLength + begin; at < 8 + headerLength + end; at += 4) bytes.writeFloatLE(value, at);
+  writeFileSync(file, bytes);
+}
