@@ -12,7 +12,6 @@ import { loadCevalSplit } from '../../../harness/ceval/dataset.js';
 import { loadItemFile } from '../../../harness/contamination/items.js';
 import { BenchmarkNgramIndex } from '../../../harness/contamination/ngram-index.js';
 import { listCorpusFiles, scanCorpus } from '../../../harness/contamination/corpus-scan.js';
-import { firstInvalidUtf8, textProblem } from '../../../harness/text-file.js';
 import { BENCHMARKS_DIR, temporaryDirectory } from '../ceval/ceval-data-fixture.js';
 
 // "中文题目，选项" in GBK, from Python: '中文题目，选项'.encode('gbk').hex().
@@ -39,15 +38,6 @@ async function userErrorAsync(run: () => Promise<unknown>): Promise<Error> {
 }
 
 describe('UTF-8 checks on data files', () => {
-  it('finds the offset of the first byte that does not decode, and accepts real UTF-8 split anywhere', () => {
-    expect(firstInvalidUtf8(Buffer.from('ok 中文', 'utf8')).invalid).toBe(-1);
-    expect(textProblem(Buffer.concat([Buffer.from('id,question\n0,'), GBK_TEXT]))).toEqual({ kind: 'not-utf8', offset: 14, byte: 0xd6 });
-    expect(textProblem(Buffer.from([0x61, 0x00, 0x62]))).toEqual({ kind: 'binary', offset: 1 });
-    // Overlong encodings and surrogates are not UTF-8 either.
-    expect(textProblem(Buffer.from([0xc0, 0xaf]))?.kind).toBe('not-utf8');
-    expect(textProblem(Buffer.from([0xed, 0xa0, 0x80]))?.kind).toBe('not-utf8');
-  });
-
   it('a GBK C-Eval CSV is refused with the file, the offset and the iconv fix (not scored as replacement characters)', () => {
     const dataDir = temporaryDirectory('gnomon-gbk-');
     const val = join(dataDir, 'ceval', 'formal_ceval', 'val');
