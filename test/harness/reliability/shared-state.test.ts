@@ -31,15 +31,15 @@ function runChild(args: readonly string[]): Promise<Exit> {
 }
 
 describe('run folders under concurrency', () => {
-  it('six processes creating four folders each in the same instant get 24 different folders', async () => {
+  it('four processes creating 50 folders each in the same instant get 200 different folders', async () => {
     const root = temporaryDirectory('gnomon-race-');
     const start = Date.now() + 1500;
-    const exits = await Promise.all(Array.from({ length: 6 }, () => runChild(['mkdir', root, String(start), '4'])));
+    const exits = await Promise.all(Array.from({ length: 4 }, () => runChild(['mkdir', root, String(start), '50'])));
     for (const exit of exits) expect(exit.code, exit.stderr).toBe(0);
     const made = exits.flatMap((exit) => exit.stdout.trim().split('\n'));
-    expect(made).toHaveLength(24);
-    expect(new Set(made).size).toBe(24);
-    expect(readdirSync(root)).toHaveLength(24);
+    expect(made).toHaveLength(200);
+    expect(new Set(made).size).toBe(200);
+    expect(readdirSync(root)).toHaveLength(200);
   }, 60_000);
 
   it('two --resume of the same run at once: one runs, the other stops naming the holder; no record is written twice', async () => {
