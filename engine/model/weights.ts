@@ -5,6 +5,7 @@ import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import type { GpuContext } from '../gpu/device.js';
 import { chooseWeightFormat, destroyMatrix, uploadStackedMatrix, uploadVector, type GpuMatrix, type MatrixLayout, type WeightFormatChoice } from '../gpu/gpu-tensor.js';
 import type { TensorEntry } from '../checkpoint/safetensors.js';
+import type { MatmulShape } from './matmul-plan.js';
 import { checkWeightsFinite, type WeightCheckTarget } from './weight-check.js';
 
 export interface LayerWeights {
@@ -124,4 +125,10 @@ export function destroyWeights(weights: ModelWeights): void {
     layer.attentionNorm.destroy();
     layer.ffnNorm.destroy();
   }
+}
+
+/** The row chunks of every matrix the matmuls read, as the kernels see them. */
+export function matmulShapes(weights: ModelWeights): MatmulShape[] {
+  const matrices = [weights.output, ...weights.layers.flatMap((layer) => [layer.wqkv, layer.wo, layer.w13, layer.w2])];
+  return matrices.flatMap((w) => w.chunks.map((chunk) => ({ n: chunk.rowCount, k: w.cols })));
 }
