@@ -80,10 +80,19 @@ export function openQuestionSet(settings: CevalSettings): QuestionSet {
     throw new UserError(`--shots ${settings.shots}: expected a whole number ≥ 0`, 'OpenCompass uses 5 (the first five dev rows)');
   }
   if (settings.custom && isOpenCompass(settings.compat ?? 'gnomon')) {
-    throw new UserError(
-      `--compat ${settings.compat} --custom: OpenCompass runs custom multiple-choice files through its own zero-shot config (make_mcq_gen/ppl_config: "Question: …\\nA. …\\nAnswer: ", OptionSimAccEvaluator in gen), which gnomon does not reproduce`,
-      'drop --compat for custom sets (gnomon\'s own mode), or use --compat with the C-Eval or CMMLU presets',
-    );
+    // OpenCompass's --custom-dataset-path: zero-shot, its own template, columns named as in the file.
+    if (settings.mode === 'gen') {
+      throw new UserError(
+        `--compat ${settings.compat} --custom --mode gen: OpenCompass scores custom gen runs with OptionSimAccEvaluator (option regexes, then text similarity), which gnomon does not reproduce`,
+        'use --mode ppl (OpenCompass\'s make_mcq_ppl_config, reproduced), or drop --compat',
+      );
+    }
+    if ((settings.shots ?? 0) !== 0 || settings.columns) {
+      throw new UserError(
+        `--compat ${settings.compat} --custom: OpenCompass runs custom files zero-shot and reads the columns question,A,B,C,D,answer by name`,
+        'drop --shots and --columns (rename the file\'s columns instead), or drop --compat',
+      );
+    }
   }
   if (settings.custom) return customQuestionSet(settings.custom, parseColumnMapping(settings.columns), settings.name, settings.shots ?? 0);
   if (settings.preset === 'cmmlu') return cmmluQuestionSet(settings.dataDir, settings.subjects, settings.shots ?? 5);

@@ -21,6 +21,11 @@ export type PromptItem = { readonly text: string } | { readonly role: 'HUMAN' | 
 export interface TurnTemplates {
   readonly human: string;
   readonly bot: string;
+  /**
+   * A `prompt_template` with ZeroRetriever and no ice token (OpenCompass's custom datasets): no
+   * shots, and nothing of the retriever's separators reaches the prompt.
+   */
+  readonly zeroShot?: boolean;
 }
 
 /** Columns in the order the CSV loaders build each row dict (C-Eval: id, question, A…D, answer, explanation). */
@@ -50,6 +55,13 @@ export function openCompassPromptItems(templates: TurnTemplates, shots: readonly
   const ppl = label !== undefined;
   const separator = ppl ? '\n' : '';
   const items: PromptItem[] = [];
+  if (templates.zeroShot) {
+    const entry = rowEntry(question, ppl ? question.answer ?? '' : '');
+    return [
+      { role: 'HUMAN', prompt: templates.human },
+      { role: 'BOT', prompt: ppl ? safeFormat(templates.bot, [['answer', label]]) : templates.bot },
+    ].map((item) => formatItem(item as PromptItem, entry));
+  }
   for (const shot of shots) {
     const entry = rowEntry(shot, shot.answer ?? '');
     items.push(formatItem({ role: 'HUMAN', prompt: templates.human }, entry));

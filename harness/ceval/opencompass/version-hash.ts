@@ -29,6 +29,17 @@ export function pythonJsonDumps(value: JsonValue): string {
 /** The infer_cfg of ceval_gen_5f30c7 / ceval_ppl_578f8d (and cmmlu_gen_c13365 / cmmlu_ppl_8b9c76) for one subject. */
 export function openCompassInferConfig(templates: TurnTemplates, mode: 'gen' | 'ppl', shots: number): JsonValue {
   const round = (bot: string): JsonValue => [{ role: 'HUMAN', prompt: templates.human }, { role: 'BOT', prompt: bot }];
+  if (templates.zeroShot) {
+    // datasets/custom.py: prompt_template, ZeroRetriever; stringfy_types writes each class's own module.
+    const template: JsonValue = mode === 'gen'
+      ? { round: round(templates.bot) }
+      : Object.fromEntries(CHOICE_LETTERS.map((letter) => [letter, { round: round(templates.bot.split('{answer}').join(letter)) }]));
+    return {
+      prompt_template: { type: 'opencompass.openicl.icl_prompt_template.PromptTemplate', template },
+      retriever: { type: 'opencompass.openicl.icl_retriever.icl_zero_retriever.ZeroRetriever' },
+      inferencer: { type: mode === 'gen' ? 'opencompass.openicl.icl_inferencer.icl_gen_inferencer.GenInferencer' : 'opencompass.openicl.icl_inferencer.icl_ppl_inferencer.PPLInferencer' },
+    };
+  }
   const template: JsonValue = mode === 'gen'
     ? { begin: '</E>', round: round(templates.bot) }
     : Object.fromEntries(CHOICE_LETTERS.map((letter) => [letter, { begin: '</E>', round: round(templates.bot.split('{answer}').join(letter)) }]));

@@ -69,7 +69,7 @@ describe('--compat runs', () => {
     await expect(runCevalEvaluation(model, { settings: settings({ compat: 'opencompass', mode: 'ppl', chat: 'on' }), outDir: temporaryDirectory('gnomon-oc-run-'), command: 'test' }))
       .rejects.toThrow(/has no ppl scoring/);
     await expect(runCevalEvaluation(model, { settings: settings({ custom: join(temporaryDirectory('gnomon-oc-custom-'), 'x.csv') }), outDir: temporaryDirectory('gnomon-oc-run-'), command: 'test' }))
-      .rejects.toThrow(/OpenCompass runs custom multiple-choice files through its own zero-shot config/);
+      .rejects.toThrow(/OpenCompass scores custom gen runs with OptionSimAccEvaluator/);
   });
 
   it('a killed --compat run resumes with its saved compat settings', async () => {
