@@ -7,6 +7,8 @@
  * No letter at all is "no answer", reported separately from wrong answers.
  */
 import { isChoiceLetter, type ChoiceLetter } from './dataset.js';
+import { optionSimilarity } from './opencompass/option-similarity.js';
+import type { OpenCompassVersion } from './opencompass/render.js';
 
 export function stripThinking(text: string): string {
   const closed = text.replace(/<think>[\s\S]*?<\/think>/g, '');
@@ -46,8 +48,17 @@ export function firstCapital(output: string): string {
   return '';
 }
 
-/** How a gen reply is read: gnomon's extractor, or OpenCompass's first_capital_postprocess. */
-export type Extractor = 'gnomon' | 'first-capital';
+/**
+ * How a gen reply is read: gnomon's extractor, OpenCompass's first_capital_postprocess (C-Eval,
+ * CMMLU), or OpenCompass's OptionSimAccEvaluator (custom files; needs the options' texts).
+ */
+export type Extractor = 'gnomon' | 'first-capital' | 'option-sim';
+
+/** What option-sim compares a reply with: the question's options, and which OpenCompass's rules. */
+export interface OptionContext {
+  readonly choices: Readonly<Record<ChoiceLetter, string>>;
+  readonly version: OpenCompassVersion;
+}
 
 export interface ReadAnswer {
   /** What the extractor returned: a letter, for first-capital any uppercase character, '' for none. */
@@ -56,7 +67,12 @@ export interface ReadAnswer {
   readonly extracted: ChoiceLetter | null;
 }
 
-export function readAnswer(output: string, extractor: Extractor): ReadAnswer {
+export function readAnswer(output: string, extractor: Extractor, options?: OptionContext): ReadAnswer {
+  if (extractor === 'option-sim') {
+    if (!options) throw new Error('the option-sim extractor needs the question\'s options');
+    const prediction = optionSimilarity(output, options.choices, options.version);
+    return { prediction, extracted: prediction === '' ? null : prediction };
+  }
   if (extractor === 'first-capital') {
     const prediction = firstCapital(output);
     return { prediction, extracted: isChoiceLetter(prediction) ? prediction : null };

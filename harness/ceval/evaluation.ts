@@ -50,6 +50,7 @@ export function openCompassSettings(settings: CevalSettings, chat: boolean, mode
   const compat = settings.compat ?? 'gnomon';
   if (!isOpenCompass(compat)) {
     if (settings.maxSeqLen !== undefined) throw new UserError('--max-seq-len: only meaningful with --compat opencompass-0.2.4 or --compat opencompass (OpenCompass\'s shot dropping)', 'add --compat, or drop --max-seq-len');
+    if (settings.extract === 'option-sim') throw new UserError('--extract option-sim: OpenCompass\'s option-similarity rules need --compat opencompass-0.2.4 or --compat opencompass', 'add --compat, or use --extract gnomon|first-capital');
     return undefined;
   }
   if (compat === 'opencompass' && settings.preset === 'cmmlu' && settings.mode === 'gen') {
@@ -81,12 +82,6 @@ export function openQuestionSet(settings: CevalSettings): QuestionSet {
   }
   if (settings.custom && isOpenCompass(settings.compat ?? 'gnomon')) {
     // OpenCompass's --custom-dataset-path: zero-shot, its own template, columns named as in the file.
-    if (settings.mode === 'gen') {
-      throw new UserError(
-        `--compat ${settings.compat} --custom --mode gen: OpenCompass scores custom gen runs with OptionSimAccEvaluator (option regexes, then text similarity), which gnomon does not reproduce`,
-        'use --mode ppl (OpenCompass\'s make_mcq_ppl_config, reproduced), or drop --compat',
-      );
-    }
     if ((settings.shots ?? 0) !== 0 || settings.columns) {
       throw new UserError(
         `--compat ${settings.compat} --custom: OpenCompass runs custom files zero-shot and reads the columns question,A,B,C,D,answer by name`,
@@ -212,7 +207,7 @@ function startRun(model: LanguageModel, request: CevalRunRequest, runDir: string
     limit: settings.limit ?? null, batchSize: settings.batchSize,
     version: openCompass ? '-' : gnomonVersion(set, chat, settings),
     compat: settings.compat ?? 'gnomon',
-    ...(settings.mode === 'gen' ? { extractor: settings.extract ?? defaultExtractor(settings.compat ?? 'gnomon') } : {}),
+    ...(settings.mode === 'gen' ? { extractor: settings.extract ?? defaultExtractor(settings.compat ?? 'gnomon', settings.custom !== undefined) } : {}),
     ...(openCompass ? { maxSeqLen: openCompass.maxSeqLen, subjectVersions: openCompassSubjectVersions(set, settings.mode) } : {}),
     model: { name: model.info.name, checkpointHash: model.info.checkpointHash, device: model.info.device, contextLength: model.info.contextLength },
     subjects: set.subjects, groups: set.groups,

@@ -40,6 +40,8 @@ export interface CevalRecord {
   /** gen: the extractor and its raw prediction (first-capital may return a non-option capital such as 'T'). */
   readonly extractor?: Extractor;
   readonly prediction?: string;
+  /** gen with the option-sim extractor: the options' texts it compared with (so `--report` can rescore). */
+  readonly option_texts?: Readonly<Record<ChoiceLetter, string>>;
   /** The chosen letter; null when the model gave none (gen) or the question was skipped. */
   readonly extracted: ChoiceLetter | null;
   /** null on unlabelled splits (C-Eval test). */

@@ -153,10 +153,12 @@ async function runBatch(model: LanguageModel, set: QuestionSet, batch: readonly 
       const result = results[index];
       const output = result?.text ?? '';
       const extractor = options.extractor ?? 'gnomon';
-      const { prediction, extracted } = readAnswer(output, extractor);
+      const optionContext = extractor === 'option-sim' && options.openCompass ? { choices: prepared.question.choices, version: options.openCompass.compat } : undefined;
+      const { prediction, extracted } = readAnswer(output, extractor, optionContext);
       const target = prepared.question.answer;
       records.set(prepared, {
         ...baseRecord(set, prepared, 'gen'), output, finish_reason: result?.finishReason ?? 'max_tokens', extracted, extractor, prediction,
+        ...(optionContext ? { option_texts: prepared.question.choices } : {}),
         correct: target === undefined ? null : prediction === target,
         n_tokens: prepared.promptIds.length + (result?.tokenIds.length ?? 0),
         ms, status: 'ok',

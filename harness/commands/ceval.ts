@@ -37,7 +37,7 @@ interface CevalArguments {
   report?: string;
   compat: string;
   maxSeqLen?: number;
-  extract?: 'first-capital' | 'gnomon';
+  extract?: 'first-capital' | 'gnomon' | 'option-sim';
 }
 
 function settingsFrom(args: ArgumentsCamelCase<CevalArguments>): CevalSettings {
@@ -87,7 +87,7 @@ const command: CommandModule<object, CevalArguments> = {
     .option('resume', { type: 'string', describe: 'continue the run in RUN_DIR, skipping finished questions (same --model)' })
     .option('compat', { type: 'string', choices: ['gnomon', 'opencompass-0.2.4', 'opencompass'], default: 'gnomon', describe: 'prompts, ppl scoring, shot dropping, extractor and version hashes of OpenCompass 0.2.4 or current OpenCompass (default: gnomon\'s own)' })
     .option('max-seq-len', { type: 'number', describe: 'with --compat: OpenCompass\'s max_seq_len; shots are dropped from the end until the prompt fits (default 2048 for 0.2.4, the model\'s context for current)' })
-    .option('extract', { type: 'string', choices: ['first-capital', 'gnomon'] as const, describe: 'gen: how letters are read (default first-capital with --compat, else gnomon); with --report: rescore a gen run' })
+    .option('extract', { type: 'string', choices: ['first-capital', 'gnomon', 'option-sim'] as const, describe: 'gen: how letters are read (default with --compat: first-capital, or option-sim for --custom; else gnomon); with --report: rescore a gen run' })
     .option('show-prompt', { type: 'string', describe: 'print the exact prompt of SUBJECT[:ROW] (ROW: 0-based data row, default 0) and exit' })
     .option('json', { type: 'boolean', describe: 'with --show-prompt: print {subject,row,version,shots,prompt,scored} as JSON' })
     .option('report', { type: 'string', describe: 'rewrite the tables and report.html of RUN_DIR from its records (no model)' }) as unknown as Argv<CevalArguments>,

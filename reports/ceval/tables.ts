@@ -87,7 +87,12 @@ export function summaryText(summary: CevalSummary): string {
   if (summary.compat !== 'gnomon') {
     footer.push(`Prompts and scoring reproduce ${summary.compat}${summary.mode === 'ppl' ? ' (ppl: lowest mean token loss over each whole sequence)' : ''}; version = each subject's OpenCompass config hash.`);
   }
-  if (summary.extractor !== undefined) footer.push(`Answers read with the ${summary.extractor === 'first-capital' ? 'first-capital extractor (OpenCompass first_capital_postprocess)' : 'gnomon extractor'}.`);
+  const extractorNames: Record<string, string> = {
+    'first-capital': 'first-capital extractor (OpenCompass first_capital_postprocess)',
+    'option-sim': 'option-sim extractor (OpenCompass OptionSimAccEvaluator)',
+    gnomon: 'gnomon extractor',
+  };
+  if (summary.extractor !== undefined) footer.push(`Answers read with the ${extractorNames[summary.extractor] ?? summary.extractor}.`);
   if (summary.fewerShots > 0) footer.push(`${summary.fewerShots} questions ran with fewer than ${summary.shots} shots (shots dropped from the end until the prompt fit max_seq_len, as OpenCompass does).`);
   const partial = summary.groups.filter((g) => !g.complete);
   if (partial.length > 0) footer.push(`Partial groups (${partial.map((g) => g.name).join(', ')}): not every member subject ran, so they show '-', not a score.`);

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../engine/language-model.js';
-import { readAnswer, type Extractor } from '../../harness/ceval/answer-extraction.js';
+import { readAnswer, type Extractor, type OptionContext } from '../../harness/ceval/answer-extraction.js';
 import { readJsonl, readRunInfo } from '../../harness/records.js';
 import { RECORDS_FILE, type CevalRecord } from '../../harness/ceval/record.js';
 import { parseCevalRunInfo } from '../../harness/ceval/run-info.js';
@@ -26,7 +26,14 @@ export interface WrittenReport {
  */
 export function reextract(record: CevalRecord, extractor: Extractor): CevalRecord {
   if (record.mode !== 'gen' || record.status !== 'ok' || record.output === undefined) return record;
-  const { prediction, extracted } = readAnswer(record.output, extractor);
+  let options: OptionContext | undefined;
+  if (extractor === 'option-sim') {
+    if (!record.option_texts || record.compat === undefined || record.compat === 'gnomon') {
+      throw new UserError(`--extract option-sim: the record of ${record.subject} row ${record.row} has no options' texts or OpenCompass version`, 'option-sim rescoring needs a --compat --custom gen run; use --extract first-capital or gnomon');
+    }
+    options = { choices: record.option_texts, version: record.compat };
+  }
+  const { prediction, extracted } = readAnswer(record.output, extractor, options);
   return { ...record, extractor, prediction, extracted, correct: record.target === null ? null : prediction === record.target };
 }
 

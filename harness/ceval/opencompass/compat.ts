@@ -18,7 +18,11 @@ export function parseCompat(value: string): CompatMode {
   throw new UserError(`--compat ${value}: unknown`, `use one of ${COMPAT_MODES.join(', ')}`);
 }
 
-/** OpenCompass's ceval_gen / cmmlu_gen (0.2.4) postprocessor is first_capital_postprocess. */
-export function defaultExtractor(compat: CompatMode): Extractor {
-  return isOpenCompass(compat) ? 'first-capital' : 'gnomon';
+/**
+ * OpenCompass's ceval_gen / cmmlu_gen (0.2.4) postprocessor is first_capital_postprocess; its custom
+ * gen config scores with OptionSimAccEvaluator.
+ */
+export function defaultExtractor(compat: CompatMode, custom = false): Extractor {
+  if (!isOpenCompass(compat)) return 'gnomon';
+  return custom ? 'option-sim' : 'first-capital';
 }

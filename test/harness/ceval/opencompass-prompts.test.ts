@@ -90,24 +90,26 @@ describe('OpenCompass-compatible C-Eval prompts', () => {
     }
   }
 
-  it('custom files (ppl): every row as OpenCompass\'s --custom-dataset-path config renders it, with its version', async () => {
-    const custom = JSON.parse(readFileSync(join(DATA_DIR, 'custom-ppl.json'), 'utf8')) as { versions: Record<string, { version: string; rows: Record<string, Partial<Record<'chat' | 'base', Shown>>> }> };
-    let compared = 0;
-    for (const [compat, data] of Object.entries(custom.versions)) {
-      expect(data.version).toBe('f4923c');
-      for (const [row, styles] of Object.entries(data.rows)) {
-        for (const style of ['chat', 'base'] as const) {
-          const expected = styles[style];
-          if (!expected) continue;
-          const shown = await showPrompt(model, { ...settings(compat as CompatMode, 'ppl', style), custom: join(DATA_DIR, 'custom-sample.csv') }, `custom-sample:${row}`);
-          expect(shown, `${compat} ${row} ${style}`).toEqual({ subject: 'custom-sample', row: Number(row), version: data.version, shots: 0, prompt: expected.prompt, scored: expected.scored });
-          compared += 1;
+  for (const [mode, file, version, count] of [['ppl', 'custom-ppl.json', 'f4923c', 9], ['gen', 'custom-gen.json', 'd890be', 12]] as const) {
+    it(`custom files (${mode}): every row as OpenCompass's --custom-dataset-path config renders it, with its version`, async () => {
+      const custom = JSON.parse(readFileSync(join(DATA_DIR, file), 'utf8')) as { versions: Record<string, { version: string; rows: Record<string, Partial<Record<'chat' | 'base', Shown>>> }> };
+      let compared = 0;
+      for (const [compat, data] of Object.entries(custom.versions)) {
+        expect(data.version).toBe(version);
+        for (const [row, styles] of Object.entries(data.rows)) {
+          for (const style of ['chat', 'base'] as const) {
+            const expected = styles[style];
+            if (!expected) continue;
+            const shown = await showPrompt(model, { ...settings(compat as CompatMode, mode, style), custom: join(DATA_DIR, 'custom-sample.csv') }, `custom-sample:${row}`);
+            expect(shown, `${compat} ${row} ${style}`).toEqual({ subject: 'custom-sample', row: Number(row), version: data.version, shots: 0, prompt: expected.prompt, scored: expected.scored });
+            compared += 1;
+          }
         }
       }
-    }
-    // Three rows: 0.2.4 chat and base, current base (its chat class has no ppl).
-    expect(compared).toBe(9);
-  });
+      // Three rows; ppl: 0.2.4 chat and base, current base only (its chat class has no ppl).
+      expect(compared).toBe(count);
+    });
+  }
 
   it('current OpenCompass\'s CMMLU gen (a 0-shot chain-of-thought config) is refused, not imitated', async () => {
     await expect(showPrompt(model, { ...settings('opencompass', 'gen', 'base'), preset: 'cmmlu' }, 'agronomy:0')).rejects.toThrow(/cmmlu_0shot_cot_gen_305931/);

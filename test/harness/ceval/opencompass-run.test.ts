@@ -14,6 +14,8 @@ import { ByteTokenizer } from '../../helpers/byte-tokenizer.js';
 import { ScriptedModel } from '../../helpers/scripted-model.js';
 import { BENCHMARKS_DIR, temporaryDirectory } from './ceval-data-fixture.js';
 
+const CUSTOM_FILE = join(import.meta.dirname, '../../data/opencompass/custom-sample.csv');
+
 const settings = (overrides: Partial<CevalSettings>): CevalSettings => ({
   preset: 'ceval', dataDir: BENCHMARKS_DIR, split: 'val', subjects: ['computer_network', 'operating_system'], limit: 4, chat: 'off', mode: 'gen',
   maxOutLen: 16, batchSize: 4, compat: 'opencompass-0.2.4', ...overrides,
@@ -68,8 +70,23 @@ describe('--compat runs', () => {
       .rejects.toThrow(/--max-seq-len: only meaningful with --compat/);
     await expect(runCevalEvaluation(model, { settings: settings({ compat: 'opencompass', mode: 'ppl', chat: 'on' }), outDir: temporaryDirectory('gnomon-oc-run-'), command: 'test' }))
       .rejects.toThrow(/has no ppl scoring/);
-    await expect(runCevalEvaluation(model, { settings: settings({ custom: join(temporaryDirectory('gnomon-oc-custom-'), 'x.csv') }), outDir: temporaryDirectory('gnomon-oc-run-'), command: 'test' }))
-      .rejects.toThrow(/OpenCompass scores custom gen runs with OptionSimAccEvaluator/);
+    await expect(runCevalEvaluation(model, { settings: settings({ custom: CUSTOM_FILE, shots: 2 }), outDir: temporaryDirectory('gnomon-oc-run-'), command: 'test' }))
+      .rejects.toThrow(/OpenCompass runs custom files zero-shot/);
+    await expect(runCevalEvaluation(model, { settings: settings({ compat: 'gnomon', extract: 'option-sim' }), outDir: temporaryDirectory('gnomon-oc-run-'), command: 'test' }))
+      .rejects.toThrow(/--extract option-sim: OpenCompass's option-similarity rules need --compat/);
+  });
+
+  it('custom gen: OpenCompass\'s OptionSimAccEvaluator reads the replies, and --report --extract option-sim rescores from the records', async () => {
+    // Row 0: "传输层" names option A's text; row 1: "4" is option C's text; row 2: "The answer is (B)".
+    const replies = ['应该是传输层吧', '4', 'The answer is (B)'];
+    let call = 0;
+    const model = new ScriptedModel({ tokenizer: new ByteTokenizer({ chatTemplate: null }), reply: () => replies[call++ % 3] ?? '' });
+    const result = await runCevalEvaluation(model, { settings: settings({ custom: CUSTOM_FILE, subjects: undefined, limit: undefined, batchSize: 1 }), outDir: temporaryDirectory('gnomon-oc-run-'), command: 'test' });
+    const records = readJsonl<CevalRecord>(join(result.runDir, 'records.jsonl'));
+    expect(records.map((r) => [r.extractor, r.prediction, r.correct])).toEqual([['option-sim', 'A', true], ['option-sim', 'C', true], ['option-sim', 'B', true]]);
+    expect(result.info.subjectVersions).toEqual({ 'custom-sample': 'd890be' });
+    expect(writeCevalReport(result.runDir, { extractor: 'first-capital' }).summary.correct).toBe(0);
+    expect(writeCevalReport(result.runDir, { extractor: 'option-sim' }).summary.correct).toBe(3);
   });
 
   it('a killed --compat run resumes with its saved compat settings', async () => {

@@ -2,9 +2,10 @@
 parse_example_dataset, make_mcq_ppl_config, stringfy_types and make_custom_dataset_config are taken
 from OpenCompass's datasets/custom.py (executed by name from its source, so its heavy imports are not
 needed), then PromptTemplate, ZeroRetriever, the PPLInferencer's generate_label_prompt, the template
-parsers and get_prompt_hash as in render.py. usage: render_custom.py OC_ROOT VERSION CSV OUT.json"""
+parsers and get_prompt_hash as in render.py. usage: render_custom.py OC_ROOT VERSION CSV OUT.json [ppl|gen]"""
 import sys, ast, json, types, runpy, importlib
 oc_root, version, csv_path, out_path = sys.argv[1:5]
+mode = sys.argv[5] if len(sys.argv) > 5 else 'ppl'
 # Reuse render.py's module loading (stubs + OpenCompass classes) without running its main part.
 sys.argv = ['render.py', oc_root, version, '/nonexistent', '/dev/null', 'none']
 src_render = open(__file__.replace('render_custom.py', 'render.py'), encoding='utf-8').read()
@@ -35,7 +36,7 @@ env = {'copy': copy, 'os': os, 'csv': csvmod, 'json': json,
        'make_qa_gen_config': None, 'make_circular_mcq_gen_config': None, 'make_circular_mcq_ppl_config': None}
 exec(compile(ast.Module(body=funcs, type_ignores=[]), 'custom.py', 'exec'), env)
 
-cfg = env['make_custom_dataset_config'](dict(path=csv_path, infer_method='ppl'))
+cfg = env['make_custom_dataset_config'](dict(path=csv_path, infer_method=mode))
 version_hash = g['prompt_mod'].get_prompt_hash(g['to_cfgdict'](copy.deepcopy(cfg)))[:6]
 with open(csv_path, encoding='utf-8-sig') as f:   # CustomDataset.load
     reader = csvmod.reader(f); header = next(reader); rows = [dict(zip(header, r)) for r in reader]
@@ -45,7 +46,11 @@ retriever = zr.ZeroRetriever(g['FakeDataset'](rows, rows, cfg['reader_cfg']['out
 out = {'opencompass': version, 'abbr': cfg['abbr'], 'version': version_hash, 'rows': {}}
 for idx in range(len(rows)):
     ice = retriever.generate_ice([], ice_template=None)
+    if mode == 'gen':
+        out['rows'][str(idx)] = g['render_gen'](retriever.generate_prompt_for_generate_task(idx, ice, gen_field_replace_token='', ice_template=None, prompt_template=pt))
+        out['rows'][str(idx)].pop('chat_messages', None)
+        continue
     labels = retriever.get_labels(ice_template=None, prompt_template=pt)
     out['rows'][str(idx)] = {label: g['render_ppl'](retriever.generate_label_prompt(idx, ice, label, ice_template=None, prompt_template=pt)) for label in labels}
 json.dump(out, open(out_path, 'w', encoding='utf-8'), ensure_ascii=False, indent=1)
-print(cfg['abbr'], version_hash, json.dumps(out['rows']['1']['A'], ensure_ascii=False))
+print(cfg['abbr'], mode, version_hash, json.dumps(out['rows']['1'], ensure_ascii=False)[:300])
