@@ -1,0 +1,35 @@
+/** Reading the benchmark's JSON and JSONL files with errors that name the file and line. */
+import { existsSync, readFileSync } from 'node:fs';
+import { UserError } from '../../engine/language-model.js';
+
+export function readJsonFile(file: string, hint: string): unknown {
+  if (!existsSync(file)) throw new UserError(`${file}: not found`, hint);
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  } catch (error) {
+    throw new UserError(`${file}: not valid JSON (${(error as Error).message})`, hint);
+  }
+}
+
+/** Every non-empty line of a JSONL file, parsed, with its 1-based line number. */
+export function readJsonLines(file: string, hint: string): { line: number; value: unknown }[] {
+  if (!existsSync(file)) throw new UserError(`${file}: not found`, hint);
+  const rows: { line: number; value: unknown }[] = [];
+  readFileSync(file, 'utf8').split('\n').forEach((text, index) => {
+    if (text.trim() === '') return;
+    try {
+      rows.push({ line: index + 1, value: JSON.parse(text) as unknown });
+    } catch (error) {
+      throw new UserError(`${file}:${index + 1}: not a JSON line (${(error as Error).message})`, hint);
+    }
+  });
+  return rows;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
