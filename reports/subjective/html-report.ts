@@ -10,11 +10,11 @@ import { escapeHtml, jsonForScript, renderHtmlPage } from '../html-page.js';
 import type { SubjectiveSummary } from './summary.js';
 import { summaryTables, type Table } from './tables.js';
 
-function tableHtml(table: Table): string {
+function tableHtml(table: Table, withTitle = true): string {
   const numeric = (cell: string): boolean => /^[-+]?[0-9.]+(%|\s|$)/.test(cell);
   const head = `<tr>${table.headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`;
   const body = table.rows.map((row) => `<tr>${row.map((cell) => `<td${numeric(cell) ? ' class="num"' : ''}>${escapeHtml(cell)}</td>`).join('')}</tr>`).join('\n');
-  return `<h3>${escapeHtml(table.title)}</h3><table class="summary-table">${head}\n${body}</table>${table.note ? `<p class="note">${escapeHtml(table.note)}</p>` : ''}`;
+  return `${withTitle ? `<h3>${escapeHtml(table.title)}</h3>` : ''}<table class="summary-table">${head}\n${body}</table>${table.note ? `<p class="note">${escapeHtml(table.note)}</p>` : ''}`;
 }
 
 interface BrowserRow {
@@ -136,8 +136,8 @@ export function subjectiveHtmlReport(info: SubjectiveRunInfo, summary: Subjectiv
       `started ${info.started} · harness ${info.command}`,
     ],
     sections: [
-      { id: 'summary', title: 'Summary', body: tables.filter((t) => t.title !== 'Diagnostics').map(tableHtml).join('\n') },
-      { id: 'diagnostics', title: 'Diagnostics', body: tables.filter((t) => t.title === 'Diagnostics').map(tableHtml).join('\n') },
+      { id: 'summary', title: 'Summary', body: tables.filter((t) => t.title !== 'Diagnostics').map((t) => tableHtml(t)).join('\n') },
+      { id: 'diagnostics', title: 'Diagnostics', body: tables.filter((t) => t.title === 'Diagnostics').map((t) => tableHtml(t, false)).join('\n') },
       { id: 'judgements', title: 'Judgements', body: browser },
     ],
     script: SCRIPT,
