@@ -11,7 +11,7 @@ import { modelOptions } from '../model-options.js';
 import { describeSource, openLanguageModel, type ModelSource } from '../subjective/language-models.js';
 import type { PairOrder } from '../subjective/record.js';
 import { PRESET_NAMES, type PresetName, type SubjectiveMode } from '../subjective/presets.js';
-import { openSelectedPreset, runSubjectiveEvaluation } from '../subjective/runner.js';
+import { fileSources, openSelectedPreset, runSubjectiveEvaluation } from '../subjective/runner.js';
 import type { SubjectiveSettings } from '../subjective/run-info.js';
 
 interface SubjectiveArguments {
@@ -92,7 +92,10 @@ const command: CommandModule<object, SubjectiveArguments> = {
     if (!args.judgeModel) throw new UserError('no judge: --judge-model DIR is required', 'pass a chat checkpoint folder as --judge-model (the judge grades or compares the answers)');
     const settings = settingsFrom(args);
     // Read questions and answer files before loading any model: bad data fails in a second.
-    if (!args.resume) openSelectedPreset(settings);
+    if (!args.resume) {
+      openSelectedPreset(settings);
+      fileSources(settings);
+    }
     const engine = { backend: args.backend, featureLevel: args.featureLevel, weights: args.weights, gpuMemory: args.gpuMemory, kvCache: args.kvCache, contextLength: args.contextLength };
     const judgeSource: ModelSource = { kind: 'engine', dir: args.judgeModel };
     const judge = await openLanguageModel(judgeSource, engine);

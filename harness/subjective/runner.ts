@@ -57,7 +57,8 @@ export function openSelectedPreset(settings: SubjectiveSettings): SubjectivePres
   return { ...preset, set };
 }
 
-function fileSources(settings: SubjectiveSettings): ModelAnswers[] {
+/** The answer files of a run (`--answers`, then the baseline's), read and checked. */
+export function fileSources(settings: SubjectiveSettings): ModelAnswers[] {
   const files = [...settings.answers];
   if (settings.baseline !== undefined) files.push(resolveAnswerSource(settings.baseline, settings.dataDir));
   return files.map((file) => readAnswerFile(file));
