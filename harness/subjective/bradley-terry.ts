@@ -36,7 +36,7 @@ function stronglyConnected(players: readonly string[], beats: ReadonlyMap<string
 
 export function fitBradleyTerry(outcomes: readonly PairOutcome[], anchor: string | null): BradleyTerryFit {
   const players = [...new Set(outcomes.flatMap((o) => [o.first, o.second]))].sort();
-  if (players.length < 2) return { ok: false, reason: 'fewer than two models compared' };
+  if (players.length < 2) return { ok: false, reason: players.length === 0 ? 'no readable pairwise outcome to fit (every pair was left out)' : 'fewer than two models compared' };
   const index = new Map(players.map((p, i) => [p, i]));
   const n = players.length;
   const wins = new Array<number>(n).fill(0);

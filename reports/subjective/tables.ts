@@ -88,9 +88,9 @@ function winRow(name: string, opponent: string, w: WinRates): string[] {
 function pairwiseTables(summary: SubjectiveSummary): Table[] {
   const tables: Table[] = [{
     title: `Pairwise results (judge ${summary.judge}${summary.baseline ? `, baseline ${summary.baseline}` : ''})`,
-    headers: ['model', 'opponent', 'win', 'tie', 'loss', 'order flips', 'parse failures', 'skipped', 'win rate', 'win rate (tie ½)', '95% CI (tie ½)', 'win rate (no ties)'],
+    headers: ['model', 'opponent', 'win', 'tie', 'loss', 'order flips', 'left out: unreadable', 'left out: skipped', 'win rate', 'win rate (tie ½)', '95% CI (tie ½)', 'win rate (no ties)'],
     rows: summary.pairwise.map((p) => winRow(p.candidate, p.opponent, p.overall)),
-    note: 'win rate = wins/all; tie ½ = (wins + ties/2)/all; no ties = wins/(wins+losses). A verdict that flips with the answer order counts as a tie (order flips). Pairs with an unreadable reply in either order are left out (parse failures).',
+    note: 'win rate = wins/all; tie ½ = (wins + ties/2)/all; no ties = wins/(wins+losses). A verdict that flips with the answer order counts as a tie (order flips). Pairs (question, turn, repeat) with an unreadable reply or a skip in either order are left out and counted.',
   }];
   const categories = categoriesOf(summary).filter((c) => summary.pairwise.some((p) => p.byCategory.has(c)));
   const columns = summary.pairwise.map((p) => (summary.baseline ? p.candidate : `${p.candidate} vs ${p.opponent}`));
