@@ -4,6 +4,8 @@
  * pairwise` (against `--baseline`, both answer orders), answers from files (`--answers`) or from a
  * model (`--model`), a judge model (`--judge-model`), records, resume and reports.
  */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UserError } from '../../engine/language-model.js';
 import { writeSubjectiveReport } from '../../reports/subjective/write-report.js';
@@ -52,8 +54,9 @@ function settingsFrom(args: ArgumentsCamelCase<SubjectiveArguments>): Subjective
   const orders: PairOrder[] = args.orders === 'both' ? ['AB', 'BA'] : ['AB'];
   if (!Number.isInteger(args.seed)) throw new UserError(`--seed ${args.seed}: expected a whole number`, 'e.g. --seed 0');
   return {
-    preset: args.preset, mode: args.mode, dataDir: args.dataDir, questionIds: list(args.questions), categories: list(args.categories), limit: args.limit,
-    answers: list(args.answers) ?? [], baseline: args.baseline, orders, repeats: args.repeats, judgeMaxOutLen: args.judgeMaxOutLen,
+    // Paths are saved absolute, so that --resume works from any folder.
+    preset: args.preset, mode: args.mode, dataDir: resolve(args.dataDir), questionIds: list(args.questions), categories: list(args.categories), limit: args.limit,
+    answers: (list(args.answers) ?? []).map((file) => resolve(file)), baseline: args.baseline !== undefined && existsSync(args.baseline) ? resolve(args.baseline) : args.baseline, orders, repeats: args.repeats, judgeMaxOutLen: args.judgeMaxOutLen,
     maxOutLen: args.maxOutLen, batchSize: args.batchSize, bootstrap: args.bootstrap, seed: args.seed,
   };
 }
