@@ -8,6 +8,8 @@
  * the fit is reported as undefined with the reason instead of a number.
  */
 
+const MAX_ITERATIONS = 20000;
+
 export interface PairOutcome {
   readonly first: string;
   readonly second: string;
@@ -58,7 +60,8 @@ export function fitBradleyTerry(outcomes: readonly PairOutcome[], anchor: string
   }
   let strengths = new Array<number>(n).fill(1);
   let iterations = 0;
-  for (; iterations < 100000; iterations += 1) {
+  let converged = false;
+  for (; iterations < MAX_ITERATIONS && !converged; iterations += 1) {
     const next = strengths.map((p, i) => {
       let denominator = 0;
       for (let j = 0; j < n; j += 1) if (j !== i) denominator += ((games[i] as number[])[j] as number) / (p + (strengths[j] as number));
@@ -68,8 +71,9 @@ export function fitBradleyTerry(outcomes: readonly PairOutcome[], anchor: string
     const normalised = next.map((p) => p / Math.exp(logMean));
     const change = Math.max(...normalised.map((p, i) => Math.abs(Math.log(p) - Math.log(strengths[i] as number))));
     strengths = normalised;
-    if (change < 1e-13) break;
+    converged = change < 1e-12;
   }
+  if (!converged) return { ok: false, reason: `the fit did not converge in ${MAX_ITERATIONS} iterations` };
   const anchorStrength = anchor !== null && index.has(anchor) ? (strengths[index.get(anchor) as number] as number) : 1;
-  return { ok: true, ratings: new Map(players.map((p, i) => [p, 1000 + 400 * Math.log10((strengths[i] as number) / anchorStrength)])), iterations: iterations + 1 };
+  return { ok: true, ratings: new Map(players.map((p, i) => [p, 1000 + 400 * Math.log10((strengths[i] as number) / anchorStrength)])), iterations };
 }

@@ -2,7 +2,8 @@
  * One JSONL record per judgement. It holds what reports need without the models: the question, the
  * judged answers, the rendered prompt (and its hash), the judge's raw reply and the parsed verdict.
  * Status: `ok` (verdict read), `parse_failure` (reply unreadable: counted, never a zero or a loss),
- * `skipped` (no answer to judge, or a prompt longer than the judge's context), `error`.
+ * `skipped` (no answer to judge, or a prompt longer than the judge's context). A judge call that throws
+ * stops the run (finished records stay; `--resume` continues).
  */
 import type { FinishReason } from '../../engine/language-model.js';
 import type { PairWinner } from './judge-replies.js';
@@ -13,7 +14,7 @@ export const RECORDS_FILE = 'records.jsonl';
 
 /** AB: the candidate is shown as assistant A; BA: the swap. */
 export type PairOrder = 'AB' | 'BA';
-export type JudgementStatus = 'ok' | 'parse_failure' | 'skipped' | 'error';
+export type JudgementStatus = 'ok' | 'parse_failure' | 'skipped';
 
 export interface PairVerdict {
   readonly winner: PairWinner;

@@ -12,7 +12,7 @@
  * longer answer.
  */
 import { ALIGNBENCH_GROUPS } from './alignbench.js';
-import { bootstrapInterval, mean, type BootstrapInterval, type BootstrapOptions } from './bootstrap.js';
+import { bootstrapInterval, mean, mulberry32, percentile, type BootstrapInterval, type BootstrapOptions } from './bootstrap.js';
 import { fitBradleyTerry, type PairOutcome } from './bradley-terry.js';
 import { isPairVerdict, isScoreVerdict, type SubjectiveRecord } from './record.js';
 
@@ -101,7 +101,7 @@ export function scoreSummary(records: readonly SubjectiveRecord[], options: Boot
       groups: mine[0]?.preset === 'alignbench' ? alignbenchGroups(categoryUnits, options) : new Map(),
       dimensions: new Map([...dimensions].map(([key, d]) => [key, { mean: d.sum / d.n, n: d.n }])),
       parseFailures: mine.filter((r) => r.status === 'parse_failure').length,
-      skipped: mine.filter((r) => r.status === 'skipped' || r.status === 'error').length,
+      skipped: mine.filter((r) => r.status === 'skipped').length,
       judged: mine.filter((r) => r.status === 'ok' || r.status === 'parse_failure').length,
     };
   });
@@ -222,7 +222,10 @@ function btOutcomes(outcomes: readonly CombinedOutcome[]): PairOutcome[] {
   return outcomes.filter((o) => o.result !== null).map((o) => ({ first: o.candidate, second: o.opponent, firstScore: o.result === 'win' ? 1 : o.result === 'tie' ? 0.5 : 0 }));
 }
 
-/** Ratings on the Elo scale, anchored at the baseline (1000), with intervals from resampling questions. */
+/**
+ * Ratings on the Elo scale, anchored at the baseline (1000), with intervals from resampling questions:
+ * each resample refits every rating at once; resamples without a finite fit are counted per model.
+ */
 export function bradleyTerrySummary(records: readonly SubjectiveRecord[], anchor: string | null, options: BootstrapOptions): BradleyTerrySummary {
   const outcomes = combineOrders(records);
   const fit = fitBradleyTerry(btOutcomes(outcomes), anchor);
@@ -230,13 +233,25 @@ export function bradleyTerrySummary(records: readonly SubjectiveRecord[], anchor
   const byQuestion = new Map<string, CombinedOutcome[]>();
   for (const o of outcomes) byQuestion.set(o.questionId, [...(byQuestion.get(o.questionId) ?? []), o]);
   const units = [...byQuestion.values()];
-  const rows = [...fit.ratings].map(([model, rating]) => ({
-    model, rating,
-    interval: bootstrapInterval([units], (sample) => {
-      const refit = fitBradleyTerry(btOutcomes((sample[0] ?? []).flat()), anchor);
-      return refit.ok ? (refit.ratings.get(model) ?? Number.NaN) : Number.NaN;
-    }, options),
-  }));
+  const resampled = new Map([...fit.ratings.keys()].map((model) => [model, [] as number[]]));
+  const random = mulberry32(options.seed);
+  for (let b = 0; b < options.resamples; b += 1) {
+    const sample = units.map(() => units[Math.min(units.length - 1, Math.floor(random() * units.length))] as CombinedOutcome[]);
+    const refit = fitBradleyTerry(btOutcomes(sample.flat()), anchor);
+    if (!refit.ok) continue;
+    for (const [model, values] of resampled) {
+      const rating = refit.ratings.get(model);
+      if (rating !== undefined) values.push(rating);
+    }
+  }
+  const level = options.level ?? 0.95;
+  const rows = [...fit.ratings].map(([model, rating]) => {
+    const values = resampled.get(model) ?? [];
+    return {
+      model, rating,
+      interval: { low: percentile(values, (1 - level) / 2), high: percentile(values, 1 - (1 - level) / 2), resamples: options.resamples, undefinedResamples: options.resamples - values.length },
+    };
+  });
   return { ok: true, rows: rows.sort((a, b) => b.rating - a.rating) };
 }
 
@@ -301,7 +316,7 @@ export function diagnostics(records: readonly SubjectiveRecord[]): Diagnostics {
   }
   return {
     judged, parseFailures, parseFailureRate: judged === 0 ? Number.NaN : parseFailures / judged,
-    skipped: records.filter((r) => r.status === 'skipped' || r.status === 'error').length,
+    skipped: records.filter((r) => r.status === 'skipped').length,
     pairsWithBothOrders, consistentPairs, positionConsistency: pairsWithBothOrders === 0 ? Number.NaN : consistentPairs / pairsWithBothOrders,
     firstPositionFlips, secondPositionFlips,
     decisiveWithLengthDifference, longerAnswerWins, longerAnswerWinShare: decisiveWithLengthDifference === 0 ? Number.NaN : longerAnswerWins / decisiveWithLengthDifference,

@@ -35,7 +35,7 @@ function categoriesOf(summary: SubjectiveSummary): string[] {
 }
 
 function scoreTable(summary: SubjectiveSummary): Table {
-  const ci = `${Math.round(95)}% CI`;
+  const ci = '95% CI';
   if (summary.preset === 'alignbench') {
     const headers = ['模型', '总分', ci];
     for (const g of ALIGNBENCH_GROUPS) headers.push(g.name, ...g.categories);
