@@ -6,7 +6,7 @@ import { writeRunInfo } from '../../../harness/records.js';
 import { SUBJECTIVE_RUN_SCHEMA, type SubjectiveRunInfo } from '../../../harness/subjective/run-info.js';
 import { writeSubjectiveReport } from '../../../reports/subjective/write-report.js';
 import { openReport } from '../../helpers/browser.js';
-import { pairRecord } from '../../harness/subjective/records-fixture.js';
+import { pairRecord, scoreRecord } from '../../harness/subjective/records-fixture.js';
 
 const INFO: SubjectiveRunInfo = {
   schema: SUBJECTIVE_RUN_SCHEMA, command: 'subjective --mode pairwise (test)', started: '2026-12-06T06:00:00.000Z', preset: 'mtbench', mode: 'pairwise',
@@ -65,6 +65,31 @@ describe('subjective report.html in headless Chromium', () => {
       expect(statSync(shot).size).toBeGreaterThan(10_000);
       expect(report.errors).toEqual([]);
       expect(report.externalRequests).toEqual([]);
+    } finally {
+      await report.close();
+    }
+  });
+
+  it('score mode (AlignBench): capability and dimension tables, one answer in the drill-down', async () => {
+    const runDir = mkdtempSync(join(tmpdir(), 'gnomon-subjective-html-score-'));
+    writeRunInfo(runDir, { ...INFO, preset: 'alignbench', mode: 'score', baseline: null, sources: [{ model: 'm', source: 'm.jsonl' }], settings: { ...INFO.settings, preset: 'alignbench', mode: 'score' } });
+    const records = [
+      scoreRecord('m', '1', '专业能力', 1, { score: 7, dimensions: { 事实正确性: 8, 综合得分: 7 } }, 'alignbench'),
+      scoreRecord('m', '2', '数学计算', 1, 'parse_failure', 'alignbench'),
+    ];
+    writeFileSync(join(runDir, 'records.jsonl'), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    writeSubjectiveReport(runDir);
+    const report = await openReport(join(runDir, 'report.html'));
+    try {
+      const { page } = report;
+      expect(await page.textContent('#summary')).toContain('AlignBench dimension scores');
+      expect(await page.locator('#summary table').first().locator('th').allTextContents()).toEqual(
+        ['模型', '总分', '95% CI', '中文推理', '数学计算', '逻辑推理', '中文语言', '基本任务', '中文理解', '综合问答', '文本写作', '角色扮演', '专业能力', 'n', 'parse failures', 'skipped']);
+      await page.locator('#judgement-table tr.judgement-row').nth(1).click();
+      const drill = page.locator('#judgement-table tr.detail-row');
+      expect(await drill.locator('.answer .label').first().textContent()).toBe('Answer: m');
+      expect(await drill.locator('p.bad').textContent()).toBe('Verdict: unreadable — no [[rating]] (nor [rating]) in the reply');
+      expect(report.errors).toEqual([]);
     } finally {
       await report.close();
     }
