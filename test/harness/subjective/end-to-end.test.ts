@@ -127,5 +127,21 @@ describe('harness subjective end to end on the engine', () => {
       expect(turn1[3]?.reply).toBe(turn1[1]?.reply);
       expect(result.info.baseline).toBe('llama-13b');
     });
+
+    it('answers with the engine (--model), feeding turn 2 its own first answer, then judges the answers', async () => {
+      const runs = mkdtempSync(join(tmpdir(), 'gnomon-subjective-e2e-answer-'));
+      const result = await runSubjectiveEvaluation({
+        settings: { preset: 'mtbench', mode: 'score', dataDir: BENCHMARKS_DIR, questionIds: ['120'], answers: [], orders: ['AB'], repeats: 1, judgeMaxOutLen: 6, maxOutLen: 8, batchSize: 2, bootstrap: 20, seed: 0 },
+        judge, judgeSource: 'tiny-fp32 fixture', answerModel: judge, answerModelSource: 'tiny-fp32 fixture', outDir: runs, command: 'test',
+      });
+      const saved = readJsonl<{ question_id: number; model_id: string; choices: { turns: string[] }[]; finish_reasons: string[] }>(join(result.runDir, 'answers', 'tiny-fp32.jsonl'));
+      expect(saved).toHaveLength(1);
+      expect(saved[0]?.choices[0]?.turns).toHaveLength(2);
+      const records = readJsonl<SubjectiveRecord>(join(result.runDir, 'records.jsonl'));
+      expect(records.map((r) => [r.candidate, r.turn, r.judge_template])).toEqual([['tiny-fp32', 1, 'single-math-v1'], ['tiny-fp32', 2, 'single-math-v1-multi-turn']]);
+      // The judged answers are the ones the engine wrote, and turn 2's prompt holds both of them.
+      expect(records[1]?.answers['tiny-fp32']).toEqual(saved[0]?.choices[0]?.turns);
+      for (const turn of saved[0]?.choices[0]?.turns ?? []) expect(records[1]?.user_prompt).toContain(`### Assistant A:\n${turn}\n`);
+    });
   });
 });
