@@ -2,7 +2,7 @@
  * Judge prompts rendered from the real data files compared byte for byte with what FastChat's and
  * AlignBench's own code renders (test/data/subjective/, produced as its README says).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { alignbenchPrompt, loadAlignbench } from '../../../harness/subjective/alignbench.js';
@@ -42,6 +42,24 @@ describe('MT-Bench judge prompts', () => {
     expect(rendered.user).toBe(expected.user);
   });
 
+  it('renders every question, both turns, both modes, with every published model\'s answers', () => {
+    const dir = join(BENCHMARKS_DIR, 'subjective/mt_bench/model_answer');
+    const models = readdirSync(dir).filter((f) => f.endsWith('.jsonl'));
+    expect(models).toHaveLength(31);
+    const baseline = answers('gpt-3.5-turbo');
+    for (const file of models) {
+      const model = readAnswerFile(join(dir, file));
+      for (const question of set.questions) {
+        const turns = model.turns.get(question.id);
+        expect(turns, `${file} question ${question.id}`).toHaveLength(2);
+        for (const turn of [1, 2]) {
+          expect(mtbenchScorePrompt(templates, question, turns ?? [], turn).user).toContain(question.turns[turn - 1] ?? '');
+          expect(mtbenchPairPrompt(templates, question, turns ?? [], baseline.turns.get(question.id) ?? [], turn).user).toContain((turns ?? [])[turn - 1] ?? '');
+        }
+      }
+    }
+  });
+
   it('covers all eight templates in the reference data', () => {
     expect(new Set(cases.map((c) => c.template)).size).toBe(8);
   });
@@ -65,6 +83,10 @@ describe('AlignBench judge prompt', () => {
     expect(rendered.system).toBe('');
     expect(rendered.user).toBe(expected.user);
     for (const dimension of expected.dimensions) expect(rendered.user).toContain(`. ${dimension}: `);
+  });
+
+  it('renders every question', () => {
+    for (const question of set.questions) expect(alignbenchPrompt(config, question, '答').user.endsWith('[助手的答案开始]\n答\n[助手的答案结束]\n')).toBe(true);
   });
 
   it('covers the four answer types, each with its own dimension set', () => {
