@@ -160,8 +160,8 @@ function startOrResume(request: SubjectiveRunRequest, preset: SubjectivePreset):
 
 export async function runSubjectiveEvaluation(request: SubjectiveRunRequest): Promise<SubjectiveRunResult> {
   const log = request.log ?? ((): void => undefined);
-  const savedSettings = request.resumeDir ? parseSubjectiveRunInfo(readRunInfo(request.resumeDir), request.resumeDir).settings : request.settings;
-  const settings = savedSettings;
+  // A resumed run uses the settings saved in its run.json, whatever the command line says.
+  const settings = request.resumeDir ? parseSubjectiveRunInfo(readRunInfo(request.resumeDir), request.resumeDir).settings : request.settings;
   // Read questions and answer files before any model work: bad data fails in a second.
   const preset = openSelectedPreset(settings);
   const files = fileSources(settings);
