@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatMessage, LanguageModel } from '../../engine/language-model.js';
-import { encodePrompt } from '../ceval/prompt.js';
+import { encodePrompt } from './prompt-encoding.js';
 import { RecordWriter, readJsonl } from '../records.js';
 import { readAnswerFile, type ModelAnswers } from './answers.js';
 import type { SubjectiveQuestion } from './question-set.js';

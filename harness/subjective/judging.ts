@@ -5,7 +5,7 @@
  * that does not fit the judge's context is skipped with its length, never cut.
  */
 import type { FinishReason, LanguageModel } from '../../engine/language-model.js';
-import { encodePrompt } from '../ceval/prompt.js';
+import { encodePrompt } from './prompt-encoding.js';
 import type { RenderedJudgePrompt } from './mtbench.js';
 
 export type JudgeOutcome =

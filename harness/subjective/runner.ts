@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { UserError, type LanguageModel } from '../../engine/language-model.js';
 import { writeSubjectiveReport, type WrittenSubjectiveReport } from '../../reports/subjective/write-report.js';
-import { promptHash } from '../ceval/prompt.js';
+import { promptHash } from './prompt-encoding.js';
 import { createRunDirectory, finishedKeys, readRunInfo, RecordWriter, writeRunInfo } from '../records.js';
 import { generateAnswers } from './answer-generation.js';
 import { readAnswerFile, resolveAnswerSource, type ModelAnswers } from './answers.js';
