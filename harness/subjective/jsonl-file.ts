@@ -1,11 +1,12 @@
-/** Reading the benchmark's JSON and JSONL files with errors that name the file and line. */
-import { existsSync, readFileSync } from 'node:fs';
+/** Reading the benchmark's JSON and JSONL files (UTF-8 only) with errors that name the file and line. */
+import { existsSync } from 'node:fs';
 import { UserError } from '../../engine/language-model.js';
+import { readUtf8File } from '../text-file.js';
 
 export function readJsonFile(file: string, hint: string): unknown {
   if (!existsSync(file)) throw new UserError(`${file}: not found`, hint);
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    return JSON.parse(readUtf8File(file, 'benchmark file')) as unknown;
   } catch (error) {
     throw new UserError(`${file}: not valid JSON (${(error as Error).message})`, hint);
   }
@@ -15,7 +16,7 @@ export function readJsonFile(file: string, hint: string): unknown {
 export function readJsonLines(file: string, hint: string): { line: number; value: unknown }[] {
   if (!existsSync(file)) throw new UserError(`${file}: not found`, hint);
   const rows: { line: number; value: unknown }[] = [];
-  readFileSync(file, 'utf8').split('\n').forEach((text, index) => {
+  readUtf8File(file, 'JSONL file').split('\n').forEach((text, index) => {
     if (text.trim() === '') return;
     try {
       rows.push({ line: index + 1, value: JSON.parse(text) as unknown });

@@ -9,6 +9,7 @@ import { UserError, type LanguageModel } from '../../engine/language-model.js';
 import { writeSubjectiveReport, type WrittenSubjectiveReport } from '../../reports/subjective/write-report.js';
 import { promptHash } from './prompt-encoding.js';
 import { createRunDirectory, finishedKeys, readRunInfo, RecordWriter, writeRunInfo } from '../records.js';
+import { lockRunDirectory } from '../run-lock.js';
 import { generateAnswers } from './answer-generation.js';
 import { readAnswerFile, resolveAnswerSource, type ModelAnswers } from './answers.js';
 import { askJudge, type JudgeOutcome } from './judging.js';
@@ -166,6 +167,17 @@ export async function runSubjectiveEvaluation(request: SubjectiveRunRequest): Pr
   const preset = openSelectedPreset(settings);
   const files = fileSources(settings);
   const { runDir, info: started } = startOrResume({ ...request, settings }, preset);
+  // One writer per run: a second --resume of the same folder stops here instead of duplicating records.
+  const lock = lockRunDirectory(runDir, `harness subjective ${request.command}`);
+  try {
+    return await runLocked(request, settings, preset, runDir, started, files, log);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLocked(request: SubjectiveRunRequest, settings: SubjectiveSettings, preset: SubjectivePreset, runDir: string, started: SubjectiveRunInfo,
+  files: readonly ModelAnswers[], log: (line: string) => void): Promise<SubjectiveRunResult> {
   const generated = request.answerModel ? [await generateAnswers(request.answerModel, preset.set.questions, runDir, { maxOutLen: settings.maxOutLen, log })] : [];
   const sources = [...generated, ...files];
   const baseline = settings.baseline === undefined ? null : (files[files.length - 1]?.model ?? null);

@@ -1,4 +1,5 @@
 /** Everything a subjective run's reports show, computed from run.json and the records alone. */
+import { uniqueByKey } from '../../harness/records.js';
 import type { SubjectiveRecord } from '../../harness/subjective/record.js';
 import type { SubjectiveRunInfo } from '../../harness/subjective/run-info.js';
 import {
@@ -20,13 +21,13 @@ export interface SubjectiveSummary {
   readonly diagnostics: Diagnostics;
 }
 
-/** The last record of each key (a key appears twice only if a run was edited by hand). */
-export function latestRecords(records: readonly SubjectiveRecord[]): SubjectiveRecord[] {
-  return [...new Map(records.map((r) => [r.key, r])).values()];
+/** Each judgement once: the first record of each key, as every gnomon summary counts them. */
+export function uniqueJudgements(records: readonly SubjectiveRecord[]): SubjectiveRecord[] {
+  return uniqueByKey(records, (r) => r.key);
 }
 
 export function summarizeSubjectiveRun(info: SubjectiveRunInfo, allRecords: readonly SubjectiveRecord[]): SubjectiveSummary {
-  const records = latestRecords(allRecords);
+  const records = uniqueJudgements(allRecords);
   const options = { resamples: info.settings.bootstrap, seed: info.settings.seed };
   return {
     preset: info.preset, mode: info.mode, judge: info.judge.name, baseline: info.baseline,

@@ -8,7 +8,7 @@ import { readJsonl, readRunInfo } from '../../harness/records.js';
 import { RECORDS_FILE, type SubjectiveRecord } from '../../harness/subjective/record.js';
 import { parseSubjectiveRunInfo } from '../../harness/subjective/run-info.js';
 import { subjectiveHtmlReport } from './html-report.js';
-import { latestRecords, summarizeSubjectiveRun, type SubjectiveSummary } from './summary.js';
+import { uniqueJudgements, summarizeSubjectiveRun, type SubjectiveSummary } from './summary.js';
 import { summaryJson, summaryMarkdown, summaryTables, summaryText, tableCsv } from './tables.js';
 
 export interface WrittenSubjectiveReport {
@@ -19,7 +19,7 @@ export interface WrittenSubjectiveReport {
 
 export function writeSubjectiveReport(runDir: string): WrittenSubjectiveReport {
   const info = parseSubjectiveRunInfo(readRunInfo(runDir), runDir);
-  const records = latestRecords(readJsonl<SubjectiveRecord>(join(runDir, RECORDS_FILE)));
+  const records = uniqueJudgements(readJsonl<SubjectiveRecord>(join(runDir, RECORDS_FILE)));
   const summary = summarizeSubjectiveRun(info, records);
   const text = summaryText(summary);
   const [main] = summaryTables(summary);

@@ -24,6 +24,8 @@ describe('answer files', () => {
     expect(() => readAnswerFile(bad)).toThrow(`${bad}:2: question 2 has neither choices[0].turns nor answer`);
     writeFileSync(bad, '{"question_id": 1, "answer": "x"}\n{not json\n');
     expect(() => readAnswerFile(bad)).toThrow(new RegExp(`^${bad.replace(/[.]/g, '\\.')}:2: not a JSON line`));
+    writeFileSync(bad, Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xd6, 0xd0, 0x22, 0x7d, 0x0a]));
+    expect(() => readAnswerFile(bad)).toThrow(/not UTF-8/);
     expect(() => resolveAnswerSource('no-such-model', BENCHMARKS_DIR)).toThrow(/neither an answers file nor a published model/);
   });
 });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readJsonl } from '../../../harness/records.js';
+import { lockRunDirectory } from '../../../harness/run-lock.js';
 import { loadMtBench, mtbenchScorePrompt } from '../../../harness/subjective/mtbench.js';
 import type { SubjectiveRecord } from '../../../harness/subjective/record.js';
 import type { SubjectiveSettings } from '../../../harness/subjective/run-info.js';
@@ -176,6 +177,19 @@ describe('resume', () => {
     const strip = (r: SubjectiveRecord) => ({ ...r, ms: 0 });
     expect(readJsonl<SubjectiveRecord>(recordsFile).map(strip)).toEqual(all.map((l) => strip(JSON.parse(l) as SubjectiveRecord)));
     expect(resumed.text).toBe(full.text);
+  });
+
+  it('refuses a second writer while a run is being written', async () => {
+    const dir = tmp('gnomon-subjective-lock-');
+    const files = answers(dir);
+    const first = await runSubjectiveEvaluation({ settings: settings({ answers: [files.good], questionIds: ['81'] }), judge: new ScriptedModel({ reply: () => '[[5]]' }), judgeSource: 'scripted', outDir: join(dir, 'runs'), command: 'test' });
+    const held = lockRunDirectory(first.runDir, 'another harness subjective --resume');
+    try {
+      await expect(runSubjectiveEvaluation({ settings: settings({}), judge: new ScriptedModel({ reply: () => '[[5]]' }), judgeSource: 'scripted', outDir: dir, resumeDir: first.runDir, command: 'test' }))
+        .rejects.toThrow(/is in use/);
+    } finally {
+      held.release();
+    }
   });
 
   it('refuses to resume with another judge', async () => {
