@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatMessage, LanguageModel } from '../../engine/language-model.js';
 import { encodePrompt } from './prompt-encoding.js';
+import { rethrowFileSystemError } from '../file-errors.js';
 import { RecordWriter, readJsonl } from '../records.js';
 import { readAnswerFile, type ModelAnswers } from './answers.js';
 import type { SubjectiveQuestion } from './question-set.js';
@@ -39,7 +40,11 @@ export interface AnswerGenerationOptions {
 /** Generates the missing answers of `questions` (all their turns) and returns every answer on file. */
 export async function generateAnswers(model: LanguageModel, questions: readonly SubjectiveQuestion[], runDir: string, options: AnswerGenerationOptions): Promise<ModelAnswers> {
   const file = answersFile(runDir, model.info.name);
-  mkdirSync(join(runDir, 'answers'), { recursive: true });
+  try {
+    mkdirSync(join(runDir, 'answers'), { recursive: true });
+  } catch (error) {
+    rethrowFileSystemError(error, join(runDir, 'answers'), 'creating the answers folder');
+  }
   const done = new Set(readJsonl<AnswerLine>(file, true).map((line) => String(line.question_id)));
   const writer = new RecordWriter<AnswerLine>(file);
   const context = model.info.contextLength;

@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { rethrowFileSystemError } from '../../harness/file-errors.js';
 import { readJsonl, readRunInfo } from '../../harness/records.js';
 import { RECORDS_FILE, type SubjectiveRecord } from '../../harness/subjective/record.js';
 import { parseSubjectiveRunInfo } from '../../harness/subjective/run-info.js';
@@ -32,7 +33,11 @@ export function writeSubjectiveReport(runDir: string): WrittenSubjectiveReport {
   ];
   const files = outputs.map(([name, content]) => {
     const file = join(runDir, name);
-    writeFileSync(file, content);
+    try {
+      writeFileSync(file, content);
+    } catch (error) {
+      rethrowFileSystemError(error, file, 'writing the report');
+    }
     return file;
   });
   return { summary, text, files };
