@@ -20,6 +20,7 @@ export { tinyCheckpointId, writeTinyCheckpoint, type TinyCheckpointSpec } from '
 export { convertTokenizerFolder } from './tokenizer/sentencepiece-convert.js';
 export { loadTokenizer } from './tokenizer/tokenizer.js';
 export { cacheRoot, packagePath } from './package-root.js';
+export { planCheckpointFolder, type FolderPlan, type LoadPlan, type PlannedMatrix } from './model/load-plan.js';
 
 export interface LoadModelOptions {
   readonly device?: DeviceOptions;
