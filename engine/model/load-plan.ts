@@ -1,9 +1,9 @@
 /**
  * What loading a checkpoint would need on an adapter, worked out from config.json (and the safetensors
  * headers when the folder has weights) before any weight is read: `harness doctor --model DIR`.
- * Every figure comes from the functions the loader itself plans with — the weight formats of
- * gpu-tensor.ts, the row chunks of a storage binding, the KV cache and activation sizes of
- * memory-plan.ts and model.ts — so the plan and a real load cannot disagree.
+ * Every figure comes from the functions the loader itself plans with — the weight formats and the
+ * row chunks of a storage binding of gpu-tensor.ts, the KV cache sizes of memory-plan.ts, the forward
+ * chunks and activation sizes of activations.ts — so the plan and a real load cannot disagree.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import type { WeightFormat } from '../gpu/kernels.js';
 import { defaultKernelFamily, type KernelFamily } from './kernel-family.js';
 import { matmulSubgroupSize, partialsBufferBytes, type MatmulShape } from './matmul-plan.js';
 import { kvCacheBytes, kvLayerBytes, memoryBudget, type MemoryBudget } from './memory-plan.js';
-import { activationBytes } from './model.js';
+import { activationBytes, maxBinding, rowLimits } from './activations.js';
 
 const WEIGHT_CHOICES: readonly WeightFormatChoice[] = ['native', 'f32', 'f16'];
 const BYTES: Record<WeightFormat, number> = { f32: 4, f16: 2, bf16: 2 };
@@ -91,17 +91,6 @@ export function storedDtypeOf(config: InternLM2Config): TensorDtype {
   }
 }
 
-/**
- * Rows per forward chunk and per scored pass for a binding limit, as the loader picks them
- * (InternLM2Model.rowLimits): every per-chunk buffer and the logits of the scored rows must fit one binding.
- */
-export function rowLimits(c: InternLM2Config, bindingBytes: number, requested?: number): { chunkRows: number; pickRows: number } {
-  const widest = Math.max(2 * c.intermediateSize, (c.heads + 2 * c.kvHeads) * c.headDim, c.hiddenSize) * 4;
-  const chunkRows = Math.max(1, Math.min(requested ?? 512, Math.floor(bindingBytes / widest), 65535));
-  const pickRows = Math.max(1, Math.min(chunkRows, 256, Math.floor(bindingBytes / (c.vocabSize * 4))));
-  return { chunkRows, pickRows };
-}
-
 /** The matrices uploadWeights creates, with their shapes (weights.ts: w1 over w3 as one). */
 function uploadedMatrices(c: InternLM2Config): { name: string; rows: number; cols: number; perModel: number }[] {
   const qkvRows = (c.heads + 2 * c.kvHeads) * c.headDim;
@@ -141,7 +130,7 @@ export function planLoad(request: LoadPlanRequest): LoadPlan {
   }
 
   const binding = adapter.maxBindingBytes;
-  const { chunkRows, pickRows } = rowLimits(c, binding);
+  const { chunkRows, pickRows } = rowLimits(c, binding, undefined);
   const matrices: PlannedMatrix[] = uploadedMatrices(c).map(({ name, rows, cols }) => {
     const perChunk = Math.min(rows, rowsPerChunk(name, 'config.json', rows, cols, chosen.format, binding));
     return { name, rows, cols, format: chosen.format, bytes: rows * cols * BYTES[chosen.format], chunks: Math.ceil(rows / perChunk), rowsPerChunk: perChunk };
@@ -232,7 +221,7 @@ export async function planCheckpointFolder(
     storedDtype,
     adapter: {
       hasShaderF16: context.hasShaderF16,
-      maxBindingBytes: Math.min(context.limits.maxStorageBufferBindingSize, context.limits.maxBufferSize),
+      maxBindingBytes: maxBinding(context),
       kernels: options.kernels ?? defaultKernelFamily(context.adapter),
       subgroupMinSize: matmulSubgroupSize(context),
     },

@@ -10,9 +10,10 @@ import doctorCommand from '../../harness/commands/doctor.js';
 import { openCheckpoint } from '../../engine/checkpoint/checkpoint.js';
 import { parseConfig } from '../../engine/checkpoint/config.js';
 import { sharedDevice } from '../../engine/gpu/device.js';
-import { planLoad, rowLimits, type LoadPlanRequest, type PlanAdapter } from '../../engine/model/load-plan.js';
+import { planLoad, type LoadPlanRequest, type PlanAdapter } from '../../engine/model/load-plan.js';
+import { activationBytes, rowLimits } from '../../engine/model/activations.js';
 import { planMemory } from '../../engine/model/memory-plan.js';
-import { activationBytes, InternLM2Model } from '../../engine/model/model.js';
+import { InternLM2Model } from '../../engine/model/model.js';
 import { fixtureDir, makeTempFolder, removeTempFolder } from '../helpers/internlm2-fixtures.js';
 import { INTERNLM2_RELEASE_DIR } from '../helpers/shared-data.js';
 
@@ -123,7 +124,7 @@ describe('the plan equals what the loader allocates', () => {
         kvCache: 'f32',
       });
       expect(plan.weightBytes.native?.bytes).toBe(model.weights.bytes);
-      expect({ chunkRows: model.chunkRows, pickRows: model.pickRows }).toEqual(rowLimits(checkpoint.config, binding));
+      expect({ chunkRows: model.chunkRows, pickRows: model.pickRows }).toEqual(rowLimits(checkpoint.config, binding, undefined));
       const split = new Map(plan.splitMatrices.map((m) => [m.name, m.chunks]));
       expect(split.get('model.tok_embeddings.weight')).toBe(model.weights.embed.chunks.length);
       expect(split.get('output.weight')).toBe(model.weights.output.chunks.length);
