@@ -53,11 +53,20 @@ export function cachedTokenizerJson(dir: string): CachedConversion {
     writeFileSync(staging, JSON.stringify(tokenizerJson) + '\n');
     renameSync(staging, file);
   } catch (error) {
-    rmSync(staging, { force: true });
+    removeQuietly(staging);
     throw new UserError(
       `cannot write the tokenizer converted from ${modelFile} into the cache folder ${folder} (${error instanceof Error ? error.message : String(error)})`,
       `set GNOMON_CACHE to a writable folder, or write tokenizer.json into the model folder once with: harness convert-tokenizer ${dir}`,
     );
   }
   return { file, converted: true, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Removes a partly written file; where even that fails (its folder cannot be reached), there is nothing to remove. */
+function removeQuietly(file: string): void {
+  try {
+    rmSync(file, { force: true });
+  } catch {
+    // ENOTDIR / EACCES: the file was never created.
+  }
 }

@@ -4,7 +4,7 @@
  * user-defined piece. Both were lost or fatal before: the BOM was stripped by the UTF-8 decoder, and
  * the NUL piece made loading fail ("nul byte found") in the tokenizers binding's getVocab.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSentencePieceModel, PieceType } from '../../../engine/tokenizer/sentencepiece-model.js';
@@ -87,6 +87,27 @@ describe('pieces that are a BOM, a NUL or user-defined', () => {
     expect(await tokenizer.decode([3, 7, 4, 5, 8])).toBe('\u0000ab\uFEFFa<tool>');
     expect(tokenizer.tokenId('\u0000')).toBe(3);
     expect(tokenizer.tokenId('\uFEFF')).toBe(4);
+  });
+});
+
+describe('the conversion cache', () => {
+  it('says how to go on when the cache folder cannot be written, and writes nothing into the model folder', async () => {
+    const dir = join(scratch, 'unwritable-cache');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'tokenizer.model'), modelBytes);
+    writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ bos_token: '<s>', eos_token: '</s>' }));
+    const blocker = join(scratch, 'a-file');
+    writeFileSync(blocker, '');
+    process.env['GNOMON_CACHE'] = join(blocker, 'cache');
+    try {
+      const error = await loadTokenizer(dir).then(() => undefined, (caught: unknown) => caught);
+      expect(error).toBeInstanceOf(UserError);
+      expect((error as UserError).message).toContain(`cannot write the tokenizer converted from ${join(dir, 'tokenizer.model')} into the cache folder ${join(blocker, 'cache', 'tokenizers')}`);
+      expect((error as UserError).hint).toBe(`set GNOMON_CACHE to a writable folder, or write tokenizer.json into the model folder once with: harness convert-tokenizer ${dir}`);
+      expect(readdirSync(dir).sort()).toEqual(['tokenizer.model', 'tokenizer_config.json']);
+    } finally {
+      process.env['GNOMON_CACHE'] = join(scratch, 'cache');
+    }
   });
 });
 
