@@ -129,6 +129,9 @@ export function planLoad(request: LoadPlanRequest): LoadPlan {
     throw new UserError('--weights f16 needs the adapter feature shader-f16, which this adapter lacks', 'use --weights native or f32 (harness doctor lists the features)');
   }
 
+  if (request.kvCache === 'f16' && !adapter.hasShaderF16) {
+    throw new UserError('an f16 KV cache needs the adapter feature shader-f16, which this adapter lacks', 'use the default f32 KV cache (harness doctor lists the features)');
+  }
   const binding = adapter.maxBindingBytes;
   const { chunkRows, pickRows } = rowLimits(c, binding, undefined);
   const matrices: PlannedMatrix[] = uploadedMatrices(c).map(({ name, rows, cols }) => {

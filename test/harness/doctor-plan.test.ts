@@ -51,6 +51,9 @@ describe('the load plan of internlm2-chat-1_8b (real config.json), by hand', () 
     expect(plan.weightBytes.f32).toEqual({ format: 'f32', bytes: parameters * 4 });
     expect(plan.weightBytes.f16).toEqual({ format: 'f16', bytes: (parameters - normValues) * 2 + normValues * 4 });
     expect(planLoad(request({ adapter: { ...lavapipe, hasShaderF16: false } })).weightBytes.f16).toBeUndefined();
+    // What the loader would refuse, the plan refuses the same way.
+    expect(() => planLoad(request({ weights: 'f16', adapter: { ...lavapipe, hasShaderF16: false } }))).toThrow(/--weights f16 needs the adapter feature shader-f16/);
+    expect(() => planLoad(request({ kvCache: 'f16', adapter: { ...lavapipe, hasShaderF16: false } }))).toThrow(/an f16 KV cache needs the adapter feature shader-f16/);
   });
 
   it('plans the KV cache at 24 layers × 8 KV heads × 128 × 2 (K, V) × 4 bytes = 196,608 bytes per token in f32', () => {
