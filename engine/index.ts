@@ -19,7 +19,8 @@ export { defaultKernelFamily, type KernelFamily } from './model/kernel-family.js
 export { tinyCheckpointId, writeTinyCheckpoint, type TinyCheckpointSpec } from './checkpoint/tiny-checkpoint.js';
 export { convertTokenizerFolder } from './tokenizer/sentencepiece-convert.js';
 export { loadTokenizer } from './tokenizer/tokenizer.js';
-export { packagePath } from './package-root.js';
+export { cacheRoot, packagePath } from './package-root.js';
+export { planCheckpointFolder, type FolderPlan, type LoadPlan, type PlannedMatrix } from './model/load-plan.js';
 
 export interface LoadModelOptions {
   readonly device?: DeviceOptions;
