@@ -21,8 +21,6 @@ export interface ScriptedNeedleModelOptions {
   readonly contextLength?: number;
 }
 
-const FACT_EN = /The secret code for (.+?) is (?:the same as the secret code for (.+?)|(\d+))\./g;
-const FACT_ZH = /([^。！？\n，]+?)的密码(?:和([^。！？\n]+?)的密码相同|是(\d+))。/g;
 const DOCUMENT_START = /Document:\n|文档：\n/;
 const DOCUMENT_END = /\n\n(?:Question: |问题：)/;
 
@@ -38,26 +36,29 @@ export function askedKeys(prompt: string): string[] {
   return [];
 }
 
-/** key → code or key → linked key, from the facts in `text`. */
-export function readFacts(text: string): Map<string, { code?: string; link?: string }> {
-  const facts = new Map<string, { code?: string; link?: string }>();
-  for (const pattern of [FACT_EN, FACT_ZH]) {
-    for (const match of text.matchAll(pattern)) {
-      const key = (match[1] ?? '').trim();
-      if (match[3] !== undefined) facts.set(key, { code: match[3] });
-      else if (match[2] !== undefined) facts.set(key, { link: match[2].trim() });
-    }
-  }
-  return facts;
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The fact about `key` in `text`, found by the key itself: a needle inserted inside a sentence (at a
+ * token position) has no sentence boundary before it, so a pattern that reads the key from the start
+ * of a sentence would take the words before it as part of the key.
+ */
+export function factAbout(text: string, key: string): { code?: string; link?: string } | undefined {
+  const k = escapeRegExp(key);
+  const match = new RegExp(`The secret code for ${k} is (?:the same as the secret code for (.+?)|(\\d+))\\.`).exec(text)
+    ?? new RegExp(`${k}的密码(?:和([^。！？\\n]+?)的密码相同|是(\\d+))。`).exec(text);
+  if (!match) return undefined;
+  return match[2] !== undefined ? { code: match[2] } : { link: (match[1] ?? '').trim() };
 }
 
 /** The answer a reader of `visible` gives to the question in `prompt`. */
 export function answerFrom(prompt: string, visible: string): string {
-  const facts = readFacts(visible);
   const answers = askedKeys(prompt).map((key) => {
     let current = key;
     for (let hop = 0; hop < 64; hop += 1) {
-      const fact = facts.get(current);
+      const fact = factAbout(visible, current);
       if (fact?.code !== undefined) return fact.code;
       if (fact?.link === undefined) return undefined;
       current = fact.link;

@@ -8,7 +8,8 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { parseDepths, parseLengths, type DepthSpacing, type LengthSpacing } from '../needle/grid.js';
 import { loadHaystack, type HaystackLanguage } from '../needle/haystack.js';
 import { HaystackTokens } from '../needle/haystack-tokens.js';
-import { rewriteNeedleReport, runNeedle, validateSettings, type NeedleSettings } from '../needle/needle-run.js';
+import { checkLengths } from '../needle/length-check.js';
+import { planOptions, rewriteNeedleReport, runNeedle, validateSettings, type NeedleSettings } from '../needle/needle-run.js';
 import { planCell } from '../needle/plan-cell.js';
 import { TASK_KINDS, type NeedleTaskKind } from '../needle/tasks.js';
 import { modelOptions, openModel } from '../model-options.js';
@@ -95,10 +96,10 @@ const command: CommandModule<object, NeedleArguments> = {
     try {
       if (args.showPrompt && settings) {
         const tokens = new HaystackTokens(loadHaystack(settings.haystack, settings.language), model.tokenizer);
-        const plan = await planCell({ lengthTarget: settings.grid.lengths[0] ?? 1024, depthTarget: settings.grid.depths[0] ?? 0, repeat: 0 }, tokens, model.tokenizer, {
-          task: settings.task, answerReserve: settings.answerTokens, globalSeed: settings.seed, ...(settings.language ? { language: settings.language } : {}),
-        });
-        process.stdout.write(`${plan.promptText}\n\n--- ${plan.key}: ${plan.promptTokens} prompt tokens + ${plan.answerReserve} reserved = ${plan.lengthActual} (target ${plan.cell.lengthTarget}); needle at ${plan.depthActual}% (target ${plan.cell.depthTarget}%); expected ${plan.task.expected.join(', ')}\n`);
+        await checkLengths(settings.grid.lengths.slice(0, 1), settings.grid.depths, tokens, model.tokenizer, planOptions(settings));
+        const plan = await planCell({ lengthTarget: settings.grid.lengths[0] ?? 1024, depthTarget: settings.grid.depths[0] ?? 0, repeat: 0 }, tokens, model.tokenizer, planOptions(settings));
+        const placement = plan.placements[0]?.method === 'token' ? 'inside a sentence, at a token position' : 'on a sentence boundary';
+        process.stdout.write(`${plan.promptText}\n\n--- ${plan.key}: ${plan.promptTokens} prompt tokens (${plan.haystackTokens} of haystack) + ${plan.answerReserve} reserved = ${plan.lengthActual} (target ${plan.cell.lengthTarget}); needle at ${plan.depthActual}% (target ${plan.cell.depthTarget}%, ${placement}${plan.depthFlagged ? ', FLAGGED: off by more than 1 point' : ''}); expected ${plan.task.expected.join(', ')}\n`);
         return;
       }
       const result = await runNeedle(model, {

@@ -14,6 +14,8 @@ export interface NeedleRecordFact {
   readonly role: 'answer' | 'link' | 'distractor';
   readonly depth_target: number;
   readonly depth_actual: number;
+  /** On a sentence boundary, or inside a sentence at a token position (needle-placement.ts). */
+  readonly placement?: 'sentence' | 'token';
 }
 
 export interface NeedleRecord {
@@ -33,6 +35,11 @@ export interface NeedleRecord {
   readonly answer_reserve: number;
   readonly depth_target: number;
   readonly depth_actual: number | null;
+  /**
+   * Some needle missed its target depth by more than the tolerance (1 point): the heatmap marks the
+   * cell and the effective length leaves it out. Absent in records written before the flag existed.
+   */
+  readonly depth_flagged?: boolean;
   /** The cell's needle (the first placed fact). */
   readonly needle: string | null;
   readonly needles: readonly NeedleRecordFact[];
@@ -49,6 +56,8 @@ export interface NeedleRecord {
   readonly prompt_hash: string | null;
   readonly haystack_start: number | null;
   readonly haystack_sentences: number | null;
+  /** Tokens of haystack text in the prompt (needles, template and question excluded). */
+  readonly haystack_tokens?: number | null;
   readonly haystack_wrapped: boolean | null;
   readonly timings: {
     readonly plan_ms: number;

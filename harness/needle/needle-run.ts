@@ -10,6 +10,9 @@ import { writeNeedleReport, type WrittenNeedleReport } from '../../reports/needl
 import { summaryText } from '../../reports/needle/needle-tables.js';
 import { createRunDirectory, readJsonl, readRunInfo, writeRunInfo } from '../records.js';
 import { formatTokenCount, type NeedleGrid } from './grid.js';
+import { HaystackTokens } from './haystack-tokens.js';
+import { checkLengths } from './length-check.js';
+import type { PlanOptions } from './plan-cell.js';
 import { loadHaystack, type Haystack, type HaystackLanguage } from './haystack.js';
 import type { NeedleJudge } from './judge.js';
 import { NEEDLE_SCHEMA, type NeedleRecord } from './needle-record.js';
@@ -94,6 +97,9 @@ export async function runNeedle(model: LanguageModel, options: NeedleRunOptions)
     settings = info.settings;
   } else {
     settings = validateSettings(options.settings);
+    // Refuse too-short lengths before a run folder exists (the sweep checks again on resume).
+    const planned = loadHaystack(settings.haystack, settings.language);
+    await checkLengths(settings.grid.lengths.filter((length) => length < 2 * model.info.contextLength), settings.grid.depths, new HaystackTokens(planned, model.tokenizer), model.tokenizer, planOptions(settings), settings.grid.repeats);
     dir = createRunDirectory(options.outDir, `needle-${settings.task.kind}`);
   }
   const haystack = loadHaystack(settings.haystack, settings.language);
@@ -107,13 +113,17 @@ export async function runNeedle(model: LanguageModel, options: NeedleRunOptions)
   options.log?.(`run directory ${dir}`);
   const sweep = await runNeedleSweep(model, {
     grid: settings.grid, haystack, recordsFile: join(dir, RECORDS_FILE),
-    plan: { task: settings.task, answerReserve: settings.answerTokens, globalSeed: settings.seed, ...(settings.language ? { language: settings.language } : {}) },
+    plan: planOptions(settings),
     ...(options.judge ? { judge: options.judge } : {}),
     onRecord: (record, done, total) => options.log?.(progressLine(record, done, total)),
   });
   const reportStarted = performance.now();
   const report = writeNeedleReport(dir, sweep.records, reportContext(settings, haystack, model.info, options.argv), settings.threshold);
   return { dir, sweep, report, reportMs: performance.now() - reportStarted, text: summaryText(report.summary) };
+}
+
+export function planOptions(settings: NeedleSettings): PlanOptions {
+  return { task: settings.task, answerReserve: settings.answerTokens, globalSeed: settings.seed, ...(settings.language ? { language: settings.language } : {}) };
 }
 
 /** Rewrites a run's report files from its records (no model). */

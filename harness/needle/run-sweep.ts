@@ -9,6 +9,7 @@ import { cellSeed } from './cell-seed.js';
 import { cellKey, gridCells, type GridCell, type NeedleGrid } from './grid.js';
 import type { Haystack } from './haystack.js';
 import { HaystackTokens } from './haystack-tokens.js';
+import { checkLengths } from './length-check.js';
 import type { NeedleJudge } from './judge.js';
 import { NEEDLE_SCHEMA, type NeedleRecord } from './needle-record.js';
 import { planCell, type CellPlan, type PlanOptions } from './plan-cell.js';
@@ -42,6 +43,7 @@ export async function runNeedleSweep(model: LanguageModel, options: SweepOptions
   const finished = finishedKeys<NeedleRecord>(options.recordsFile, (record) => record.key);
   const writer = new RecordWriter<NeedleRecord>(options.recordsFile);
   const tokens = new HaystackTokens(options.haystack, model.tokenizer);
+  await checkLengths(options.grid.lengths.filter((length) => length < 2 * model.info.contextLength), options.grid.depths, tokens, model.tokenizer, options.plan, options.grid.repeats);
   const cells = gridCells(options.grid);
   let ran = 0;
   let planMs = 0;
@@ -141,7 +143,8 @@ function planRecord(plan: CellPlan, options: SweepOptions): NeedleRecord {
     depth_target: plan.cell.depthTarget,
     depth_actual: plan.depthActual,
     needle: plan.placements[0]?.text ?? null,
-    needles: plan.placements.map((fact) => ({ text: fact.text, key: fact.key, value: fact.value, role: fact.role, depth_target: fact.depthTarget, depth_actual: fact.depthActual })),
+    depth_flagged: plan.depthFlagged,
+    needles: plan.placements.map((fact) => ({ text: fact.text, key: fact.key, value: fact.value, role: fact.role, depth_target: fact.depthTarget, depth_actual: fact.depthActual, placement: fact.method })),
     question: plan.task.question,
     expected: plan.task.expected,
     output: null,
@@ -153,6 +156,7 @@ function planRecord(plan: CellPlan, options: SweepOptions): NeedleRecord {
     prompt_hash: plan.promptHash,
     haystack_start: plan.haystackStart,
     haystack_sentences: plan.haystackSentences,
+    haystack_tokens: plan.haystackTokens,
     haystack_wrapped: plan.haystackWrapped,
     timings: { plan_ms: 0, generate_ms: 0, prefill_ms: 0, decode_ms: 0 },
   };
