@@ -171,3 +171,53 @@ export class FixedWindowModel extends ScriptedNeedleModel {
     return this.tokenizer.decode(promptIds.slice(-this.window), false);
   }
 }
+
+/** Character bigrams of a text (letters and CJK only, lower case). */
+function bigrams(text: string): Set<string> {
+  const letters = [...text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ')];
+  const out = new Set<string>();
+  for (let i = 0; i + 1 < letters.length; i += 1) out.add(`${letters[i]}${letters[i + 1]}`);
+  return out;
+}
+
+/**
+ * A reader for NeedleBench-style prompts (`--compat needlebench`): it answers with the prompt line
+ * that shares the most character bigrams with the question (before its "Please answer…" part) —
+ * the needle, which NeedleBench puts on its own line — and can see only the last `window` prompt
+ * tokens, so cells whose needle lies before them score as misses.
+ */
+export class NeedleBenchReaderModel extends ScriptedNeedleModel {
+  readonly window: number;
+
+  constructor(options: ScriptedNeedleModelOptions & { readonly window?: number }) {
+    super(`needlebench-reader-${options.window ?? 'all'}`, options);
+    this.window = options.window ?? Number.MAX_SAFE_INTEGER;
+  }
+
+  protected async visibleText(promptIds: readonly number[]): Promise<string> {
+    return this.tokenizer.decode(promptIds.slice(-this.window), false);
+  }
+
+  override async generate(promptIds: readonly number[], options: GenerateOptions): Promise<GenerationResult> {
+    this.generateCalls += 1;
+    const prompt = await this.tokenizer.decode(promptIds, false);
+    const visible = await this.visibleText(promptIds);
+    const marker = /(?:now please answer: |the question is: |现在请问：)(.*)$/s.exec(prompt);
+    const question = marker?.[1] ?? '';
+    const asked = bigrams(question.split(/Please answer|Before answering|在回答之前|请按照/)[0] ?? question);
+    let best = '';
+    let bestOverlap = 0;
+    // The document only: what comes before the question (the question shares every bigram with itself).
+    const document = marker && visible.includes(marker[0]) ? visible.slice(0, visible.lastIndexOf(marker[0])) : visible;
+    for (const line of document.split('\n')) {
+      if (line.length > 300) continue;
+      const overlap = [...bigrams(line)].filter((pair) => asked.has(pair)).length;
+      if (overlap > bestOverlap) [best, bestOverlap] = [line.trim(), overlap];
+    }
+    const answer = bestOverlap >= 4 ? best : 'I cannot find it in the document.';
+    const all = await this.tokenizer.encode(answer);
+    const tokenIds = all.slice(0, options.maxNewTokens);
+    this.counters.forwardTokens += promptIds.length + tokenIds.length;
+    return { tokenIds, text: await this.tokenizer.decode(tokenIds), finishReason: tokenIds.length < all.length ? 'max_tokens' : 'stop_token' };
+  }
+}

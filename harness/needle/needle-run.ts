@@ -11,6 +11,10 @@ import { summaryText } from '../../reports/needle/needle-tables.js';
 import { createRunDirectory, readJsonl, readRunInfo, writeRunInfo } from '../records.js';
 import { formatTokenCount, type NeedleGrid } from './grid.js';
 import { HaystackTokens } from './haystack-tokens.js';
+import type { NeedleBenchSweep } from './needlebench/needlebench-cell.js';
+import { NEEDLES_FILE, type NeedleBenchSize, type NeedleBenchVersion } from './needlebench/needlebench-config.js';
+import { needleBenchFolder, readHaystackLines, readNeedles } from './needlebench/needlebench-data.js';
+import { LineTokens } from './needlebench/needlebench-origin.js';
 import { checkLengths } from './length-check.js';
 import type { PlanOptions } from './plan-cell.js';
 import { loadHaystack, type Haystack, type HaystackLanguage } from './haystack.js';
@@ -30,6 +34,20 @@ export interface NeedleSettings {
   readonly task: TaskOptions;
   readonly answerTokens: number;
   readonly threshold: number;
+  /** `--compat needlebench`: NeedleBench's data, prompts, lengths (cl100k) and scorer. */
+  readonly compat?: NeedleBenchSettings;
+}
+
+export interface NeedleBenchSettings {
+  readonly kind: 'needlebench';
+  readonly version: NeedleBenchVersion;
+  readonly size: NeedleBenchSize;
+  /** Folder in OpenCompassData's layout (holds needlebench/), resolved. */
+  readonly dataDir: string;
+  /** Haystack file name inside needlebench/ (PaulGrahamEssays.jsonl, zh_finance.jsonl, …). */
+  readonly haystackFile: string;
+  readonly language: 'en' | 'zh';
+  readonly lengthBuffer: number;
 }
 
 export interface NeedleRunInfo {
@@ -59,6 +77,9 @@ export function validateSettings(settings: NeedleSettings): NeedleSettings {
     throw new UserError(`--distractors ${task.distractors}: multi-key needs 1 to ${MAX_FACTS - 1} distractors`, 'e.g. --distractors 3');
   }
   if (!(task.spacing >= 0 && task.spacing <= 100)) throw new UserError(`--needle-spacing ${task.spacing}: expected a percent from 0 to 100`, 'NeedleBench spaces multi-needles 10% apart');
+  if (settings.compat && task.kind !== 'single') {
+    throw new UserError(`--compat needlebench --task ${task.kind}: only NeedleBench's single-needle retrieval is reproduced so far`, 'use --task single with --compat needlebench (its multi-needle tasks are not implemented yet), or drop --compat');
+  }
   if (!(settings.threshold > 0 && settings.threshold <= 1)) throw new UserError(`--threshold ${settings.threshold}: expected a score in (0, 1]`, 'the usual effective-length threshold is 0.85');
   return settings;
 }
@@ -98,11 +119,15 @@ export async function runNeedle(model: LanguageModel, options: NeedleRunOptions)
   } else {
     settings = validateSettings(options.settings);
     // Refuse too-short lengths before a run folder exists (the sweep checks again on resume).
-    const planned = loadHaystack(settings.haystack, settings.language);
-    await checkLengths(settings.grid.lengths.filter((length) => length < 2 * model.info.contextLength), settings.grid.depths, new HaystackTokens(planned, model.tokenizer), model.tokenizer, planOptions(settings), settings.grid.repeats);
+    const planned = settings.compat ? undefined : loadHaystack(settings.haystack, settings.language);
+    if (settings.compat) loadNeedleBenchSweep(settings.compat);
+    if (planned) await checkLengths(settings.grid.lengths.filter((length) => length < 2 * model.info.contextLength), settings.grid.depths, new HaystackTokens(planned, model.tokenizer), model.tokenizer, planOptions(settings), settings.grid.repeats);
     dir = createRunDirectory(options.outDir, `needle-${settings.task.kind}`);
   }
-  const haystack = loadHaystack(settings.haystack, settings.language);
+  const compat = settings.compat ? loadNeedleBenchSweep(settings.compat) : undefined;
+  const haystack: Haystack = settings.compat
+    ? { name: settings.compat.haystackFile, file: join(settings.compat.dataDir, 'needlebench', settings.compat.haystackFile), language: settings.compat.language, sentences: [] }
+    : loadHaystack(settings.haystack, settings.language);
   if (!options.resumeDir) {
     const info: NeedleRunInfo = {
       command: 'needle', schema: NEEDLE_SCHEMA, settings, model: model.info, haystackFile: haystack.file,
@@ -114,12 +139,27 @@ export async function runNeedle(model: LanguageModel, options: NeedleRunOptions)
   const sweep = await runNeedleSweep(model, {
     grid: settings.grid, haystack, recordsFile: join(dir, RECORDS_FILE),
     plan: planOptions(settings),
+    ...(compat ? { compat } : {}),
     ...(options.judge ? { judge: options.judge } : {}),
     onRecord: (record, done, total) => options.log?.(progressLine(record, done, total)),
   });
   const reportStarted = performance.now();
   const report = writeNeedleReport(dir, sweep.records, reportContext(settings, haystack, model.info, options.argv), settings.threshold);
   return { dir, sweep, report, reportMs: performance.now() - reportStarted, text: summaryText(report.summary) };
+}
+
+/** Reads NeedleBench's needles and haystack file for a compat sweep (every line checked up front). */
+export function loadNeedleBenchSweep(compat: NeedleBenchSettings): NeedleBenchSweep {
+  const folder = needleBenchFolder(compat.dataDir);
+  return {
+    version: compat.version,
+    language: compat.language,
+    lengthBuffer: compat.lengthBuffer,
+    haystackFile: compat.haystackFile,
+    haystack: readHaystackLines(join(folder, compat.haystackFile)),
+    needles: readNeedles(join(folder, NEEDLES_FILE)),
+    lineTokens: new LineTokens(),
+  };
 }
 
 export function planOptions(settings: NeedleSettings): PlanOptions {

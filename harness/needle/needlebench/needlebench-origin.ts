@@ -45,6 +45,8 @@ export interface OriginCell {
   /** cl100k tokens of haystack NeedleBench aims for (length − buffer − needle), what it got, and where the needle went. */
   readonly targetTokens: number;
   readonly contextTokens: number;
+  /** Haystack lines whose tokens were taken (the last one cut). */
+  readonly linesUsed: number;
   readonly insertionPoint: number;
   /** insertionPoint / contextTokens in percent (two decimals). */
   readonly depthActual: number;
@@ -126,8 +128,10 @@ export function buildOriginCell(spec: OriginCellSpec, haystack: readonly Haystac
   const needleTokens = encodeCl100k(needle);
   const target = Math.max(spec.length - spec.lengthBuffer - needleTokens.length, 0);
   const accumulated: number[] = [];
+  let linesUsed = 0;
   for (const line of lines) {
     accumulated.push(...lineTokens.tokens(line));
+    linesUsed += 1;
     if (accumulated.length >= target) break;
   }
   const context = accumulated.slice(0, target);
@@ -142,6 +146,7 @@ export function buildOriginCell(spec: OriginCellSpec, haystack: readonly Haystac
     gold: `${needle}*${picked.arg2}`,
     targetTokens: target,
     contextTokens: context.length,
+    linesUsed,
     insertionPoint,
     depthActual: context.length === 0 ? 0 : Math.round((10_000 * insertionPoint) / context.length) / 100,
     promptCl100kTokens: encodeCl100k(prompt).length,

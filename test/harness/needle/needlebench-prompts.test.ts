@@ -94,3 +94,14 @@ describe('NeedleBench scorers equal its evaluators on a table of replies', () =>
     expect(overallScore({ single: 90, multiRetrieval: 60, multiReasoning: 30 })).toBeCloseTo(0.4 * 90 + 0.3 * 60 + 0.3 * 30, 10);
   });
 });
+
+describe('NeedleBench config grids', () => {
+  it('match the single-needle configs (v1 depths are int(generate_linear_space(0, 100, 20)) as python3 computes them)', async () => {
+    const { needleBenchConfig } = await import('../../../harness/needle/needlebench/needlebench-config.js');
+    expect(needleBenchConfig('v1', '4k').depths).toEqual([0, 5, 10, 15, 21, 26, 31, 36, 42, 47, 52, 57, 63, 68, 73, 78, 84, 89, 94, 100]);
+    expect(needleBenchConfig('v1', '8k')).toMatchObject({ lengths: [5000, 6000, 7000, 8000], lengthBuffer: { en: 800, zh: 200 }, repeats: 10 });
+    expect(needleBenchConfig('v1', '32k').depths).toEqual([0, 10, 21, 31, 42, 52, 63, 73, 84, 94, 100]);
+    expect(needleBenchConfig('v2', '8k')).toMatchObject({ lengths: [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000], depths: [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100], lengthBuffer: { en: 500, zh: 200 } });
+    expect(needleBenchConfig('v2', '128k')).toMatchObject({ lengths: [1000, 2000, 4000, 8000, 16000, 32000, 64000, 128000], lengthBuffer: { en: 3000, zh: 200 } });
+  });
+});

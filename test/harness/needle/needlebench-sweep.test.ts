@@ -1,0 +1,63 @@
+/**
+ * `--compat needlebench` end to end (scripted reader model, real data folder): the prompts sent are
+ * NeedleBench's (in the model's chat template), scores are its evaluator's, and cells over the
+ * model's context are marked and never sent — OpenCompass would truncate them.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runNeedle, type NeedleSettings } from '../../../harness/needle/needle-run.js';
+import { readHaystackLines, readNeedles } from '../../../harness/needle/needlebench/needlebench-data.js';
+import { buildOriginCell } from '../../../harness/needle/needlebench/needlebench-origin.js';
+import { scoreOrigin } from '../../../harness/needle/needlebench/needlebench-score.js';
+import type { NeedleRecord } from '../../../harness/needle/needle-record.js';
+import { NeedleBenchReaderModel } from '../../../bench/scripted-needle-models.js';
+import { makeTempFolder } from '../../helpers/internlm2-fixtures.js';
+import { WordTokenizer } from '../../helpers/word-tokenizer.js';
+import { makeNeedleBenchDataDir } from './needlebench-fixture.js';
+
+const dataDir = makeNeedleBenchDataDir();
+
+describe.each([
+  ['v1', 'en', 'PaulGrahamEssays.jsonl', 600],
+  ['v2', 'zh', 'zh_finance.jsonl', 200],
+] as const)('--compat needlebench %s %s', (version, language, haystackFile, lengthBuffer) => {
+  it('sends NeedleBench\'s prompts, scores with its evaluator, and marks cells over the context', async () => {
+    const tokenizer = new WordTokenizer({ chat: true });
+    const model = new NeedleBenchReaderModel({ tokenizer, contextLength: language === 'en' ? 1500 : 4000 });
+    const settings: NeedleSettings = {
+      grid: { lengths: [1000, 3000], depths: [0, 50, 100], repeats: 2 }, seed: '0', haystack: language,
+      task: { kind: 'single', needles: 1, distractors: 0, spacing: 10 }, answerTokens: 64, threshold: 0.85,
+      compat: { kind: 'needlebench', version, size: '4k', dataDir, haystackFile, language, lengthBuffer },
+    };
+    const result = await runNeedle(model, { settings, outDir: makeTempFolder(), argv: 'test' });
+    const records = readFileSync(join(result.dir, 'records.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as NeedleRecord);
+    expect(records).toHaveLength(12);
+    const needles = readNeedles(join(dataDir, 'needlebench/needles.jsonl'));
+    const haystack = readHaystackLines(join(dataDir, 'needlebench', haystackFile));
+    let sent = 0;
+    for (const record of records) {
+      const cell = buildOriginCell({ version, language, length: record.length_target, depth: record.depth_target, counter: record.repeat, lengthBuffer }, haystack, needles);
+      const text = tokenizer.renderChat([{ role: 'user', content: cell.prompt }], true);
+      expect(record.prompt_hash).toBe(createHash('sha256').update(text).digest('hex').slice(0, 16));
+      expect(record.prompt_tokens).toBe((await tokenizer.encode(text)).length);
+      expect(record.depth_actual).toBe(cell.depthActual);
+      expect(record.haystack_tokens).toBe(cell.contextTokens);
+      if (record.length_actual !== null && record.length_actual > model.info.contextLength) {
+        expect(record.status).toBe('exceeds_context');
+        expect(record.output).toBeNull();
+        continue;
+      }
+      sent += 1;
+      expect(record.status).toBe('ok');
+      const theirs = scoreOrigin(version, record.output ?? '', cell.gold).score;
+      expect(record.needlebench?.score).toBe(theirs);
+      expect(record.score).toBe(theirs / 100);
+      // The reader finds the needle line, so NeedleBench's scorer gives it full marks.
+      expect(theirs, record.output ?? '').toBe(100);
+    }
+    expect(model.generateCalls).toBe(sent);
+    expect(sent).toBe(language === 'en' ? 6 : 12);
+  }, 60_000);
+});
