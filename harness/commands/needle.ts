@@ -13,6 +13,7 @@ import { loadNeedleBenchSweep, planOptions, rewriteNeedleReport, runNeedle, vali
 import { planNeedleBenchCell } from '../needle/needlebench/needlebench-cell.js';
 import { NEEDLEBENCH_HAYSTACK_FILE, NEEDLEBENCH_SIZES, needleBenchConfig, type NeedleBenchSize, type NeedleBenchVersion } from '../needle/needlebench/needlebench-config.js';
 import { UserError } from '../../engine/language-model.js';
+import { PALETTES, type Palette } from '../../reports/needle/score-colour.js';
 import { planCell } from '../needle/plan-cell.js';
 import { TASK_KINDS, type NeedleTaskKind } from '../needle/tasks.js';
 import { modelOptions, openModel } from '../model-options.js';
@@ -77,6 +78,7 @@ function settingsFrom(args: ArgumentsCamelCase<NeedleArguments>): NeedleSettings
       repeats: args.repeats ?? config?.repeats ?? 1,
     },
     ...(compat ? { compat } : {}),
+    ...(args.palette ? { palette: args.palette as Palette } : {}),
     seed: args.seed,
     haystack: args.haystack === 'en' || args.haystack === 'zh' ? args.haystack : resolve(args.haystack),
     ...(args.language ? { language: args.language } : {}),
@@ -110,6 +112,7 @@ const command: CommandModule<object, NeedleArguments> = {
     .option('out', { type: 'string', default: 'runs', describe: 'parent folder for run directories' })
     .option('resume', { type: 'string', describe: 'continue RUN_DIR, skipping finished cells (its run.json settings are used; same --model)' })
     .option('report', { type: 'string', describe: 'rewrite the heatmaps, tables and report.html of RUN_DIR from its records (no model)' })
+    .option('palette', { type: 'string', choices: PALETTES, describe: 'heatmap colours: viridis (default, colour-blind safe) or red-green (classic); also with --report' })
     .option('compat', { type: 'string', choices: ['needlebench'] as const, describe: 'reproduce OpenCompass NeedleBench (single needle): its data, templates, seeding, cl100k lengths, insertion and scorer' })
     .option('needlebench-version', { type: 'string', choices: ['v1', 'v2'] as const, default: 'v2' as const, describe: 'with --compat needlebench: v2 (keyword 100/0) or v1 (guide sentence, Levenshtein partial credit)' })
     .option('needlebench-size', { type: 'string', choices: NEEDLEBENCH_SIZES, default: '4k' as const, describe: 'with --compat needlebench: which config\'s lengths, depths, buffers and repeats' })
@@ -118,7 +121,8 @@ const command: CommandModule<object, NeedleArguments> = {
     .option('show-prompt', { type: 'boolean', default: false, describe: 'print the first cell\'s prompt (shortest length, first depth) and its token counts, then exit' }) as unknown as Argv<NeedleArguments>,
   handler: async (args) => {
     if (args.report) {
-      const written = rewriteNeedleReport(args.report);
+      const written = rewriteNeedleReport(args.report, args.palette as Palette | undefined);
+      if (written.report.png.note) process.stderr.write(`note: ${written.report.png.note}\n`);
       process.stdout.write(`${written.text}\n${written.report.files.map((f) => `wrote ${f}`).join('\n')}\n`);
       return;
     }
@@ -143,6 +147,7 @@ const command: CommandModule<object, NeedleArguments> = {
         settings: settings ?? settingsFrom(args), outDir: args.out, ...(args.resume ? { resumeDir: args.resume } : {}),
         argv: process.argv.slice(2).join(' '), log: (line) => process.stderr.write(`${line}\n`),
       });
+      if (result.report.png.note) process.stderr.write(`note: ${result.report.png.note}\n`);
       process.stdout.write(`\n${result.text}\n${result.report.files.map((f) => `wrote ${f}`).join('\n')}\n`);
     } finally {
       await model.dispose();

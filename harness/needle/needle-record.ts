@@ -16,6 +16,9 @@ export interface NeedleRecordFact {
   readonly depth_actual: number;
   /** On a sentence boundary, or inside a sentence at a token position (needle-placement.ts). */
   readonly placement?: 'sentence' | 'token';
+  /** Up to 160 characters of the prompt before and after the fact, for the report's cell view. */
+  readonly context_before?: string;
+  readonly context_after?: string;
 }
 
 export interface NeedleRecord {

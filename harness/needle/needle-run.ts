@@ -8,6 +8,7 @@ import { UserError } from '../../engine/language-model.js';
 import type { LanguageModel } from '../../engine/language-model.js';
 import { writeNeedleReport, type WrittenNeedleReport } from '../../reports/needle/write-needle-report.js';
 import { summaryText } from '../../reports/needle/needle-tables.js';
+import type { Palette } from '../../reports/needle/score-colour.js';
 import { createRunDirectory, readJsonl, readRunInfo, writeRunInfo } from '../records.js';
 import { formatTokenCount, type NeedleGrid } from './grid.js';
 import { HaystackTokens } from './haystack-tokens.js';
@@ -36,6 +37,8 @@ export interface NeedleSettings {
   readonly threshold: number;
   /** `--compat needlebench`: NeedleBench's data, prompts, lengths (cl100k) and scorer. */
   readonly compat?: NeedleBenchSettings;
+  /** Heatmap colour scale (default viridis, colour-blind safe). */
+  readonly palette?: Palette;
 }
 
 export interface NeedleBenchSettings {
@@ -128,12 +131,15 @@ export async function runNeedle(model: LanguageModel, options: NeedleRunOptions)
   const haystack: Haystack = settings.compat
     ? { name: settings.compat.haystackFile, file: join(settings.compat.dataDir, 'needlebench', settings.compat.haystackFile), language: settings.compat.language, sentences: [] }
     : loadHaystack(settings.haystack, settings.language);
+  let started = new Date().toISOString();
   if (!options.resumeDir) {
     const info: NeedleRunInfo = {
       command: 'needle', schema: NEEDLE_SCHEMA, settings, model: model.info, haystackFile: haystack.file,
-      started: new Date().toISOString(), argv: options.argv, node: process.version,
+      started, argv: options.argv, node: process.version,
     };
     writeRunInfo(dir, info);
+  } else {
+    started = (readRunInfo(dir) as Partial<NeedleRunInfo>).started ?? started;
   }
   options.log?.(`run directory ${dir}`);
   const sweep = await runNeedleSweep(model, {
@@ -144,7 +150,7 @@ export async function runNeedle(model: LanguageModel, options: NeedleRunOptions)
     onRecord: (record, done, total) => options.log?.(progressLine(record, done, total)),
   });
   const reportStarted = performance.now();
-  const report = writeNeedleReport(dir, sweep.records, reportContext(settings, haystack, model.info, options.argv), settings.threshold);
+  const report = writeNeedleReport(dir, sweep.records, reportContext(settings, haystack, model.info, options.argv, started), settings.threshold);
   return { dir, sweep, report, reportMs: performance.now() - reportStarted, text: summaryText(report.summary) };
 }
 
@@ -167,16 +173,17 @@ export function planOptions(settings: NeedleSettings): PlanOptions {
 }
 
 /** Rewrites a run's report files from its records (no model). */
-export function rewriteNeedleReport(dir: string): { report: WrittenNeedleReport; text: string } {
+export function rewriteNeedleReport(dir: string, palette?: Palette): { report: WrittenNeedleReport; text: string } {
   const info = readRunInfo(dir) as Partial<NeedleRunInfo>;
   if (info.command !== 'needle' || !info.settings || !info.model) throw new UserError(`${dir}/run.json: not a needle run`, 'pass a folder made by harness needle');
   const records = readJsonl<NeedleRecord>(join(dir, RECORDS_FILE));
   const haystack = { name: info.settings.haystack, file: info.haystackFile ?? '', language: info.settings.language ?? 'en', sentences: [] } satisfies Haystack;
-  const report = writeNeedleReport(dir, records, reportContext(info.settings, haystack, info.model, info.argv ?? ''), info.settings.threshold);
+  const settings = palette ? { ...info.settings, palette } : info.settings;
+  const report = writeNeedleReport(dir, records, reportContext(settings, haystack, info.model, info.argv ?? '', info.started ?? ''), info.settings.threshold);
   return { report, text: summaryText(report.summary) };
 }
 
-function reportContext(settings: NeedleSettings, haystack: Haystack, model: LanguageModel['info'], argv: string): Parameters<typeof writeNeedleReport>[2] {
+function reportContext(settings: NeedleSettings, haystack: Haystack, model: LanguageModel['info'], argv: string, started: string): Parameters<typeof writeNeedleReport>[2] {
   const { task } = settings;
   const taskText = task.kind === 'single' ? 'single needle'
     : task.kind === 'multi-key' ? `multi-key, ${task.distractors} distractors`
@@ -184,7 +191,16 @@ function reportContext(settings: NeedleSettings, haystack: Haystack, model: Lang
   return {
     title: `Needle in a haystack: ${model.name}`,
     subtitle: [`model ${model.name} · ${model.device} · context ${formatTokenCount(model.contextLength)}`, `harness ${argv}`],
+    figure: {
+      model: model.name,
+      task: taskText,
+      haystack: `${haystack.name} (${haystack.language})`,
+      compat: settings.compat ? `NeedleBench ${settings.compat.version} (${settings.compat.size} config, cl100k lengths)` : 'gnomon needles',
+      date: started.slice(0, 10) || 'undated',
+    },
+    ...(settings.palette ? { palette: settings.palette } : {}),
     facts: [
+      ...(settings.compat ? [['compat', `OpenCompass NeedleBench ${settings.compat.version}, ${settings.compat.size} config: ${settings.compat.dataDir}/needlebench/${settings.compat.haystackFile}, length buffer ${settings.compat.lengthBuffer}; lengths in cl100k tokens; score = NeedleBench score / 100`] as [string, string]] : []),
       ['task', taskText],
       ['haystack', `${haystack.name} (${haystack.language})`],
       ['lengths', settings.grid.lengths.map(formatTokenCount).join(', ')],

@@ -155,7 +155,10 @@ function planRecord(plan: CellPlan, options: SweepOptions): NeedleRecord {
     depth_actual: plan.depthActual,
     needle: plan.placements[0]?.text ?? null,
     depth_flagged: plan.depthFlagged,
-    needles: plan.placements.map((fact) => ({ text: fact.text, key: fact.key, value: fact.value, role: fact.role, depth_target: fact.depthTarget, depth_actual: fact.depthActual, placement: fact.method })),
+    needles: plan.placements.map((fact) => ({
+      text: fact.text, key: fact.key, value: fact.value, role: fact.role, depth_target: fact.depthTarget, depth_actual: fact.depthActual, placement: fact.method,
+      ...neighbourhood(plan.promptText, fact.text),
+    })),
     question: plan.task.question,
     expected: plan.task.expected,
     output: null,
@@ -171,6 +174,13 @@ function planRecord(plan: CellPlan, options: SweepOptions): NeedleRecord {
     haystack_wrapped: plan.haystackWrapped,
     timings: { plan_ms: 0, generate_ms: 0, prefill_ms: 0, decode_ms: 0 },
   };
+}
+
+/** The prompt text around a needle (the report's cell view); empty when the needle is not found verbatim. */
+function neighbourhood(prompt: string, text: string, span = 160): { context_before: string; context_after: string } {
+  const at = prompt.indexOf(text);
+  if (at < 0) return { context_before: '', context_after: '' };
+  return { context_before: prompt.slice(Math.max(0, at - span), at), context_after: prompt.slice(at + text.length, at + text.length + span) };
 }
 
 function failedPlanRecord(cell: GridCell, options: SweepOptions, error: unknown, planMs: number): NeedleRecord {
