@@ -6,7 +6,7 @@
  * parsed up front; a bad one is refused with its file and line, never skipped.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { UserError } from '../../../engine/language-model.js';
 
 export type NeedleBenchLanguage = 'English' | 'Chinese';
@@ -32,8 +32,8 @@ export function needleBenchFolder(dataDir: string): string {
   return folder;
 }
 
-function readUtf8(file: string, hint: string): string {
-  if (!existsSync(file)) throw new UserError(`${file} not found`, hint);
+function readUtf8(file: string): string {
+  if (!existsSync(file)) throw new UserError(`${file} not found`, `put ${basename(file)} in ${dirname(file)} (OpenCompassData ships it in data/needlebench/), or name another file in that folder with --haystack-file`);
   const bytes = readFileSync(file);
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
   const bad = text.indexOf('\uFFFD');
@@ -45,7 +45,7 @@ function readUtf8(file: string, hint: string): string {
 
 /** Lines of a JSONL file parsed as Python's `json.loads(line.strip())` would, each checked by `check`. */
 function readJsonl<T>(file: string, hint: string, check: (value: unknown) => string | undefined): T[] {
-  const lines = readUtf8(file, hint).split('\n');
+  const lines = readUtf8(file).split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   return lines.map((line, index) => {
     let value: unknown;

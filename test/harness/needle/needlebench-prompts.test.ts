@@ -105,3 +105,21 @@ describe('NeedleBench config grids', () => {
     expect(needleBenchConfig('v2', '128k')).toMatchObject({ lengths: [1000, 2000, 4000, 8000, 16000, 32000, 64000, 128000], lengthBuffer: { en: 3000, zh: 200 } });
   });
 });
+
+describe('NeedleBench data folder errors', () => {
+  it('names the file and line of a bad needle or haystack line, and a missing file', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const { UserError } = await import('../../../engine/language-model.js');
+    const { needleBenchFolder } = await import('../../../harness/needle/needlebench/needlebench-data.js');
+    const dir = makeNeedleBenchDataDir();
+    const bad = join(dir, 'needlebench/bad.jsonl');
+    writeFileSync(bad, '{"text": "fine"}\n{"txt": "no text field"}\n');
+    expect(() => readHaystackLines(bad)).toThrow(/bad\.jsonl:2: no string field "text"/);
+    writeFileSync(bad, '{"needle": "n", "retrieval_question": "q", "arg1": "a", "arg2": "b", "language": "French"}\n');
+    expect(() => readNeedles(bad)).toThrow(/bad\.jsonl:1: language "French" is neither English nor Chinese/);
+    writeFileSync(bad, '{"text": "fine"}\nnot json\n');
+    expect(() => readHaystackLines(bad)).toThrow(/bad\.jsonl:2: not a JSON object/);
+    expect(() => readHaystackLines(join(dir, 'needlebench/missing.jsonl'))).toThrow(UserError);
+    expect(() => needleBenchFolder(join(dir, 'nowhere'))).toThrow(/is not a folder/);
+  });
+});
