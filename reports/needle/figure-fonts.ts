@@ -18,7 +18,7 @@ const CJK_CANDIDATES = [
   '/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf',
 ];
 
-const LATIN_CANDIDATES = [
+export const LATIN_CANDIDATES = [
   '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
   '/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf',
   '/usr/share/fonts/TTF/DejaVuSans.ttf',
@@ -29,7 +29,13 @@ const LATIN_CANDIDATES = [
 export const FIGURE_FONT_FAMILY = "'Noto Sans CJK SC', 'DejaVu Sans', 'Liberation Sans', 'WenQuanYi Micro Hei', 'Droid Sans Fallback', system-ui, sans-serif";
 
 export interface FigureFonts {
+  /** Latin fonts, always loaded. */
   readonly files: readonly string[];
+  /**
+   * The CJK font, loaded only for figures with CJK text: parsing Noto Sans CJK's 20 MB collection
+   * costs seconds, a Latin font milliseconds.
+   */
+  readonly cjkFile?: string;
   readonly hasCjk: boolean;
   /** Why CJK text will not render, and the fix; absent when a CJK font was found. */
   readonly cjkNote?: string;
@@ -37,14 +43,18 @@ export interface FigureFonts {
 
 let found: FigureFonts | undefined;
 
+/** The fonts the figures use, looked up once per process. */
 export function figureFonts(): FigureFonts {
-  if (found) return found;
   const override = process.env.GNOMON_FONT_FILE;
-  const cjk = [...(override ? [override] : []), ...CJK_CANDIDATES].find((file) => existsSync(file));
-  const latin = LATIN_CANDIDATES.filter((file) => existsSync(file));
-  const files = [...(cjk ? [cjk] : []), ...latin];
-  found = cjk
-    ? { files, hasCjk: true }
-    : { files, hasCjk: false, cjkNote: 'no font with CJK glyphs found: Chinese/Japanese/Korean characters in heatmap.png are drawn as boxes (the SVG and HTML are fine); install one (Debian/Ubuntu: apt-get install fonts-noto-cjk) or set GNOMON_FONT_FILE to a .ttf/.otf/.ttc that has them' };
+  found ??= findFigureFonts([...(override ? [override] : []), ...CJK_CANDIDATES], LATIN_CANDIDATES);
   return found;
+}
+
+/** The first CJK candidate that exists and every Latin one that does. */
+export function findFigureFonts(cjkCandidates: readonly string[], latinCandidates: readonly string[]): FigureFonts {
+  const cjk = cjkCandidates.find((file) => existsSync(file));
+  const latin = latinCandidates.filter((file) => existsSync(file));
+  return cjk
+    ? { files: latin, cjkFile: cjk, hasCjk: true }
+    : { files: latin, hasCjk: false, cjkNote: 'no font with CJK glyphs found: Chinese/Japanese/Korean characters in heatmap.png are drawn as boxes (the SVG and HTML are fine); install one (Debian/Ubuntu: apt-get install fonts-noto-cjk) or set GNOMON_FONT_FILE to a .ttf/.otf/.ttc that has them' };
 }

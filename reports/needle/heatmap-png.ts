@@ -5,7 +5,7 @@
  * `note` says so.
  */
 import { Resvg } from '@resvg/resvg-js';
-import { figureFonts } from './figure-fonts.js';
+import { figureFonts, type FigureFonts } from './figure-fonts.js';
 
 export interface RenderedPng {
   readonly png: Buffer;
@@ -17,14 +17,16 @@ export interface RenderedPng {
 
 const CJK = /[\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\uff00-\uffef]/u;
 
-export function renderSvgPng(svg: string, scale = 2): RenderedPng {
-  const fonts = figureFonts();
+export function renderSvgPng(svg: string, scale = 2, fonts: FigureFonts = figureFonts()): RenderedPng {
+  const needsCjk = CJK.test(svg);
+  const files = needsCjk && fonts.cjkFile ? [fonts.cjkFile, ...fonts.files] : [...fonts.files];
   const resvg = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: scale },
     background: '#ffffff',
-    font: { loadSystemFonts: fonts.files.length === 0, fontFiles: [...fonts.files], defaultFontFamily: fonts.hasCjk ? 'Noto Sans CJK SC' : 'DejaVu Sans' },
+    // The system's fonts only when none of the known files exists (slow, but better than no text).
+    font: { loadSystemFonts: files.length === 0, fontFiles: files, defaultFontFamily: 'DejaVu Sans' },
   });
   const image = resvg.render();
-  const note = !fonts.hasCjk && CJK.test(svg) ? fonts.cjkNote : undefined;
+  const note = needsCjk && !fonts.hasCjk ? fonts.cjkNote : undefined;
   return { png: image.asPng(), width: image.width, height: image.height, ...(note ? { note } : {}) };
 }

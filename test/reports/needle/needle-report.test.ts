@@ -12,7 +12,7 @@ import { summariseNeedleRecords } from '../../../reports/needle/needle-summary.j
 import { summaryText } from '../../../reports/needle/needle-tables.js';
 import { EXCEEDED_FILL, HATCH, scoreColour } from '../../../reports/needle/score-colour.js';
 import { renderSvgPng } from '../../../reports/needle/heatmap-png.js';
-import { FIGURE_FONT_FAMILY, figureFonts } from '../../../reports/needle/figure-fonts.js';
+import { FIGURE_FONT_FAMILY, figureFonts, findFigureFonts, LATIN_CANDIDATES } from '../../../reports/needle/figure-fonts.js';
 import { writeNeedleReport } from '../../../reports/needle/write-needle-report.js';
 import { openReport } from '../../helpers/browser.js';
 import { FixedWindowModel } from '../../../bench/scripted-needle-models.js';
@@ -95,6 +95,15 @@ describe('needle reports', () => {
     const missing = draw('\uE000');
     for (const glyph of glyphs) expect(glyph).not.toBe(missing);
     expect(figureFonts().hasCjk).toBe(true);
+  });
+
+  it('still writes the PNG without a CJK font, and says why its CJK text shows as boxes', () => {
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="80" height="40"><rect width="80" height="40" fill="#fff"/><text x="4" y="30" font-size="24">书生</text></svg>`;
+    const without = renderSvgPng(svg, 2, findFigureFonts([], LATIN_CANDIDATES));
+    expect(without.note).toMatch(/no font with CJK glyphs found.*apt-get install fonts-noto-cjk.*GNOMON_FONT_FILE/);
+    expect([without.width, without.height]).toEqual([160, 80]);
+    expect(renderSvgPng(svg).note).toBeUndefined();
+    expect(renderSvgPng(svg.replace('书生', 'abc'), 2, findFigureFonts([], LATIN_CANDIDATES)).note).toBeUndefined();
   });
 
   it('renders an HTML report that loads in headless Chromium without errors and filters cells on click', async () => {
