@@ -197,6 +197,7 @@ function reportContext(settings: NeedleSettings, haystack: Haystack, model: Lang
       haystack: `${haystack.name} (${haystack.language})`,
       compat: settings.compat ? `NeedleBench ${settings.compat.version} (${settings.compat.size} config, cl100k lengths)` : 'gnomon needles',
       date: started.slice(0, 10) || 'undated',
+      ...(settings.compat ? { lengthUnit: 'cl100k tokens, as NeedleBench counts' } : {}),
     },
     ...(settings.palette ? { palette: settings.palette } : {}),
     facts: [

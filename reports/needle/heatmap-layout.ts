@@ -16,6 +16,8 @@ export interface FigureLabels {
   readonly compat: string;
   /** ISO date of the run. */
   readonly date: string;
+  /** Unit of the length axis (default: the model's tokens). */
+  readonly lengthUnit?: string;
 }
 
 export interface HeatmapLayout {

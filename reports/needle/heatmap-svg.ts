@@ -59,7 +59,7 @@ export function renderHeatmapSvg(summary: NeedleSummary, options: HeatmapOptions
   layout.lengthLabels.forEach((label, index) => {
     out.push(`<text x="${left + index * w + w / 2}" y="${gridBottom + 16}" text-anchor="middle">${escapeHtml(label)}</text>`);
   });
-  out.push(`<text x="${left + (summary.lengths.length * w) / 2}" y="${gridBottom + 40}" text-anchor="middle" fill="#444">context length (tokens)</text>`);
+  out.push(`<text x="${left + (summary.lengths.length * w) / 2}" y="${gridBottom + 40}" text-anchor="middle" fill="#444">context length (${escapeHtml(options.labels.lengthUnit ?? 'tokens')})</text>`);
   out.push(`<text transform="translate(18 ${top + (summary.depths.length * h) / 2}) rotate(-90)" text-anchor="middle" fill="#444">needle depth (%)</text>`);
   const { legend } = layout;
   out.push(`<g class="needle-legend">`);

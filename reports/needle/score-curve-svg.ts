@@ -45,7 +45,7 @@ export function renderScoreCurveSvg(summary: NeedleSummary, options: { readonly 
   for (const length of lengths) {
     out.push(`<text x="${xOf(length)}" y="${top + plotHeight + 16}" text-anchor="middle">${formatTokenCount(length)}</text>`);
   }
-  out.push(`<text x="${left + plotWidth / 2}" y="${height - 12}" text-anchor="middle" fill="#444">context length (tokens${logScale ? ', log scale' : ''})</text>`);
+  out.push(`<text x="${left + plotWidth / 2}" y="${height - 12}" text-anchor="middle" fill="#444">context length (${escapeHtml(options.labels.lengthUnit ?? 'tokens')}${logScale ? ', log scale' : ''})</text>`);
   out.push(`<line class="threshold" x1="${left}" x2="${left + plotWidth}" y1="${yOf(summary.threshold)}" y2="${yOf(summary.threshold)}" stroke="#b3261e" stroke-dasharray="5 4"/>`);
   out.push(`<text x="${left + plotWidth}" y="${yOf(summary.threshold) - 5}" text-anchor="end" fill="#b3261e">threshold ${summary.threshold}</text>`);
   if (summary.effectiveLength !== null) {
