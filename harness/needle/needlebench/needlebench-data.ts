@@ -80,3 +80,21 @@ export function readHaystackLines(file: string): HaystackLine[] {
     return undefined;
   });
 }
+
+/** `names.json`: {"English": "name,name,…", "Chinese": "…"} (multi-needle reasoning draws its people from it). */
+export function readNames(file: string): { en: string[]; zh: string[] } {
+  let value: unknown;
+  try {
+    value = JSON.parse(readUtf8(file));
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    throw new UserError(`${file}: not JSON (${(error as Error).message})`, 'names.json is one JSON object {"English": "name,name,...", "Chinese": "..."}');
+  }
+  const record = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const list = (key: 'English' | 'Chinese'): string[] => {
+    const names = record[key];
+    if (typeof names !== 'string') throw new UserError(`${file}: field "${key}" is missing or not a string`, 'names.json is one JSON object {"English": "name,name,...", "Chinese": "..."}');
+    return names.split(',');
+  };
+  return { en: list('English'), zh: list('Chinese') };
+}

@@ -73,3 +73,54 @@ export interface NeedleBenchTaskMeans {
 export function overallScore(means: NeedleBenchTaskMeans): number {
   return means.single * 0.4 + means.multiRetrieval * 0.3 + means.multiReasoning * 0.3;
 }
+
+/** Python's str.strip(): every str.isspace() character off both ends. */
+function pythonStrip(text: string): string {
+  return text.replace(/^[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/gu, '');
+}
+
+/** math.py `last_boxed_only_string`: from the last \boxed (else \fbox) to its matching brace. */
+export function lastBoxedOnlyString(text: string): string | undefined {
+  let at = text.lastIndexOf('\\boxed');
+  if (at < 0) at = text.lastIndexOf('\\fbox');
+  if (at < 0) return undefined;
+  let open = 0;
+  for (let i = at; i < text.length; i += 1) {
+    if (text[i] === '{') open += 1;
+    if (text[i] === '}') {
+      open -= 1;
+      if (open === 0) return text.slice(at, i + 1);
+    }
+  }
+  return undefined;
+}
+
+/** math.py `extract_boxed_answer(pred, strip_double_curly_brace=True)`. */
+export function extractBoxedAnswer(text: string): string | undefined {
+  const boxed = lastBoxedOnlyString(text);
+  if (boxed === undefined) return undefined;
+  const left = '\\boxed{';
+  if (boxed.slice(0, left.length) !== left || boxed[boxed.length - 1] !== '}') return undefined;
+  const answer = boxed.slice(left.length, -1);
+  // re.match('^\{(.*)\}$'): '.' is any character but \n; '$' also matches before a final \n.
+  const inner = /^\{([^\n]*)\}\n?$/.exec(answer);
+  return inner ? (inner[1] ?? '') : answer;
+}
+
+/** atc_elder_only.py `clean_atc_answer`. */
+export function cleanAtcAnswer(text: string): string {
+  if (!text || text === 'None') return 'None';
+  let out = text.replace(/\\text\{([^}]+)\}/g, '$1');
+  out = out.replace(/\\boxed\{([^}]+)\}/g, '$1');
+  out = out.replace(/\\[[\]]/g, '');
+  out = out.split('\\\\').join('').split('\\').join('');
+  out = pythonStrip(out.replace(PYTHON_WHITESPACE, ' '));
+  return out.replace(/"/g, '').replace(/'/g, '').replace(/~/g, ' ');
+}
+
+/** Multi-needle reasoning: `needlebench_atc_postprocess_v2` then NeedleBenchATCEvaluator (100 or 0). */
+export function scoreMultiReasoning(prediction: string, answer: string): { score: number; extracted: string } {
+  const boxed = extractBoxedAnswer(prediction);
+  const extracted = boxed ? cleanAtcAnswer(boxed) : 'None';
+  return { score: pythonStrip(extracted) === pythonStrip(answer) ? 100 : 0, extracted };
+}

@@ -1,7 +1,7 @@
 /**
  * A NeedleBench data folder in OpenCompassData's layout for tests (DIR/needlebench/…):
- * - needles.jsonl: the project's own needles in NeedleBench's schema (data/needlebench/needles.jsonl;
- *   NeedleBench's own file is not available here);
+ * - needles.jsonl and names.json: the project's own needles and names in NeedleBench's schemas
+ *   (data/needlebench/; NeedleBench's own files are not available here);
  * - PaulGrahamEssays.jsonl: built here from the 49 essays in shared/benchmarks (one {"text": essay} a
  *   line, essays in file-name order) — NeedleBench's own PaulGrahamEssays.jsonl is not available;
  * - zh_finance.jsonl: NeedleBench's real Chinese haystack, copied from shared/benchmarks.
@@ -17,6 +17,7 @@ export function makeNeedleBenchDataDir(): string {
   const folder = join(dir, 'needlebench');
   mkdirSync(folder);
   copyFileSync(new URL('./data/needlebench/needles.jsonl', import.meta.url), join(folder, 'needles.jsonl'));
+  copyFileSync(new URL('./data/needlebench/names.json', import.meta.url), join(folder, 'names.json'));
   const essays = join(BENCHMARKS_DIR, 'needlebench/PaulGrahamEssays_txt');
   const lines = readdirSync(essays).filter((name) => name.endsWith('.txt')).sort().map((name) => JSON.stringify({ text: readFileSync(join(essays, name), 'utf8') }));
   writeFileSync(join(folder, 'PaulGrahamEssays.jsonl'), `${lines.join('\n')}\n`);
