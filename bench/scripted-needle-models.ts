@@ -221,3 +221,38 @@ export class NeedleBenchReaderModel extends ScriptedNeedleModel {
     return { tokenIds, text: await this.tokenizer.decode(tokenIds), finishReason: tokenIds.length < all.length ? 'max_tokens' : 'stop_token' };
   }
 }
+
+/**
+ * A reader for NeedleBench's multi-needle reasoning prompts: it knows the people's names (names.json)
+ * and answers `\boxed{…}` with the eldest of the chain it can see — in a chain of kinship sentences,
+ * the eldest and the last person are the two names that occur in only one sentence. Sees only the
+ * last `window` prompt tokens, so a chain whose first link is hidden gets a wrong name.
+ */
+export class KinshipReaderModel extends ScriptedNeedleModel {
+  readonly window: number;
+  readonly names: readonly string[];
+
+  constructor(options: ScriptedNeedleModelOptions & { readonly names: readonly string[]; readonly window?: number }) {
+    super(`kinship-reader-${options.window ?? 'all'}`, options);
+    this.window = options.window ?? Number.MAX_SAFE_INTEGER;
+    this.names = options.names;
+  }
+
+  protected async visibleText(promptIds: readonly number[]): Promise<string> {
+    return this.tokenizer.decode(promptIds.slice(-this.window), false);
+  }
+
+  override async generate(promptIds: readonly number[], options: GenerateOptions): Promise<GenerationResult> {
+    this.generateCalls += 1;
+    const prompt = await this.tokenizer.decode(promptIds, false);
+    const last = /'([^']+)'(?:的能够向上追溯| can trace back)/.exec(prompt)?.[1] ?? '';
+    const visible = await this.visibleText(promptIds);
+    const document = visible.slice(0, Math.max(0, visible.lastIndexOf('</Document>'), visible.lastIndexOf('</文档>')));
+    const lines = document.split('\n');
+    const eldest = this.names.find((name) => name !== last && lines.filter((line) => line.includes(name)).length === 1) ?? 'nobody';
+    const all = await this.tokenizer.encode(`So the oldest relative '${last}' can trace back to in the provided text is \\boxed{${eldest}}.`);
+    const tokenIds = all.slice(0, options.maxNewTokens);
+    this.counters.forwardTokens += promptIds.length + tokenIds.length;
+    return { tokenIds, text: await this.tokenizer.decode(tokenIds), finishReason: tokenIds.length < all.length ? 'max_tokens' : 'stop_token' };
+  }
+}

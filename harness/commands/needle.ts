@@ -69,7 +69,8 @@ function settingsFrom(args: ArgumentsCamelCase<NeedleArguments>): NeedleSettings
   const config = compat ? needleBenchConfig(compat.version, compat.size) : undefined;
   if (!compat && (args.dataDir || args.haystackFile)) throw new UserError('--data-dir and --haystack-file belong to --compat needlebench', 'add --compat needlebench, or use --haystack FILE for the project\'s own sweep');
   // Room for k six-digit codes and their separators, or one code with a short sentence around it.
-  const answerTokens = args.answerTokens ?? (args.task === 'multi-retrieval' ? 16 + 12 * args.needles : 32);
+  // NeedleBench's reasoning task asks for reasoning then a \boxed{} name: give it room.
+  const answerTokens = args.answerTokens ?? (args.task === 'multi-retrieval' ? 16 + 12 * args.needles : compat && args.task === 'multi-reasoning' ? 256 : 32);
   return validateSettings({
     grid: {
       // NeedleBench's config lists unless --lengths / --depths / --repeats are given.
@@ -131,7 +132,7 @@ const command: CommandModule<object, NeedleArguments> = {
     try {
       if (args.showPrompt && settings?.compat) {
         const cell = { lengthTarget: settings.grid.lengths[0] ?? 1000, depthTarget: settings.grid.depths[0] ?? 0, repeat: 0 };
-        const plan = await planNeedleBenchCell(cell, loadNeedleBenchSweep(settings.compat), model.tokenizer, settings.answerTokens);
+        const plan = await planNeedleBenchCell(cell, loadNeedleBenchSweep({ ...settings, compat: settings.compat }), model.tokenizer, settings.answerTokens);
         process.stdout.write(`${plan.promptText}\n\n--- NeedleBench ${settings.compat.version} ${plan.key}: ${plan.haystackTokens} cl100k tokens of haystack, needle at token ${plan.placements[0]?.offset} (${plan.depthActual}%); ${plan.promptTokens} model tokens + ${plan.answerReserve} reserved = ${plan.lengthActual} (context ${model.info.contextLength}); keyword ${plan.task.expected.join(', ')}\n`);
         return;
       }

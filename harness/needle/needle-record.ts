@@ -70,6 +70,6 @@ export interface NeedleRecord {
     readonly decode_ms: number;
   };
   /** `--compat needlebench`: NeedleBench's own score (0–100) of the output and the gold it scored against; `score` is it / 100. */
-  readonly needlebench?: { readonly version: 'v1' | 'v2'; readonly score: number; readonly gold: string };
+  readonly needlebench?: { readonly version: 'v1' | 'v2'; readonly task?: 'single' | 'multi-reasoning'; readonly score: number; readonly gold: string };
   readonly judge?: { readonly name: string; readonly score: number; readonly rationale?: string };
 }

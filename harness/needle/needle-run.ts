@@ -13,8 +13,8 @@ import { createRunDirectory, readJsonl, readRunInfo, writeRunInfo } from '../rec
 import { formatTokenCount, type NeedleGrid } from './grid.js';
 import { HaystackTokens } from './haystack-tokens.js';
 import type { NeedleBenchSweep } from './needlebench/needlebench-cell.js';
-import { NEEDLES_FILE, type NeedleBenchSize, type NeedleBenchVersion } from './needlebench/needlebench-config.js';
-import { needleBenchFolder, readHaystackLines, readNeedles } from './needlebench/needlebench-data.js';
+import { NAMES_FILE, NEEDLES_FILE, type NeedleBenchSize, type NeedleBenchVersion } from './needlebench/needlebench-config.js';
+import { needleBenchFolder, readHaystackLines, readNames, readNeedles } from './needlebench/needlebench-data.js';
 import { LineTokens } from './needlebench/needlebench-origin.js';
 import { checkLengths } from './length-check.js';
 import type { PlanOptions } from './plan-cell.js';
@@ -80,8 +80,11 @@ export function validateSettings(settings: NeedleSettings): NeedleSettings {
     throw new UserError(`--distractors ${task.distractors}: multi-key needs 1 to ${MAX_FACTS - 1} distractors`, 'e.g. --distractors 3');
   }
   if (!(task.spacing >= 0 && task.spacing <= 100)) throw new UserError(`--needle-spacing ${task.spacing}: expected a percent from 0 to 100`, 'NeedleBench spaces multi-needles 10% apart');
-  if (settings.compat && task.kind !== 'single') {
-    throw new UserError(`--compat needlebench --task ${task.kind}: only NeedleBench's single-needle retrieval is reproduced so far`, 'use --task single with --compat needlebench (its multi-needle tasks are not implemented yet), or drop --compat');
+  if (settings.compat && task.kind !== 'single' && task.kind !== 'multi-reasoning') {
+    throw new UserError(`--compat needlebench --task ${task.kind}: NeedleBench's single-needle retrieval and v2 multi-needle reasoning are reproduced, not its ${task.kind}`, 'use --task single or --task multi-reasoning with --compat needlebench, or drop --compat');
+  }
+  if (settings.compat && task.kind === 'multi-reasoning' && settings.compat.version !== 'v2') {
+    throw new UserError('--compat needlebench --task multi-reasoning: only v2\'s multi-needle reasoning is reproduced', 'add --needlebench-version v2 (the default)');
   }
   if (!(settings.threshold > 0 && settings.threshold <= 1)) throw new UserError(`--threshold ${settings.threshold}: expected a score in (0, 1]`, 'the usual effective-length threshold is 0.85');
   return settings;
@@ -123,11 +126,11 @@ export async function runNeedle(model: LanguageModel, options: NeedleRunOptions)
     settings = validateSettings(options.settings);
     // Refuse too-short lengths before a run folder exists (the sweep checks again on resume).
     const planned = settings.compat ? undefined : loadHaystack(settings.haystack, settings.language);
-    if (settings.compat) loadNeedleBenchSweep(settings.compat);
+    if (settings.compat) loadNeedleBenchSweep({ ...settings, compat: settings.compat });
     if (planned) await checkLengths(settings.grid.lengths.filter((length) => length < 2 * model.info.contextLength), settings.grid.depths, new HaystackTokens(planned, model.tokenizer), model.tokenizer, planOptions(settings), settings.grid.repeats);
     dir = createRunDirectory(options.outDir, `needle-${settings.task.kind}`);
   }
-  const compat = settings.compat ? loadNeedleBenchSweep(settings.compat) : undefined;
+  const compat = settings.compat ? loadNeedleBenchSweep({ ...settings, compat: settings.compat }) : undefined;
   const haystack: Haystack = settings.compat
     ? { name: settings.compat.haystackFile, file: join(settings.compat.dataDir, 'needlebench', settings.compat.haystackFile), language: settings.compat.language, sentences: [] }
     : loadHaystack(settings.haystack, settings.language);
@@ -155,10 +158,14 @@ export async function runNeedle(model: LanguageModel, options: NeedleRunOptions)
 }
 
 /** Reads NeedleBench's needles and haystack file for a compat sweep (every line checked up front). */
-export function loadNeedleBenchSweep(compat: NeedleBenchSettings): NeedleBenchSweep {
+export function loadNeedleBenchSweep(settings: NeedleSettings & { readonly compat: NeedleBenchSettings }): NeedleBenchSweep {
+  const { compat } = settings;
   const folder = needleBenchFolder(compat.dataDir);
   return {
     version: compat.version,
+    task: settings.task.kind === 'multi-reasoning' ? 'multi-reasoning' : 'single',
+    chainNeedles: settings.task.needles,
+    ...(settings.task.kind === 'multi-reasoning' ? { names: readNames(join(folder, NAMES_FILE)) } : {}),
     language: compat.language,
     lengthBuffer: compat.lengthBuffer,
     haystackFile: compat.haystackFile,

@@ -111,7 +111,7 @@ async function runCell(model: LanguageModel, cell: GridCell, tokens: HaystackTok
   try {
     const result = await model.generate(plan.promptIds, { maxNewTokens: plan.answerReserve, stopTokenIds: model.tokenizer.stopTokenIds });
     const generateMs = performance.now() - generateStarted;
-    const compatScore = options.compat && compatPlan ? scoreNeedleBench(options.compat.version, compatPlan, result.text) : undefined;
+    const compatScore = options.compat && compatPlan ? scoreNeedleBench(options.compat, compatPlan, result.text) : undefined;
     const scored = compatScore ?? scoreOutput(plan.task, result.text);
     const judged = options.judge
       ? await options.judge.judge({ question: plan.task.question, expected: plan.task.expected, output: result.text, language: plan.task.language })
@@ -123,7 +123,7 @@ async function runCell(model: LanguageModel, cell: GridCell, tokens: HaystackTok
       matched: scored.matched,
       distractors_matched: scored.distractorsMatched,
       score: scored.score,
-      ...(compatScore && options.compat ? { needlebench: { version: options.compat.version, score: compatScore.needlebench, gold: compatPlan?.gold ?? '' } } : {}),
+      ...(compatScore && options.compat ? { needlebench: { version: options.compat.version, task: options.compat.task, score: compatScore.needlebench, gold: compatPlan?.gold ?? '' } } : {}),
       status: 'ok',
       timings: { plan_ms: planMs, generate_ms: generateMs, prefill_ms: model.counters.prefillMs - prefillBefore, decode_ms: model.counters.decodeMs - decodeBefore },
       ...(judged && options.judge ? { judge: { name: options.judge.name, score: judged.score, ...(judged.rationale !== undefined ? { rationale: judged.rationale } : {}) } } : {}),

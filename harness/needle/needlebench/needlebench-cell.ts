@@ -21,10 +21,17 @@ import type { NeedleScore } from '../scoring.js';
 import type { NeedleBenchVersion } from './needlebench-config.js';
 import type { HaystackLine, NeedleBenchNeedle } from './needlebench-data.js';
 import { buildOriginCell, LineTokens, type NeedleBenchLanguageCode } from './needlebench-origin.js';
-import { scoreOrigin } from './needlebench-score.js';
+import { buildMultiReasoningCell } from './needlebench-multi.js';
+import { scoreMultiReasoning, scoreOrigin } from './needlebench-score.js';
 
 export interface NeedleBenchSweep {
   readonly version: NeedleBenchVersion;
+  /** Single-needle retrieval (origin) or v2 multi-needle reasoning (kinship chains from names.json). */
+  readonly task: 'single' | 'multi-reasoning';
+  /** Multi-reasoning: kinship sentences per cell (NeedleBench's num_needles, 2–5 in its configs). */
+  readonly chainNeedles: number;
+  /** Multi-reasoning: names.json's lists. */
+  readonly names?: { readonly en: readonly string[]; readonly zh: readonly string[] };
   readonly language: NeedleBenchLanguageCode;
   readonly lengthBuffer: number;
   readonly haystackFile: string;
@@ -34,21 +41,44 @@ export interface NeedleBenchSweep {
 }
 
 export interface NeedleBenchPlan extends CellPlan {
-  /** NeedleBench's gold string (needle*keyword), what its evaluator scores against. */
+  /** What NeedleBench's evaluator scores against: `needle*keyword` (single) or the eldest name (multi-reasoning). */
   readonly gold: string;
+}
+
+/** Multi-needle reasoning: the kinship chain in the haystack, the question for the eldest relative. */
+function planMultiReasoning(cell: GridCell, sweep: NeedleBenchSweep): Omit<NeedleBenchPlan, 'promptText' | 'promptIds' | 'promptHash' | 'promptTokens' | 'answerReserve' | 'lengthActual'> & { readonly prompt: string; readonly targetTokens: number } {
+  if (sweep.version !== 'v2') throw new UserError('--compat needlebench --task multi-reasoning: only NeedleBench v2\'s multi-needle reasoning is reproduced', 'use --needlebench-version v2');
+  const names = sweep.names?.[sweep.language] ?? [];
+  const built = buildMultiReasoningCell({ language: sweep.language, length: cell.lengthTarget, depth: cell.depthTarget, counter: cell.repeat, lengthBuffer: sweep.lengthBuffer, needles: sweep.chainNeedles, diff: 10 }, sweep.haystack, names, sweep.lineTokens);
+  const facts = built.needles.map((needle, index) => ({
+    text: needle.trim(), key: needle.trim(), value: built.answer, role: needle.includes(built.answer) ? 'answer' as const : 'link' as const,
+    depthTarget: Math.min(100, cell.depthTarget + 10 * index),
+  }));
+  return {
+    key: cellKey(cell), cell, seed: `needlebench:${sweep.version}:counter=${cell.repeat}`,
+    task: { kind: 'multi-reasoning', language: sweep.language, facts, question: built.question, expected: [built.answer], distractorValues: [] },
+    placements: facts.map((fact, index) => ({ ...fact, boundary: 0, offset: 0, method: 'token' as const, depthActual: built.depthsActual[index] ?? 0 })),
+    depthActual: built.depthsActual[0] ?? 0,
+    // NeedleBench spaces later needles by its own formula; only the first is placed at the cell's depth.
+    depthFlagged: Math.abs((built.depthsActual[0] ?? 0) - cell.depthTarget) > DEPTH_TOLERANCE,
+    haystackSentences: built.linesUsed, haystackTokens: built.contextTokens, haystackStart: 0, haystackWrapped: false,
+    gold: built.answer, prompt: built.prompt, targetTokens: built.targetTokens,
+  };
 }
 
 export async function planNeedleBenchCell(cell: GridCell, sweep: NeedleBenchSweep, tokenizer: TextTokenizer, answerReserve: number): Promise<NeedleBenchPlan> {
   if (!Number.isInteger(cell.depthTarget)) {
     throw new UserError(`--depths ${cell.depthTarget}: NeedleBench depths are whole percents`, 'its configs pass int(depth_percent); use whole numbers');
   }
-  const built = buildOriginCell({ version: sweep.version, language: sweep.language, length: cell.lengthTarget, depth: cell.depthTarget, counter: cell.repeat, lengthBuffer: sweep.lengthBuffer }, sweep.haystack, sweep.needles, sweep.lineTokens);
-  if (built.contextTokens < built.targetTokens) {
-    throw new UserError(
-      `${sweep.haystackFile} holds ${built.contextTokens} cl100k tokens, fewer than the ${built.targetTokens} a ${cell.lengthTarget}-token cell needs`,
-      'NeedleBench would silently use the shorter context; use a longer haystack file or shorter lengths',
-    );
+  if (sweep.task === 'multi-reasoning') {
+    const { prompt, targetTokens, ...plan } = planMultiReasoning(cell, sweep);
+    if (plan.haystackTokens < targetTokens) throw shortHaystack(sweep, plan.haystackTokens, targetTokens, cell.lengthTarget);
+    const text = tokenizer.hasChatTemplate ? tokenizer.renderChat([{ role: 'user', content: prompt }], true) : prompt;
+    const ids = await encodePrompt(tokenizer, text);
+    return { ...plan, promptText: text, promptIds: ids, promptHash: createHash('sha256').update(text).digest('hex').slice(0, 16), promptTokens: ids.length, answerReserve, lengthActual: ids.length + answerReserve };
   }
+  const built = buildOriginCell({ version: sweep.version, language: sweep.language, length: cell.lengthTarget, depth: cell.depthTarget, counter: cell.repeat, lengthBuffer: sweep.lengthBuffer }, sweep.haystack, sweep.needles, sweep.lineTokens);
+  if (built.contextTokens < built.targetTokens) throw shortHaystack(sweep, built.contextTokens, built.targetTokens, cell.lengthTarget);
   const text = tokenizer.hasChatTemplate ? tokenizer.renderChat([{ role: 'user', content: built.prompt }], true) : built.prompt;
   const ids = await encodePrompt(tokenizer, text);
   const needle = built.needle.trim();
@@ -75,8 +105,19 @@ export async function planNeedleBenchCell(cell: GridCell, sweep: NeedleBenchSwee
   };
 }
 
+function shortHaystack(sweep: NeedleBenchSweep, got: number, needed: number, length: number): UserError {
+  return new UserError(
+    `${sweep.haystackFile} holds ${got} cl100k tokens, fewer than the ${needed} a ${length}-token cell needs`,
+    'NeedleBench would silently use the shorter context; use a longer haystack file or shorter lengths',
+  );
+}
+
 /** NeedleBench's evaluator score (0–100) and the same as a fraction for the heatmap. */
-export function scoreNeedleBench(version: NeedleBenchVersion, plan: NeedleBenchPlan, output: string): NeedleScore & { readonly needlebench: number } {
-  const scored = scoreOrigin(version, output, plan.gold);
+export function scoreNeedleBench(sweep: NeedleBenchSweep, plan: NeedleBenchPlan, output: string): NeedleScore & { readonly needlebench: number } {
+  if (sweep.task === 'multi-reasoning') {
+    const scored = scoreMultiReasoning(output, plan.gold);
+    return { score: scored.score / 100, needlebench: scored.score, matched: scored.score === 100 ? plan.task.expected : [], distractorsMatched: [] };
+  }
+  const scored = scoreOrigin(sweep.version, output, plan.gold);
   return { score: scored.score / 100, needlebench: scored.score, matched: scored.keywordFound ? plan.task.expected : [], distractorsMatched: [] };
 }

@@ -19,6 +19,8 @@ export interface NeedleBenchConfig {
 /** Haystack file per language in every config. */
 export const NEEDLEBENCH_HAYSTACK_FILE = { en: 'PaulGrahamEssays.jsonl', zh: 'zh_finance.jsonl' } as const;
 export const NEEDLES_FILE = 'needles.jsonl';
+/** Multi-needle reasoning's people (v2). */
+export const NAMES_FILE = 'names.json';
 
 /** v1's `generate_linear_space(0, 100, num)`, with the same floating-point steps (then floored by the config). */
 export function linearSpace(start: number, end: number, num: number): number[] {

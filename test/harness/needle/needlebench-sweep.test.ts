@@ -8,11 +8,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runNeedle, type NeedleSettings } from '../../../harness/needle/needle-run.js';
-import { readHaystackLines, readNeedles } from '../../../harness/needle/needlebench/needlebench-data.js';
+import { readHaystackLines, readNames, readNeedles } from '../../../harness/needle/needlebench/needlebench-data.js';
+import { buildMultiReasoningCell } from '../../../harness/needle/needlebench/needlebench-multi.js';
 import { buildOriginCell } from '../../../harness/needle/needlebench/needlebench-origin.js';
-import { scoreOrigin } from '../../../harness/needle/needlebench/needlebench-score.js';
+import { scoreMultiReasoning, scoreOrigin } from '../../../harness/needle/needlebench/needlebench-score.js';
 import type { NeedleRecord } from '../../../harness/needle/needle-record.js';
-import { NeedleBenchReaderModel } from '../../../bench/scripted-needle-models.js';
+import { KinshipReaderModel, NeedleBenchReaderModel } from '../../../bench/scripted-needle-models.js';
 import { makeTempFolder } from '../../helpers/internlm2-fixtures.js';
 import { WordTokenizer } from '../../helpers/word-tokenizer.js';
 import { makeNeedleBenchDataDir } from './needlebench-fixture.js';
@@ -59,5 +60,32 @@ describe.each([
     }
     expect(model.generateCalls).toBe(sent);
     expect(sent).toBe(language === 'en' ? 6 : 12);
+  }, 60_000);
+});
+
+describe('--compat needlebench --task multi-reasoning (v2)', () => {
+  it('sends its kinship-chain prompts and scores the \\boxed{} name with its ATC evaluator', async () => {
+    const tokenizer = new WordTokenizer({ chat: true });
+    const names = readNames(join(dataDir, 'needlebench/names.json'));
+    const model = new KinshipReaderModel({ tokenizer, names: names.en, window: 1500 });
+    const settings: NeedleSettings = {
+      grid: { lengths: [1000, 4000], depths: [0, 40, 80], repeats: 1 }, seed: '0', haystack: 'en',
+      task: { kind: 'multi-reasoning', needles: 3, distractors: 0, spacing: 10 }, answerTokens: 256, threshold: 0.85,
+      compat: { kind: 'needlebench', version: 'v2', size: '4k', dataDir, haystackFile: 'PaulGrahamEssays.jsonl', language: 'en', lengthBuffer: 500 },
+    };
+    const result = await runNeedle(model, { settings, outDir: makeTempFolder(), argv: 'test' });
+    const haystack = readHaystackLines(join(dataDir, 'needlebench/PaulGrahamEssays.jsonl'));
+    const scores: Record<string, number | null> = {};
+    for (const record of result.sweep.records) {
+      const cell = buildMultiReasoningCell({ language: 'en', length: record.length_target, depth: record.depth_target, counter: record.repeat, lengthBuffer: 500, needles: 3, diff: 10 }, haystack, names.en);
+      expect(record.prompt_hash).toBe(createHash('sha256').update(tokenizer.renderChat([{ role: 'user', content: cell.prompt }], true)).digest('hex').slice(0, 16));
+      expect(record.needlebench).toMatchObject({ version: 'v2', task: 'multi-reasoning', gold: cell.answer });
+      expect(record.needles.map((n) => n.text)).toEqual(cell.needles.map((n) => n.trim()));
+      expect(record.needlebench?.score).toBe(scoreMultiReasoning(record.output ?? '', cell.answer).score);
+      scores[record.key] = record.score;
+    }
+    // The whole 1000-token prompt is in the reader's window; at 4000 it sees only the end, so a chain
+    // starting early (depth 0, 40) loses its first links and the answer is wrong.
+    expect(scores).toMatchObject({ '1000:0:0': 1, '1000:40:0': 1, '1000:80:0': 1, '4000:0:0': 0, '4000:40:0': 0 });
   }, 60_000);
 });
