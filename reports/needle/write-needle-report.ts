@@ -1,4 +1,4 @@
-/** Writes a needle run's report files next to its records: heatmap.svg/.png, curve.svg, summary.*, report.html. */
+/** Writes a needle run's report files next to its records: heatmap.svg/.png, curve.svg/.png, summary.*, report.html. */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NeedleRecord } from '../../harness/needle/needle-record.js';
@@ -21,10 +21,12 @@ export function writeNeedleReport(dir: string, records: readonly NeedleRecord[],
   const summary = summariseNeedleRecords(records, threshold);
   const heatmap = renderHeatmapSvg(summary, { labels: context.figure, ...(context.palette ? { palette: context.palette } : {}) });
   const png = renderSvgPng(heatmap);
+  const curve = renderScoreCurveSvg(summary, { labels: context.figure });
   const outputs: [string, string | Buffer][] = [
     ['heatmap.svg', heatmap],
     ['heatmap.png', png.png],
-    ['curve.svg', renderScoreCurveSvg(summary, { labels: context.figure })],
+    ['curve.svg', curve],
+    ['curve.png', renderSvgPng(curve).png],
     ['summary.txt', summaryText(summary)],
     ['summary.md', `${toMarkdown(gridRows(summary))}\n${toMarkdown(lineRows(summary.byLength, 'length', formatTokenCount))}\n${toMarkdown(lineRows(summary.byDepth, 'depth %', String))}`],
     ['summary.csv', toCsv(gridRows(summary))],

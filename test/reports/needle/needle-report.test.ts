@@ -51,6 +51,22 @@ describe('needle reports', () => {
     expect(summaryText(summary)).toContain('effective length (mean ≥ 0.85): 1k');
   });
 
+  it('flagged cells (needle off its depth) are marked on the heatmap and cannot raise the effective length', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gnomon-needle-report-'));
+    // Pretend every 4k cell found its needle but missed its depth: green cells that test nothing.
+    const records = (await sweepRecords(dir)).map((r) => (r.length_target === 4096 ? { ...r, score: 1, depth_flagged: true } : r));
+    const summary = summariseNeedleRecords(records, 0.85);
+    expect(summary.byLength[3]).toMatchObject({ mean: null, scored: 0, flagged: 11 });
+    expect(summary.effectiveLength).toBe(1024);
+    expect(summary.counts.flagged).toBe(11);
+    expect(summariseNeedleRecords(records.map((r) => ({ ...r, depth_flagged: false })), 0.85).effectiveLength).toBe(4096);
+    const svg = renderHeatmapSvg(summary, { labels: LABELS });
+    expect(svg.match(/class="needle-cell flagged"/g)).toHaveLength(11);
+    expect(svg.match(/class="needle-flag"/g)).toHaveLength(11);
+    expect(svg).toContain('depth off by &gt; 1 point (not in effective length)');
+    expect(summaryText(summary)).toContain('11 flagged');
+  });
+
   it('draws every cell in the SVG with its value, hatching exceeded cells', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gnomon-needle-report-'));
     const summary = summariseNeedleRecords(await sweepRecords(dir));
@@ -114,7 +130,7 @@ describe('needle reports', () => {
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     expect(html).not.toMatch(/[\u0007\u001b]/);
     expect(html).toContain('<span class="ctl" title="control character U+0007">\\x07</span>');
-    for (const file of ['heatmap.svg', 'heatmap.png', 'curve.svg', 'summary.txt', 'summary.md', 'summary.csv', 'depths.csv', 'summary.json']) {
+    for (const file of ['heatmap.svg', 'heatmap.png', 'curve.svg', 'curve.png', 'summary.txt', 'summary.md', 'summary.csv', 'depths.csv', 'summary.json']) {
       expect(statSync(join(dir, file)).size).toBeGreaterThan(100);
     }
     const report = await openReport(join(dir, 'report.html'));
