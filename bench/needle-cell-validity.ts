@@ -2,7 +2,9 @@
  * Cell validity over a whole grid, for a tokenizer: which lengths `harness needle` refuses (and the
  * smallest it suggests), how many needles needed a token-position insertion, how many cells are
  * flagged, the worst depth miss, the least haystack share and the largest gap between a cell's
- * length and its target. No model runs.
+ * length and its target. No model runs. Beside them, the naive baseline — the nearest sentence
+ * boundary only, as the planner placed needles before token-position insertion — over the same
+ * haystack windows: its worst depth miss and how many cells it would have put more than 1 point off.
  *
  *   npx tsc -p . && node dist/bench/needle-cell-validity.js [--tokenizer DIR] [--lengths 256,512,1k,2k,4k,8k]
  *
@@ -15,7 +17,7 @@ import { parseLengths } from '../harness/needle/grid.js';
 import { loadHaystack } from '../harness/needle/haystack.js';
 import { HaystackTokens } from '../harness/needle/haystack-tokens.js';
 import { checkLengths } from '../harness/needle/length-check.js';
-import { planCell, type PlanOptions } from '../harness/needle/plan-cell.js';
+import { chooseBoundaries, planCell, type PlanOptions } from '../harness/needle/plan-cell.js';
 import { UserError } from '../engine/language-model.js';
 
 const { values } = parseArgs({ options: { tokenizer: { type: 'string' }, lengths: { type: 'string', default: '256,512,1k,2k,4k,8k' } } });
@@ -45,6 +47,8 @@ for (const haystack of ['en', 'zh'] as const) {
     let worstMiss = 0;
     let leastShare = 1;
     let largestGap = 0;
+    let naiveWorst = 0;
+    let naiveOff = 0;
     for (const lengthTarget of planned) {
       for (const depthTarget of depths) {
         const plan = await planCell({ lengthTarget, depthTarget, repeat: 0 }, tokens, tokenizer, options);
@@ -56,8 +60,14 @@ for (const haystack of ['en', 'zh'] as const) {
         }
         leastShare = Math.min(leastShare, plan.haystackTokens / lengthTarget);
         largestGap = Math.max(largestGap, lengthTarget - plan.lengthActual);
+        // Baseline: the same whole sentences, needles on the nearest boundary only.
+        const counts: number[] = [];
+        for (let i = 0; i < plan.haystackSentences - 1; i += 1) counts.push(await tokens.count(plan.haystackStart + i));
+        const naive = chooseBoundaries(counts, plan.placements.map((fact) => fact.depthTarget)).map((b, i) => Math.abs(b.depthActual - (plan.placements[i]?.depthTarget ?? 0)));
+        naiveWorst = Math.max(naiveWorst, ...naive);
+        if (naive.some((miss) => miss > 1)) naiveOff += 1;
       }
     }
-    process.stdout.write(`${haystack} ${kind.padEnd(15)} ${refused.padEnd(48)} cells ${cells}, token-placed needles ${tokenPlaced}, flagged ${flagged}, worst depth miss ${worstMiss.toFixed(2)} pt, least haystack share ${leastShare.toFixed(2)}, largest length gap ${largestGap}\n`);
+    process.stdout.write(`${haystack} ${kind.padEnd(15)} ${refused.padEnd(48)} cells ${cells}, token-placed needles ${tokenPlaced}, flagged ${flagged}, worst depth miss ${worstMiss.toFixed(2)} pt, least haystack share ${leastShare.toFixed(2)}, largest length gap ${largestGap} | baseline (sentence boundaries only): worst miss ${naiveWorst.toFixed(2)} pt, ${naiveOff} cells > 1 pt off\n`);
   }
 }

@@ -5,7 +5,6 @@
  */
 import { escapeHtml } from '../html-page.js';
 
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 export function visibleTextHtml(text: string): string {
