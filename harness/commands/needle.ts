@@ -59,7 +59,8 @@ function needleBenchSettings(args: ArgumentsCamelCase<NeedleArguments>): NeedleB
   const config = needleBenchConfig(args.needlebenchVersion, args.needlebenchSize);
   return {
     kind: 'needlebench', version: args.needlebenchVersion, size: args.needlebenchSize, dataDir: resolve(args.dataDir),
-    haystackFile: args.haystackFile ?? NEEDLEBENCH_HAYSTACK_FILE[language], language, lengthBuffer: config.lengthBuffer[language],
+    haystackFile: args.haystackFile ?? NEEDLEBENCH_HAYSTACK_FILE[language], language,
+    lengthBuffer: (args.task === 'multi-reasoning' ? config.multiReasoningBuffer ?? config.lengthBuffer : config.lengthBuffer)[language],
   };
 }
 

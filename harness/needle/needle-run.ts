@@ -14,7 +14,7 @@ import { formatTokenCount, type NeedleGrid } from './grid.js';
 import { HaystackTokens } from './haystack-tokens.js';
 import type { NeedleBenchSweep } from './needlebench/needlebench-cell.js';
 import { NAMES_FILE, NEEDLES_FILE, type NeedleBenchSize, type NeedleBenchVersion } from './needlebench/needlebench-config.js';
-import { needleBenchFolder, readHaystackLines, readNames, readNeedles } from './needlebench/needlebench-data.js';
+import { needleBenchFolder, readHaystackLines, readNames, readNeedles, readReasoningRecords } from './needlebench/needlebench-data.js';
 import { LineTokens } from './needlebench/needlebench-origin.js';
 import { checkLengths } from './length-check.js';
 import type { PlanOptions } from './plan-cell.js';
@@ -81,10 +81,7 @@ export function validateSettings(settings: NeedleSettings): NeedleSettings {
   }
   if (!(task.spacing >= 0 && task.spacing <= 100)) throw new UserError(`--needle-spacing ${task.spacing}: expected a percent from 0 to 100`, 'NeedleBench spaces multi-needles 10% apart');
   if (settings.compat && task.kind !== 'single' && task.kind !== 'multi-reasoning') {
-    throw new UserError(`--compat needlebench --task ${task.kind}: NeedleBench's single-needle retrieval and v2 multi-needle reasoning are reproduced, not its ${task.kind}`, 'use --task single or --task multi-reasoning with --compat needlebench, or drop --compat');
-  }
-  if (settings.compat && task.kind === 'multi-reasoning' && settings.compat.version !== 'v2') {
-    throw new UserError('--compat needlebench --task multi-reasoning: only v2\'s multi-needle reasoning is reproduced', 'add --needlebench-version v2 (the default)');
+    throw new UserError(`--compat needlebench --task ${task.kind}: NeedleBench's single-needle retrieval and multi-needle reasoning are reproduced, not its ${task.kind}`, 'use --task single or --task multi-reasoning with --compat needlebench, or drop --compat');
   }
   if (!(settings.threshold > 0 && settings.threshold <= 1)) throw new UserError(`--threshold ${settings.threshold}: expected a score in (0, 1]`, 'the usual effective-length threshold is 0.85');
   return settings;
@@ -165,7 +162,8 @@ export function loadNeedleBenchSweep(settings: NeedleSettings & { readonly compa
     version: compat.version,
     task: settings.task.kind === 'multi-reasoning' ? 'multi-reasoning' : 'single',
     chainNeedles: settings.task.needles,
-    ...(settings.task.kind === 'multi-reasoning' ? { names: readNames(join(folder, NAMES_FILE)) } : {}),
+    ...(settings.task.kind === 'multi-reasoning' && compat.version === 'v2' ? { names: readNames(join(folder, NAMES_FILE)) } : {}),
+    ...(settings.task.kind === 'multi-reasoning' && compat.version === 'v1' ? { reasoningRecords: readReasoningRecords(join(folder, `multi_needle_reasoning_${compat.language}.json`)) } : {}),
     language: compat.language,
     lengthBuffer: compat.lengthBuffer,
     haystackFile: compat.haystackFile,

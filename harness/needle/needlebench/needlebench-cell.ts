@@ -19,10 +19,10 @@ import type { CellPlan } from '../plan-cell.js';
 import { encodePrompt } from '../prompt.js';
 import type { NeedleScore } from '../scoring.js';
 import type { NeedleBenchVersion } from './needlebench-config.js';
-import type { HaystackLine, NeedleBenchNeedle } from './needlebench-data.js';
+import type { HaystackLine, NeedleBenchNeedle, ReasoningRecord } from './needlebench-data.js';
 import { buildOriginCell, LineTokens, type NeedleBenchLanguageCode } from './needlebench-origin.js';
-import { buildMultiReasoningCell } from './needlebench-multi.js';
-import { scoreMultiReasoning, scoreOrigin } from './needlebench-score.js';
+import { buildMultiReasoningCell, type ReasoningSource } from './needlebench-multi.js';
+import { scoreMultiReasoning, scoreOrigin, scoreV1MultiReasoning } from './needlebench-score.js';
 
 export interface NeedleBenchSweep {
   readonly version: NeedleBenchVersion;
@@ -30,8 +30,10 @@ export interface NeedleBenchSweep {
   readonly task: 'single' | 'multi-reasoning';
   /** Multi-reasoning: kinship sentences per cell (NeedleBench's num_needles, 2–5 in its configs). */
   readonly chainNeedles: number;
-  /** Multi-reasoning: names.json's lists. */
+  /** v2 multi-reasoning: names.json's lists. */
   readonly names?: { readonly en: readonly string[]; readonly zh: readonly string[] };
+  /** v1 multi-reasoning: multi_needle_reasoning_{language}.json. */
+  readonly reasoningRecords?: readonly ReasoningRecord[];
   readonly language: NeedleBenchLanguageCode;
   readonly lengthBuffer: number;
   readonly haystackFile: string;
@@ -47,9 +49,8 @@ export interface NeedleBenchPlan extends CellPlan {
 
 /** Multi-needle reasoning: the kinship chain in the haystack, the question for the eldest relative. */
 function planMultiReasoning(cell: GridCell, sweep: NeedleBenchSweep): Omit<NeedleBenchPlan, 'promptText' | 'promptIds' | 'promptHash' | 'promptTokens' | 'answerReserve' | 'lengthActual'> & { readonly prompt: string; readonly targetTokens: number } {
-  if (sweep.version !== 'v2') throw new UserError('--compat needlebench --task multi-reasoning: only NeedleBench v2\'s multi-needle reasoning is reproduced', 'use --needlebench-version v2');
-  const names = sweep.names?.[sweep.language] ?? [];
-  const built = buildMultiReasoningCell({ language: sweep.language, length: cell.lengthTarget, depth: cell.depthTarget, counter: cell.repeat, lengthBuffer: sweep.lengthBuffer, needles: sweep.chainNeedles, diff: 10 }, sweep.haystack, names, sweep.lineTokens);
+  const source: ReasoningSource = sweep.version === 'v2' ? { version: 'v2', names: sweep.names?.[sweep.language] ?? [] } : { version: 'v1', records: sweep.reasoningRecords ?? [] };
+  const built = buildMultiReasoningCell({ language: sweep.language, length: cell.lengthTarget, depth: cell.depthTarget, counter: cell.repeat, lengthBuffer: sweep.lengthBuffer, needles: sweep.chainNeedles, diff: 10 }, sweep.haystack, source, sweep.lineTokens);
   const facts = built.needles.map((needle, index) => ({
     text: needle.trim(), key: needle.trim(), value: built.answer, role: needle.includes(built.answer) ? 'answer' as const : 'link' as const,
     depthTarget: Math.min(100, cell.depthTarget + 10 * index),
@@ -115,8 +116,8 @@ function shortHaystack(sweep: NeedleBenchSweep, got: number, needed: number, len
 /** NeedleBench's evaluator score (0–100) and the same as a fraction for the heatmap. */
 export function scoreNeedleBench(sweep: NeedleBenchSweep, plan: NeedleBenchPlan, output: string): NeedleScore & { readonly needlebench: number } {
   if (sweep.task === 'multi-reasoning') {
-    const scored = scoreMultiReasoning(output, plan.gold);
-    return { score: scored.score / 100, needlebench: scored.score, matched: scored.score === 100 ? plan.task.expected : [], distractorsMatched: [] };
+    const score = sweep.version === 'v2' ? scoreMultiReasoning(output, plan.gold).score : scoreV1MultiReasoning(output, plan.gold);
+    return { score: score / 100, needlebench: score, matched: score === 100 ? plan.task.expected : [], distractorsMatched: [] };
   }
   const scored = scoreOrigin(sweep.version, output, plan.gold);
   return { score: scored.score / 100, needlebench: scored.score, matched: scored.keywordFound ? plan.task.expected : [], distractorsMatched: [] };

@@ -1,5 +1,5 @@
 /**
- * NeedleBench's single-needle (origin) grids as OpenCompass's configs define them
+ * NeedleBench's single-needle (origin) and multi-needle reasoning grids as OpenCompass's configs define them
  * (configs/datasets/needlebench/needlebench_{4k,8k,32k,128k}/needlebench_single_*.py for v1,
  * configs/datasets/needlebench_v2/needlebench_v2_*k/needlebench_v2_single_*.py for v2): context
  * lengths in cl100k tokens, depths floored to integers (`'depth': int(depth_percent)`), the length
@@ -13,6 +13,8 @@ export interface NeedleBenchConfig {
   readonly lengths: readonly number[];
   readonly depths: readonly number[];
   readonly lengthBuffer: { readonly en: number; readonly zh: number };
+  /** Multi-needle reasoning's buffer where its config differs from the single needle's (v1 8k en: 1000). */
+  readonly multiReasoningBuffer?: { readonly en: number; readonly zh: number };
   readonly repeats: number;
 }
 
@@ -36,7 +38,7 @@ const V2_DEPTHS = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100];
 const CONFIGS: Readonly<Record<NeedleBenchVersion, Readonly<Record<NeedleBenchSize, NeedleBenchConfig>>>> = {
   v1: {
     '4k': { lengths: [1000, 2000, 3000, 4000], depths: V1_20_DEPTHS, lengthBuffer: { en: 600, zh: 200 }, repeats: 10 },
-    '8k': { lengths: [5000, 6000, 7000, 8000], depths: V1_20_DEPTHS, lengthBuffer: { en: 800, zh: 200 }, repeats: 10 },
+    '8k': { lengths: [5000, 6000, 7000, 8000], depths: V1_20_DEPTHS, lengthBuffer: { en: 800, zh: 200 }, multiReasoningBuffer: { en: 1000, zh: 200 }, repeats: 10 },
     '32k': { lengths: [9000, 13000, 17000, 21000, 25000, 29000, 31000, 32000], depths: V1_LIST_DEPTHS, lengthBuffer: { en: 3000, zh: 200 }, repeats: 10 },
     '128k': { lengths: [16000, 32000, 48000, 64000, 80000, 96000, 112000, 128000], depths: V1_LIST_DEPTHS, lengthBuffer: { en: 600, zh: 200 }, repeats: 10 },
   },

@@ -98,3 +98,29 @@ export function readNames(file: string): { en: string[]; zh: string[] } {
   };
   return { en: list('English'), zh: list('Chinese') };
 }
+
+/** A v1 multi-needle reasoning record (`multi_needle_reasoning_{en,zh}.json`, one JSON array). */
+export interface ReasoningRecord {
+  readonly derivation_count: number;
+  readonly derivations: readonly string[];
+  readonly answer: string;
+  readonly question: string;
+}
+
+export function readReasoningRecords(file: string): ReasoningRecord[] {
+  const hint = 'multi_needle_reasoning_{en,zh}.json is one JSON array of {"derivation_count", "derivations": [...], "answer", "question"}';
+  let value: unknown;
+  try {
+    value = JSON.parse(readUtf8(file));
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    throw new UserError(`${file}: not JSON (${(error as Error).message})`, hint);
+  }
+  if (!Array.isArray(value)) throw new UserError(`${file}: not a JSON array`, hint);
+  return value.map((item: unknown, index) => {
+    const record = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;
+    const ok = typeof record.derivation_count === 'number' && Array.isArray(record.derivations) && record.derivations.every(isString) && isString(record.answer) && isString(record.question);
+    if (!ok) throw new UserError(`${file}: record ${index} lacks derivation_count, derivations, answer or question`, hint);
+    return record as unknown as ReasoningRecord;
+  });
+}

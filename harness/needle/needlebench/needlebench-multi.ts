@@ -12,10 +12,16 @@
  *
  * Scored by NeedleBenchATCEvaluator after needlebench_atc_postprocess_v2: the last \boxed{…} of the
  * reply, cleaned by clean_atc_answer, must equal the name (100 or 0).
+ *
+ * v1 (opencompass/datasets/needlebench/multi.py) differs only in where the needles come from — a
+ * record of `multi_needle_reasoning_{en,zh}.json` with `derivation_count == needles`, picked by
+ * random.choice after random.seed(counter) — and in its prompt (v1's single-needle template, the
+ * guide sentence appended to the question) and scorer (NeedleBenchMultiEvaluator: the share of the
+ * answer's lower-cased words found in the lower-cased reply).
  */
 import { UserError } from '../../../engine/language-model.js';
 import { decodeCl100k, encodeCl100k } from './cl100k.js';
-import type { HaystackLine } from './needlebench-data.js';
+import type { HaystackLine, ReasoningRecord } from './needlebench-data.js';
 import { LineTokens, shuffledLines, type NeedleBenchLanguageCode } from './needlebench-origin.js';
 import { PythonRandom } from './python-random.js';
 
@@ -144,9 +150,34 @@ export interface MultiCell {
   readonly depthsActual: readonly number[];
 }
 
-export function buildMultiReasoningCell(spec: MultiCellSpec, haystack: readonly HaystackLine[], names: readonly string[], lineTokens = new LineTokens()): MultiCell {
+/** v1 `get_random_needles(counter, file, needle_count)`: a record with that many derivations. */
+export function reasoningRecord(records: readonly ReasoningRecord[], needles: number, counter: number, file = 'multi_needle_reasoning.json'): ReasoningRecord {
+  const matching = records.filter((record) => record.derivation_count === needles);
+  if (matching.length === 0) throw new UserError(`${file}: no record with derivation_count ${needles}`, 'use a --needles count the file has records for (NeedleBench\'s have 2 to 5)');
+  return new PythonRandom(counter).choice(matching);
+}
+
+/** v1's multi-needle prompt: the single-needle v1 template, guide sentence after the question. */
+export function v1MultiReasoningPrompt(language: NeedleBenchLanguageCode, context: string, question: string): string {
+  return language === 'zh'
+    ? `你是一个善于回答用户问题的智能AI助手\n请保持你的回答简洁清楚。不要说和下面文档中的无关的话，或重复你的回答\n用户现在给你的文档是${context}\n\n现在请问：${question}在回答之前，请思考文档中与此问题最相关的内容是什么。`
+    : `You are an intelligent AI assistant skilled in answering user questions.\nPlease keep your answers concise and clear. Do not talk about irrelevant topics or repeat your answers.\nThe document given to you by the user is ${context}\n\nNow, the question is: ${question}Before answering, please consider what in the document is most relevant to this question.`;
+}
+
+/** Where a cell's reasoning needles come from: v2 draws people from names.json, v1 picks a record. */
+export type ReasoningSource =
+  | { readonly version: 'v2'; readonly names: readonly string[] }
+  | { readonly version: 'v1'; readonly records: readonly ReasoningRecord[] };
+
+export function buildMultiReasoningCell(spec: MultiCellSpec, haystack: readonly HaystackLine[], source: ReasoningSource, lineTokens = new LineTokens()): MultiCell {
   const lines = shuffledLines(haystack, spec.counter);
-  const kin = kinshipNeedles(names, spec.needles + 1, spec.language, spec.counter);
+  let kin: KinshipNeedles;
+  if (source.version === 'v2') {
+    kin = kinshipNeedles(source.names, spec.needles + 1, spec.language, spec.counter);
+  } else {
+    const record = reasoningRecord(source.records, spec.needles, spec.counter);
+    kin = { needles: record.derivations, answer: record.answer, question: record.question, lastPerson: '' };
+  }
   const needles = kin.needles.map((needle) => `\n${needle}\n`);
   const needleTokens = needles.map((needle) => encodeCl100k(needle));
   const target = Math.max(spec.length - spec.lengthBuffer - needleTokens.reduce((sum, tokens) => sum + tokens.length, 0), 0);
@@ -181,7 +212,7 @@ export function buildMultiReasoningCell(spec: MultiCellSpec, haystack: readonly 
     return total === 0 ? 0 : Math.round((10_000 * before) / total) / 100;
   });
   return {
-    prompt: multiReasoningPrompt(spec.language, decodeCl100k(tokens), kin.question, kin.lastPerson),
+    prompt: source.version === 'v2' ? multiReasoningPrompt(spec.language, decodeCl100k(tokens), kin.question, kin.lastPerson) : v1MultiReasoningPrompt(spec.language, decodeCl100k(tokens), kin.question),
     needles,
     answer: kin.answer,
     question: kin.question,

@@ -124,3 +124,12 @@ export function scoreMultiReasoning(prediction: string, answer: string): { score
   const extracted = boxed ? cleanAtcAnswer(boxed) : 'None';
   return { score: pythonStrip(extracted) === pythonStrip(answer) ? 100 : 0, extracted };
 }
+
+/** v1 multi-needle reasoning (NeedleBenchMultiEvaluator): 100 / words for each lower-cased answer word in the lower-cased reply. */
+export function scoreV1MultiReasoning(prediction: string, answer: string): number {
+  const keywords = answer.toLowerCase().split(PYTHON_WHITESPACE).filter((word) => word !== '');
+  if (keywords.length === 0) return 0;
+  const lowered = prediction.toLowerCase();
+  const matched = keywords.filter((word) => lowered.includes(word)).length;
+  return matched * (100 / keywords.length);
+}

@@ -1,6 +1,7 @@
 /**
  * A NeedleBench data folder in OpenCompassData's layout for tests (DIR/needlebench/…):
- * - needles.jsonl and names.json: the project's own needles and names in NeedleBench's schemas
+ * - needles.jsonl, names.json and multi_needle_reasoning_{en,zh}.json: the project's own needles,
+ *   names and reasoning chains in NeedleBench's schemas
  *   (data/needlebench/; NeedleBench's own files are not available here);
  * - PaulGrahamEssays.jsonl: built here from the 49 essays in shared/benchmarks (one {"text": essay} a
  *   line, essays in file-name order) — NeedleBench's own PaulGrahamEssays.jsonl is not available;
@@ -18,6 +19,10 @@ export function makeNeedleBenchDataDir(): string {
   mkdirSync(folder);
   copyFileSync(new URL('./data/needlebench/needles.jsonl', import.meta.url), join(folder, 'needles.jsonl'));
   copyFileSync(new URL('./data/needlebench/names.json', import.meta.url), join(folder, 'names.json'));
+  for (const language of ['en', 'zh']) {
+    const name = `multi_needle_reasoning_${language}.json`;
+    copyFileSync(new URL(`./data/needlebench/${name}`, import.meta.url), join(folder, name));
+  }
   const essays = join(BENCHMARKS_DIR, 'needlebench/PaulGrahamEssays_txt');
   const lines = readdirSync(essays).filter((name) => name.endsWith('.txt')).sort().map((name) => JSON.stringify({ text: readFileSync(join(essays, name), 'utf8') }));
   writeFileSync(join(folder, 'PaulGrahamEssays.jsonl'), `${lines.join('\n')}\n`);

@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readHaystackLines, readNames } from '../../../harness/needle/needlebench/needlebench-data.js';
+import { readHaystackLines, readNames, readReasoningRecords } from '../../../harness/needle/needlebench/needlebench-data.js';
 import { buildMultiReasoningCell } from '../../../harness/needle/needlebench/needlebench-multi.js';
-import { scoreMultiReasoning } from '../../../harness/needle/needlebench/needlebench-score.js';
+import { scoreMultiReasoning, scoreV1MultiReasoning } from '../../../harness/needle/needlebench/needlebench-score.js';
 import { makeNeedleBenchDataDir } from './needlebench-fixture.js';
 
 interface ExpectedCell {
@@ -33,6 +33,8 @@ interface ExpectedCell {
 const expected = JSON.parse(readFileSync(new URL('./data/needlebench-multi-reasoning.json', import.meta.url), 'utf8')) as {
   cells: ExpectedCell[];
   scores: { reply: string; answer: string; extracted: string; score: number }[];
+  v1_cells: ExpectedCell[];
+  v1_scores: { reply: string; answer: string; score: number }[];
 };
 
 describe('NeedleBench v2 multi-needle reasoning prompts equal its code\'s', () => {
@@ -43,7 +45,7 @@ describe('NeedleBench v2 multi-needle reasoning prompts equal its code\'s', () =
     zh: readHaystackLines(join(dir, 'needlebench/zh_finance.jsonl')),
   };
   it.each(expected.cells.map((cell) => [`${cell.language} length ${cell.length} depth ${cell.depth} counter ${cell.counter}, ${cell.needles} needles`, cell] as const))('%s', (_name, cell) => {
-    const built = buildMultiReasoningCell({ language: cell.language, length: cell.length, depth: cell.depth, counter: cell.counter, lengthBuffer: cell.length_buffer, needles: cell.needles, diff: 10 }, haystacks[cell.language], names[cell.language]);
+    const built = buildMultiReasoningCell({ language: cell.language, length: cell.length, depth: cell.depth, counter: cell.counter, lengthBuffer: cell.length_buffer, needles: cell.needles, diff: 10 }, haystacks[cell.language], { version: 'v2', names: names[cell.language] });
     expect(built.answer).toBe(cell.answer);
     expect(built.needles).toEqual(cell.needle_texts);
     expect(built.prompt.slice(0, 300)).toBe(cell.head);
@@ -52,6 +54,30 @@ describe('NeedleBench v2 multi-needle reasoning prompts equal its code\'s', () =
     expect(built.prompt.length).toBe(cell.chars);
     expect(createHash('sha256').update(built.prompt).digest('hex')).toBe(cell.sha256);
     expect(Math.abs((built.depthsActual[0] ?? -1) - cell.depth)).toBeLessThanOrEqual(0.1);
+  });
+});
+
+describe('NeedleBench v1 multi-needle reasoning prompts equal its code\'s', () => {
+  const dir = makeNeedleBenchDataDir();
+  const records = {
+    en: readReasoningRecords(join(dir, 'needlebench/multi_needle_reasoning_en.json')),
+    zh: readReasoningRecords(join(dir, 'needlebench/multi_needle_reasoning_zh.json')),
+  };
+  const haystacks = {
+    en: readHaystackLines(join(dir, 'needlebench/PaulGrahamEssays.jsonl')),
+    zh: readHaystackLines(join(dir, 'needlebench/zh_finance.jsonl')),
+  };
+  it.each(expected.v1_cells.map((cell) => [`${cell.language} length ${cell.length} depth ${cell.depth} counter ${cell.counter}, ${cell.needles} needles`, cell] as const))('%s', (_name, cell) => {
+    const built = buildMultiReasoningCell({ language: cell.language, length: cell.length, depth: cell.depth, counter: cell.counter, lengthBuffer: cell.length_buffer, needles: cell.needles, diff: 10 }, haystacks[cell.language], { version: 'v1', records: records[cell.language] });
+    expect(built.answer).toBe(cell.answer);
+    expect(built.needles).toEqual(cell.needle_texts);
+    expect(built.prompt.slice(0, 300)).toBe(cell.head);
+    expect(built.prompt.slice(-500)).toBe(cell.tail);
+    expect(built.prompt.length).toBe(cell.chars);
+    expect(createHash('sha256').update(built.prompt).digest('hex')).toBe(cell.sha256);
+  });
+  it.each(expected.v1_scores.map((row, index) => [index, row] as const))('v1 scorer, reply %i', (_index, row) => {
+    expect(scoreV1MultiReasoning(row.reply, row.answer)).toBe(row.score);
   });
 });
 

@@ -8,10 +8,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runNeedle, type NeedleSettings } from '../../../harness/needle/needle-run.js';
-import { readHaystackLines, readNames, readNeedles } from '../../../harness/needle/needlebench/needlebench-data.js';
+import { readHaystackLines, readNames, readNeedles, readReasoningRecords } from '../../../harness/needle/needlebench/needlebench-data.js';
 import { buildMultiReasoningCell } from '../../../harness/needle/needlebench/needlebench-multi.js';
 import { buildOriginCell } from '../../../harness/needle/needlebench/needlebench-origin.js';
-import { scoreMultiReasoning, scoreOrigin } from '../../../harness/needle/needlebench/needlebench-score.js';
+import { scoreMultiReasoning, scoreOrigin, scoreV1MultiReasoning } from '../../../harness/needle/needlebench/needlebench-score.js';
 import type { NeedleRecord } from '../../../harness/needle/needle-record.js';
 import { KinshipReaderModel, NeedleBenchReaderModel } from '../../../bench/scripted-needle-models.js';
 import { makeTempFolder } from '../../helpers/internlm2-fixtures.js';
@@ -77,7 +77,7 @@ describe('--compat needlebench --task multi-reasoning (v2)', () => {
     const haystack = readHaystackLines(join(dataDir, 'needlebench/PaulGrahamEssays.jsonl'));
     const scores: Record<string, number | null> = {};
     for (const record of result.sweep.records) {
-      const cell = buildMultiReasoningCell({ language: 'en', length: record.length_target, depth: record.depth_target, counter: record.repeat, lengthBuffer: 500, needles: 3, diff: 10 }, haystack, names.en);
+      const cell = buildMultiReasoningCell({ language: 'en', length: record.length_target, depth: record.depth_target, counter: record.repeat, lengthBuffer: 500, needles: 3, diff: 10 }, haystack, { version: 'v2', names: names.en });
       expect(record.prompt_hash).toBe(createHash('sha256').update(tokenizer.renderChat([{ role: 'user', content: cell.prompt }], true)).digest('hex').slice(0, 16));
       expect(record.needlebench).toMatchObject({ version: 'v2', task: 'multi-reasoning', gold: cell.answer });
       expect(record.needles.map((n) => n.text)).toEqual(cell.needles.map((n) => n.trim()));
@@ -87,5 +87,28 @@ describe('--compat needlebench --task multi-reasoning (v2)', () => {
     // The whole 1000-token prompt is in the reader's window; at 4000 it sees only the end, so a chain
     // starting early (depth 0, 40) loses its first links and the answer is wrong.
     expect(scores).toMatchObject({ '1000:0:0': 1, '1000:40:0': 1, '1000:80:0': 1, '4000:0:0': 0, '4000:40:0': 0 });
+  }, 60_000);
+});
+
+describe('--compat needlebench --needlebench-version v1 --task multi-reasoning', () => {
+  it('sends v1\'s reasoning prompts (records from multi_needle_reasoning_zh.json) and scores with its keyword evaluator', async () => {
+    const tokenizer = new WordTokenizer({ chat: true });
+    const model = new NeedleBenchReaderModel({ tokenizer });
+    const settings: NeedleSettings = {
+      grid: { lengths: [1000, 2000], depths: [0, 47], repeats: 2 }, seed: '0', haystack: 'zh',
+      task: { kind: 'multi-reasoning', needles: 3, distractors: 0, spacing: 10 }, answerTokens: 64, threshold: 0.85,
+      compat: { kind: 'needlebench', version: 'v1', size: '4k', dataDir, haystackFile: 'zh_finance.jsonl', language: 'zh', lengthBuffer: 200 },
+    };
+    const result = await runNeedle(model, { settings, outDir: makeTempFolder(), argv: 'test' });
+    const records = readReasoningRecords(join(dataDir, 'needlebench/multi_needle_reasoning_zh.json'));
+    const haystack = readHaystackLines(join(dataDir, 'needlebench/zh_finance.jsonl'));
+    expect(result.sweep.records).toHaveLength(8);
+    for (const record of result.sweep.records) {
+      const cell = buildMultiReasoningCell({ language: 'zh', length: record.length_target, depth: record.depth_target, counter: record.repeat, lengthBuffer: 200, needles: 3, diff: 10 }, haystack, { version: 'v1', records });
+      expect(record.prompt_hash).toBe(createHash('sha256').update(tokenizer.renderChat([{ role: 'user', content: cell.prompt }], true)).digest('hex').slice(0, 16));
+      expect(record.status).toBe('ok');
+      expect(record.needlebench).toMatchObject({ version: 'v1', task: 'multi-reasoning', gold: cell.answer });
+      expect(record.needlebench?.score).toBe(scoreV1MultiReasoning(record.output ?? '', cell.answer));
+    }
   }, 60_000);
 });
