@@ -102,6 +102,7 @@ export function needleSections(summary: NeedleSummary, records: readonly NeedleR
   const facts: [string, string][] = [
     ...context.facts.map(([k, v]): [string, string] => [k, v]),
     ['overall mean score', summary.overall === null ? '—' : summary.overall.toFixed(3)],
+    ...(summary.needlebench ? [[`NeedleBench ${summary.needlebench.version} ${summary.needlebench.task} score (0–100)`, summary.needlebench.mean === null ? '—' : summary.needlebench.mean.toFixed(2)] as [string, string]] : []),
     [`effective length (mean ≥ ${summary.threshold})`, effective],
     ['cells', `${summary.counts.ok} scored (${summary.counts.flagged} flagged: needle more than 1 point off its depth, left out of the means), ${summary.counts.exceeds_context} exceed the context (not run), ${summary.counts.error} errors`],
   ];

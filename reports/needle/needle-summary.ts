@@ -40,6 +40,11 @@ export interface NeedleSummary {
   readonly byLength: readonly LineMean[];
   readonly byDepth: readonly LineMean[];
   readonly overall: number | null;
+  /**
+   * `--compat needlebench` runs: the mean of NeedleBench's own 0–100 scores over scored cells, the
+   * number OpenCompass reports for this dataset group (its naive average); null for other runs.
+   */
+  readonly needlebench: { readonly version: string; readonly task: string; readonly mean: number | null } | null;
   readonly threshold: number;
   /** Longest length whose mean score is ≥ threshold (RULER's definition); null when none is. */
   readonly effectiveLength: number | null;
@@ -60,6 +65,7 @@ export function summariseNeedleRecords(records: readonly NeedleRecord[], thresho
     byLength,
     byDepth,
     overall: mean(scores(records.filter((r) => !isFlagged(r)))),
+    needlebench: needleBenchMean(records),
     threshold,
     effectiveLength: passing.length > 0 ? Math.max(...passing.map((line) => line.at)) : null,
     counts: {
@@ -99,6 +105,13 @@ function lineMean(at: number, records: readonly NeedleRecord[]): LineMean {
     errors: records.filter((r) => r.status === 'error').length,
     flagged: records.filter(isFlagged).length,
   };
+}
+
+function needleBenchMean(records: readonly NeedleRecord[]): NeedleSummary['needlebench'] {
+  const first = records.find((r) => r.needlebench !== undefined)?.needlebench;
+  if (!first) return null;
+  const values = records.filter((r) => r.status === 'ok' && r.needlebench !== undefined).map((r) => r.needlebench?.score ?? 0);
+  return { version: first.version, task: first.task ?? 'single', mean: mean(values) };
 }
 
 /** A scored record whose needle missed its target depth by more than the tolerance. */

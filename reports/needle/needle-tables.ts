@@ -40,6 +40,7 @@ export function summaryText(summary: NeedleSummary): string {
   return [
     toText(gridRows(summary)),
     `overall mean ${summary.overall === null ? '-' : summary.overall.toFixed(3)} · effective length (mean ≥ ${summary.threshold}): ${effective}`,
+    ...(summary.needlebench ? [`NeedleBench ${summary.needlebench.version} ${summary.needlebench.task} score (its 0–100 scale, mean over scored cells): ${summary.needlebench.mean === null ? '-' : summary.needlebench.mean.toFixed(2)}`] : []),
     `cells: ${summary.counts.ok} ok (${summary.counts.flagged} flagged: a needle more than 1 point off its depth, left out of the means), ${summary.counts.exceeds_context} exceed the context (ctx, not run), ${summary.counts.error} errors (err)`,
     '',
     'per depth:',

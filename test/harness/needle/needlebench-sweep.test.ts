@@ -59,6 +59,10 @@ describe.each([
       expect(theirs, record.output ?? '').toBe(100);
     }
     expect(model.generateCalls).toBe(sent);
+    // The summary carries NeedleBench's own number: the mean of its 0–100 scores over scored cells.
+    const scored = records.filter((r) => r.status === 'ok').map((r) => r.needlebench?.score ?? NaN);
+    expect(result.report.summary.needlebench).toEqual({ version, task: 'single', mean: scored.reduce((a, b) => a + b, 0) / scored.length });
+    expect(result.text).toContain(`NeedleBench ${version} single score (its 0–100 scale, mean over scored cells): 100.00`);
     expect(sent).toBe(language === 'en' ? 6 : 12);
   }, 60_000);
 });
