@@ -17,6 +17,7 @@ import { PALETTES, type Palette } from '../../reports/needle/score-colour.js';
 import { planCell } from '../needle/plan-cell.js';
 import { TASK_KINDS, type NeedleTaskKind } from '../needle/tasks.js';
 import { modelOptions, openModel } from '../model-options.js';
+import { refuseConflicts, refuseEmptyValues } from './flag-checks.js';
 
 interface NeedleArguments {
   model?: string;
@@ -122,6 +123,12 @@ const command: CommandModule<object, NeedleArguments> = {
     .option('haystack-file', { type: 'string', describe: 'with --compat needlebench: haystack file in needlebench/ (default PaulGrahamEssays.jsonl for en, zh_finance.jsonl for zh)' })
     .option('show-prompt', { type: 'boolean', default: false, describe: 'print the first cell\'s prompt (shortest length, first depth) and its token counts, then exit' }) as unknown as Argv<NeedleArguments>,
   handler: async (args) => {
+    refuseEmptyValues(args, ['model', 'gpuMemory', 'lengths', 'depths', 'seed', 'haystack', 'out', 'resume', 'report', 'dataDir', 'haystackFile']);
+    refuseConflicts(args, [
+      { flags: ['resume', 'report'], reason: '--report rewrites a finished run\'s report without a model; --resume continues the run (and writes the report at the end)' },
+      { flags: ['showPrompt', 'resume'], reason: '--show-prompt prints one prompt and exits; it runs nothing to resume' },
+      { flags: ['showPrompt', 'report'], reason: '--show-prompt needs a model and --report runs none' },
+    ]);
     if (args.report) {
       const written = rewriteNeedleReport(args.report, args.palette as Palette | undefined);
       if (written.report.png.note) process.stderr.write(`note: ${written.report.png.note}\n`);

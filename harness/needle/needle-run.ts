@@ -9,7 +9,8 @@ import type { LanguageModel } from '../../engine/language-model.js';
 import { writeNeedleReport, type WrittenNeedleReport } from '../../reports/needle/write-needle-report.js';
 import { summaryText } from '../../reports/needle/needle-tables.js';
 import type { Palette } from '../../reports/needle/score-colour.js';
-import { createRunDirectory, readJsonl, readRunInfo, writeRunInfo } from '../records.js';
+import { createRunDirectory, readJsonl, readRunInfo, uniqueByKey, writeRunInfo } from '../records.js';
+import { lockRunDirectory } from '../run-lock.js';
 import { formatTokenCount, type NeedleGrid } from './grid.js';
 import { HaystackTokens } from './haystack-tokens.js';
 import type { NeedleBenchSweep } from './needlebench/needlebench-cell.js';
@@ -127,6 +128,16 @@ export async function runNeedle(model: LanguageModel, options: NeedleRunOptions)
     if (planned) await checkLengths(settings.grid.lengths.filter((length) => length < 2 * model.info.contextLength), settings.grid.depths, new HaystackTokens(planned, model.tokenizer), model.tokenizer, planOptions(settings), settings.grid.repeats);
     dir = createRunDirectory(options.outDir, `needle-${settings.task.kind}`);
   }
+  // One writer per run: a second --resume of the same folder stops here instead of duplicating cells.
+  const lock = lockRunDirectory(dir, `harness needle ${options.argv}`);
+  try {
+    return await runLockedNeedle(model, options, dir, settings);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLockedNeedle(model: LanguageModel, options: NeedleRunOptions, dir: string, settings: NeedleSettings): Promise<NeedleRunResult> {
   const compat = settings.compat ? loadNeedleBenchSweep({ ...settings, compat: settings.compat }) : undefined;
   const haystack: Haystack = settings.compat
     ? { name: settings.compat.haystackFile, file: join(settings.compat.dataDir, 'needlebench', settings.compat.haystackFile), language: settings.compat.language, sentences: [] }
@@ -181,8 +192,11 @@ export function planOptions(settings: NeedleSettings): PlanOptions {
 export function rewriteNeedleReport(dir: string, palette?: Palette): { report: WrittenNeedleReport; text: string } {
   const info = readRunInfo(dir) as Partial<NeedleRunInfo>;
   if (info.command !== 'needle' || !info.settings || !info.model) throw new UserError(`${dir}/run.json: not a needle run`, 'pass a folder made by harness needle');
-  const records = readJsonl<NeedleRecord>(join(dir, RECORDS_FILE));
-  const haystack = { name: info.settings.haystack, file: info.haystackFile ?? '', language: info.settings.language ?? 'en', sentences: [] } satisfies Haystack;
+  const records = uniqueByKey(readJsonl<NeedleRecord>(join(dir, RECORDS_FILE)), (record) => record.key);
+  const { compat } = info.settings;
+  const haystack = compat
+    ? { name: compat.haystackFile, file: info.haystackFile ?? '', language: compat.language, sentences: [] } satisfies Haystack
+    : { name: info.settings.haystack, file: info.haystackFile ?? '', language: info.settings.language ?? 'en', sentences: [] } satisfies Haystack;
   const settings = palette ? { ...info.settings, palette } : info.settings;
   const report = writeNeedleReport(dir, records, reportContext(settings, haystack, info.model, info.argv ?? '', info.started ?? ''), info.settings.threshold);
   return { report, text: summaryText(report.summary) };
