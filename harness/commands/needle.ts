@@ -56,7 +56,11 @@ interface NeedleArguments {
 function needleBenchSettings(args: ArgumentsCamelCase<NeedleArguments>): NeedleBenchSettings | undefined {
   if (args.compat !== 'needlebench') return undefined;
   if (!args.dataDir) throw new UserError('--compat needlebench needs --data-dir', 'pass the OpenCompassData data folder (the one holding needlebench/needles.jsonl and the haystack .jsonl files)');
-  const language = args.language ?? 'en';
+  if (args.haystack !== 'en' && args.haystack !== 'zh') {
+    throw new UserError(`--haystack ${args.haystack} with --compat needlebench: NeedleBench reads its haystacks from --data-dir`, 'name a file in DATA_DIR/needlebench with --haystack-file, and the language with --language en|zh');
+  }
+  // --haystack zh picks NeedleBench's Chinese haystack and needles, as it picks the project's.
+  const language = args.language ?? args.haystack;
   const config = needleBenchConfig(args.needlebenchVersion, args.needlebenchSize);
   return {
     kind: 'needlebench', version: args.needlebenchVersion, size: args.needlebenchSize, dataDir: resolve(args.dataDir),

@@ -81,6 +81,10 @@ export function validateSettings(settings: NeedleSettings): NeedleSettings {
     throw new UserError(`--distractors ${task.distractors}: multi-key needs 1 to ${MAX_FACTS - 1} distractors`, 'e.g. --distractors 3');
   }
   if (!(task.spacing >= 0 && task.spacing <= 100)) throw new UserError(`--needle-spacing ${task.spacing}: expected a percent from 0 to 100`, 'NeedleBench spaces multi-needles 10% apart');
+  const fractional = settings.grid.depths.find((depth) => !Number.isInteger(depth));
+  if (settings.compat && fractional !== undefined) {
+    throw new UserError(`--depths: ${fractional} is not a whole percent; NeedleBench's configs pass int(depth_percent)`, 'use whole-number depths with --compat needlebench (e.g. --depths 0,10,21,31), or its config\'s depths (leave --depths out)');
+  }
   if (settings.compat && task.kind !== 'single' && task.kind !== 'multi-reasoning') {
     throw new UserError(`--compat needlebench --task ${task.kind}: NeedleBench's single-needle retrieval and multi-needle reasoning are reproduced, not its ${task.kind}`, 'use --task single or --task multi-reasoning with --compat needlebench, or drop --compat');
   }
