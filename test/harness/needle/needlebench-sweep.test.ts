@@ -116,3 +116,17 @@ describe('--compat needlebench --needlebench-version v1 --task multi-reasoning',
     }
   }, 60_000);
 });
+
+describe('--compat needlebench settings', () => {
+  it('refuses fractional depths and tasks it does not reproduce, before any run folder exists', async () => {
+    const { validateSettings } = await import('../../../harness/needle/needle-run.js');
+    const base: NeedleSettings = {
+      grid: { lengths: [1000], depths: [0, 50], repeats: 1 }, seed: '0', haystack: 'en',
+      task: { kind: 'single', needles: 1, distractors: 0, spacing: 10 }, answerTokens: 32, threshold: 0.85,
+      compat: { kind: 'needlebench', version: 'v2', size: '4k', dataDir, haystackFile: 'PaulGrahamEssays.jsonl', language: 'en', lengthBuffer: 500 },
+    };
+    expect(validateSettings(base)).toBe(base);
+    expect(() => validateSettings({ ...base, grid: { ...base.grid, depths: [0, 33.333] } })).toThrow(/33\.333 is not a whole percent/);
+    expect(() => validateSettings({ ...base, task: { ...base.task, kind: 'multi-retrieval', needles: 3 } })).toThrow(/not its multi-retrieval/);
+  });
+});
