@@ -28,7 +28,7 @@ async function fits(length: number, tokens: HaystackTokens, tokenizer: TextToken
 }
 
 /** Throws a UserError listing every too-short length and the smallest length that works. */
-export async function checkLengths(lengths: readonly number[], depths: readonly number[], tokens: HaystackTokens, tokenizer: TextTokenizer, options: PlanOptions, repeats = 1): Promise<void> {
+export async function checkLengths(lengths: readonly number[], depths: readonly number[], tokens: HaystackTokens, tokenizer: TextTokenizer, options: PlanOptions, repeats = 1, contextLength = Number.POSITIVE_INFINITY): Promise<void> {
   // Every cell of a length is planned (needles and questions differ per cell, so does what is left
   // for haystack); once one length passes, longer ones have more room still.
   const probe = (length: number): Promise<HaystackTooShortError | undefined> => fits(length, tokens, tokenizer, options, depths, repeats);
@@ -45,6 +45,8 @@ export async function checkLengths(lengths: readonly number[], depths: readonly 
   for (let tries = 0; tries < 256 && (await probe(smallest)); tries += 1) smallest += PROBE_STEP;
   throw new UserError(
     `--lengths ${tooShort.join(',')}: too short for a real haystack — the template, question, needles and ${options.answerReserve}-token answer reserve take ${fixedTokens} tokens, and a cell needs at least half its length as haystack`,
-    `the smallest length that works with these settings is ${smallest} tokens: start --lengths there (e.g. --lengths ${smallest},...) or use a smaller --answer-tokens`,
+    smallest > contextLength
+      ? `the smallest length that works with these settings is ${smallest} tokens, more than the model's context (${contextLength}): use a smaller --answer-tokens or fewer needles`
+      : `the smallest length that works with these settings is ${smallest} tokens: start --lengths there (e.g. --lengths ${smallest},...) or use a smaller --answer-tokens`,
   );
 }

@@ -129,7 +129,7 @@ export async function runNeedle(model: LanguageModel, options: NeedleRunOptions)
     // Refuse too-short lengths before a run folder exists (the sweep checks again on resume).
     const planned = settings.compat ? undefined : loadHaystack(settings.haystack, settings.language);
     if (settings.compat) loadNeedleBenchSweep({ ...settings, compat: settings.compat });
-    if (planned) await checkLengths(settings.grid.lengths.filter((length) => length < 2 * model.info.contextLength), settings.grid.depths, new HaystackTokens(planned, model.tokenizer), model.tokenizer, planOptions(settings), settings.grid.repeats);
+    if (planned) await checkLengths(settings.grid.lengths.filter((length) => length < 2 * model.info.contextLength), settings.grid.depths, new HaystackTokens(planned, model.tokenizer), model.tokenizer, planOptions(settings), settings.grid.repeats, model.info.contextLength);
     dir = createRunDirectory(options.outDir, `needle-${settings.task.kind}`);
   }
   // One writer per run: a second --resume of the same folder stops here instead of duplicating cells.

@@ -46,7 +46,7 @@ export async function runNeedleSweep(model: LanguageModel, options: SweepOptions
   const finished = finishedKeys<NeedleRecord>(options.recordsFile, (record) => record.key);
   const writer = new RecordWriter<NeedleRecord>(options.recordsFile);
   const tokens = new HaystackTokens(options.haystack, model.tokenizer);
-  if (!options.compat) await checkLengths(options.grid.lengths.filter((length) => length < 2 * model.info.contextLength), options.grid.depths, tokens, model.tokenizer, options.plan, options.grid.repeats);
+  if (!options.compat) await checkLengths(options.grid.lengths.filter((length) => length < 2 * model.info.contextLength), options.grid.depths, tokens, model.tokenizer, options.plan, options.grid.repeats, model.info.contextLength);
   const cells = gridCells(options.grid);
   let ran = 0;
   let planMs = 0;
