@@ -34,7 +34,7 @@ interface CevalArguments {
   report?: string;
 }
 
-function settingsFrom(args: ArgumentsCamelCase<CevalArguments>): CevalSettings {
+export function settingsFrom(args: ArgumentsCamelCase<CevalArguments>): CevalSettings {
   const subjects = args.subjects?.flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
   if (!Number.isInteger(args.maxOutLen) || args.maxOutLen < 1) throw new UserError(`--max-out-len ${args.maxOutLen}: expected a whole number ≥ 1`, 'OpenCompass uses 16 for C-Eval gen');
   if (!Number.isInteger(args.batchSize) || args.batchSize < 1) throw new UserError(`--batch-size ${args.batchSize}: expected a whole number ≥ 1`, 'e.g. --batch-size 8');

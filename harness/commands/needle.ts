@@ -40,7 +40,7 @@ interface NeedleArguments {
   showPrompt: boolean;
 }
 
-function settingsFrom(args: ArgumentsCamelCase<NeedleArguments>): NeedleSettings {
+export function settingsFrom(args: ArgumentsCamelCase<NeedleArguments>): NeedleSettings {
   const lengthSpacing = args.lengthSpacing ?? (args.steps !== undefined ? 'linear' : 'doubling');
   // Room for k six-digit codes and their separators, or one code with a short sentence around it.
   const answerTokens = args.answerTokens ?? (args.task === 'multi-retrieval' ? 16 + 12 * args.needles : 32);
