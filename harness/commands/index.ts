@@ -7,6 +7,7 @@ import demo from './demo.js';
 import doctor from './doctor.js';
 import needle from './needle.js';
 import run from './run.js';
+import compare from './compare.js';
 
 // Each module's default export is a yargs CommandModule with its own argument type; registering each
 // through its own call keeps those types checked. Add one line per command.
@@ -18,4 +19,5 @@ export const commands: readonly ((parser: Argv) => Argv)[] = [
   (parser) => parser.command(contamination),
   (parser) => parser.command(convertTokenizer),
   (parser) => parser.command(run),
+  (parser) => parser.command(compare),
 ];
