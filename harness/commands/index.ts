@@ -8,6 +8,7 @@ import doctor from './doctor.js';
 import needle from './needle.js';
 import run from './run.js';
 import compare from './compare.js';
+import list from './list.js';
 
 // Each module's default export is a yargs CommandModule with its own argument type; registering each
 // through its own call keeps those types checked. Add one line per command.
@@ -20,4 +21,5 @@ export const commands: readonly ((parser: Argv) => Argv)[] = [
   (parser) => parser.command(convertTokenizer),
   (parser) => parser.command(run),
   (parser) => parser.command(compare),
+  (parser) => parser.command(list),
 ];
