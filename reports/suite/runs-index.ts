@@ -93,3 +93,21 @@ export function rebuildRunsIndex(root: string): string {
   writeFileSync(file, renderRunsIndex(listRuns(root)));
   return file;
 }
+
+/** Commands whose runs the index lists; compare, list and run (which rebuilds its own) are not among them. */
+const RUN_COMMANDS = new Set(['ceval', 'needle', 'contamination', 'demo']);
+
+/**
+ * The CLI's hook after a command finished: rebuilds `--out`'s index.html when the command writes run
+ * folders. Returns the file, or null when nothing was rebuilt. A problem here never fails the run.
+ */
+export function refreshRunsIndexAfter(argv: { readonly _: readonly (string | number)[]; readonly out?: unknown; readonly report?: unknown; readonly showPrompt?: unknown }): string | null {
+  const command = String(argv._[0] ?? '');
+  if (!RUN_COMMANDS.has(command) || argv.showPrompt || typeof argv.out !== 'string' || !existsSync(argv.out)) return null;
+  try {
+    return rebuildRunsIndex(argv.out);
+  } catch (error) {
+    process.stderr.write(`note: runs index not rebuilt (${(error as Error).message})\n`);
+    return null;
+  }
+}
