@@ -81,8 +81,8 @@ export function renderRunsIndex(listing: RunsListing): string {
     title: `Runs in ${listing.root}`,
     subtitle: [`${listing.runs.length} run(s), ${listing.suites.length} suite(s) · rebuilt ${new Date().toISOString()}`],
     sections: [
-      { id: 'suites', title: 'Suites', body: listing.suites.length === 0 ? '<p class="note">none</p>' : `<table id="suites"><tr><th>suite</th><th>models</th><th>tasks</th><th>started</th><th>status</th></tr>\n${suiteRows}</table>` },
-      { id: 'runs', title: 'Runs', body: listing.runs.length === 0 ? '<p class="note">none</p>' : `<table id="runs"><tr><th>run</th><th>model</th><th>task</th><th>started</th><th>status</th><th>headline</th></tr>\n${runRows}</table>` },
+      { id: 'suites', title: 'Suites', body: listing.suites.length === 0 ? '<p class="note">none</p>' : `<table id="suites-table"><tr><th>suite</th><th>models</th><th>tasks</th><th>started</th><th>status</th></tr>\n${suiteRows}</table>` },
+      { id: 'runs', title: 'Runs', body: listing.runs.length === 0 ? '<p class="note">none</p>' : `<table id="runs-table"><tr><th>run</th><th>model</th><th>task</th><th>started</th><th>status</th><th>headline</th></tr>\n${runRows}</table>` },
     ],
   });
 }
