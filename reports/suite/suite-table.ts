@@ -3,7 +3,10 @@
  * and one column per model, built from each (model, task) run folder's records. As OpenCompass's
  * summarizer does, a group whose subjects are not all present shows no number ("-", with
  * "partial k/n" in the notes), a missing or unfinished run shows "-" and says why. Never a bare
- * number that hides a gap.
+ * number that hides a gap. Checked against OpenCompass's DefaultSummarizer (opencompass/summarizers/
+ * default.py at 0946c4e): header dataset | version | metric | mode | <model abbrs>, values '{:.02f}',
+ * '-' where a model has no result, a group with any missing subset gets no result at all, group rows
+ * have version '-'.
  */
 import { createHash } from 'node:crypto';
 import { formatTokenCount } from '../../harness/needle/grid.js';
@@ -60,7 +63,8 @@ function cevalRows(run: CevalRun): ModelRow[] {
     else if (Number.isNaN(row.value)) cell = { value: null, text: '-', note: row.metric === 'predictions' ? 'no answers in this split' : row.skipped > 0 ? `nothing scored: ${row.skipped} skipped (longer than the context)` : 'nothing scored' };
     else cell = percent(row.value);
     if (row.skipped > 0 && cell.value !== null) cell = { ...cell, note: `${row.skipped} skipped` };
-    return { dataset: row.dataset, version: row.version === '-' ? run.summary.version : row.version, metric: row.metric, mode: row.mode, cell };
+    // Group rows keep OpenCompass's '-' version: a summary of datasets has no prompt of its own.
+    return { dataset: row.dataset, version: row.version, metric: row.metric, mode: row.mode, cell };
   });
 }
 
