@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import cevalCommand from '../../../harness/commands/ceval.js';
@@ -6,6 +6,7 @@ import needleCommand from '../../../harness/commands/needle.js';
 import { commandOptions } from '../../../harness/suite/command-options.js';
 import { flagsToArgv, parseSuiteConfig } from '../../../harness/suite/suite-config.js';
 import { runSuite } from '../../../harness/suite/suite-run.js';
+import { SUITE_SCHEMA, writeSuiteState } from '../../../harness/suite/suite-state.js';
 import { parseTaskArguments } from '../../../harness/suite/suite-tasks.js';
 import { isUserError } from '../../../engine/errors.js';
 import type { CommandModule } from 'yargs';
@@ -85,6 +86,18 @@ describe('suite config', () => {
     expect(isUserError(refused)).toBe(true);
     expect((refused as Error).message).toContain('served.yaml:4: model "served" is a served model (api_base http://127.0.0.1:23333/v1), and this build of gnomon cannot open served models');
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses to resume a suite folder made from another plan', async () => {
+    const out = join(makeTempFolder('gnomon-suite-other-'), 'suite');
+    const first = parseSuiteConfig(config('  - {task: needle, lengths: "256", depths: "0"}').replace('/tmp/never-written', out), 'first.yaml');
+    mkdirSync(out, { recursive: true });
+    writeSuiteState(out, {
+      schema: SUITE_SCHEMA, config: 'first.yaml', command: 'test', started: 'then', updated: 'then', finished: null, pairs: [],
+      plan: { models: [{ name: 'fp32', flags: { model: MODEL } }], tasks: [{ label: 'needle-single', kind: 'needle', flags: { lengths: '512', depths: '0' } }] },
+    });
+    const failed = await runSuite(first, { command: 'test', log: () => undefined }).then(() => null, (error: unknown) => error);
+    expect((failed as Error).message).toBe(`first.yaml: out ${out} holds a suite with other models or tasks (its suite.json was written from first.yaml)`);
   });
 
   it('reports a bad task value with the config place, through the command\'s own checks', async () => {

@@ -154,5 +154,12 @@ tasks:
     } finally {
       await index.close();
     }
+
+    // The CLI's hook: a plain `harness ceval` into the same runs folder rebuilds its index.
+    execFileSync(process.execPath, [cli, 'ceval', '--model', fixtureDir('tiny-fp32'), '--data-dir', BENCHMARKS_DIR, '--subjects', 'computer_network', '--limit', '1', '--out', dirname(out)], { stdio: 'pipe' });
+    expect(readFileSync(join(dirname(out), 'index.html'), 'utf8').match(/<tr class="run"/g)).toHaveLength(7);
+    // `harness run --report OUT` rewrites the table from the runs alone.
+    const rewritten = execFileSync(process.execPath, [cli, 'run', '--report', out], { encoding: 'utf8' });
+    expect(rewritten.startsWith(result.text)).toBe(true);
   }, 400_000);
 });
