@@ -40,11 +40,12 @@ export interface SuiteConfig {
 
 const TOP_LEVEL_KEYS = ['out', 'models', 'tasks'] as const;
 /**
- * Keys of a served model (`harness serve` or any OpenAI-compatible server) that this build's model
- * options do not declare yet; accepted and checked here so a config written for them parses, and
- * refused at run time with the capability named (suite-run.ts).
+ * Keys of a served model (`harness serve` or any OpenAI-compatible server) for a build whose model
+ * options do not declare them: accepted and checked here so a config written for served models
+ * parses, and refused at run time with the capability named (suite-run.ts). Where the model options
+ * declare `api-base`, their declarations are the only source and this list is not consulted.
  */
-export const SERVED_MODEL_KEYS = ['api-base', 'api-model', 'api-key'] as const;
+export const SERVED_MODEL_KEYS = ['api-base', 'api-model', 'api-key-env'] as const;
 
 /** Model-option flags as OptionSpecs, from the same object every command registers. */
 export function modelOptionSpecs(): ReadonlyMap<string, OptionSpec> {
@@ -133,10 +134,11 @@ function readModel(reader: ConfigReader, node: Node | null, index: number, specs
     const spec = specs.get(key);
     if (spec) {
       flags.set(key, flagValue(reader, valueNode, spec, label));
-    } else if ((SERVED_MODEL_KEYS as readonly string[]).includes(key)) {
+    } else if (!specs.has('api-base') && (SERVED_MODEL_KEYS as readonly string[]).includes(key)) {
       flags.set(key, String(scalarValue(reader, valueNode, label)));
     } else {
-      reader.fail(keyNode, `${label}: not a model option`, `${closest(key, [...specs.keys()])}model keys: name, ${[...specs.keys(), ...SERVED_MODEL_KEYS].map((k) => k.replace(/-/g, '_')).join(', ')}; task flags go in a tasks entry`);
+      const known = [...new Set([...specs.keys(), ...SERVED_MODEL_KEYS])];
+      reader.fail(keyNode, `${label}: not a model option`, `${closest(key, known)}model keys: name, ${known.map((k) => k.replace(/-/g, '_')).join(', ')}; task flags go in a tasks entry`);
     }
   }
   const base = flags.get('api-base');
@@ -151,7 +153,7 @@ function readModel(reader: ConfigReader, node: Node | null, index: number, specs
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) reader.fail(node, `models[${index}].api_base: "${apiBase}" is not an http(s) URL`, 'e.g. api_base: http://127.0.0.1:23333/v1');
     if (flags.has('model')) reader.fail(node, `models[${index}]: has both model and api_base`, 'a model entry is either a checkpoint folder (model) or a served model (api_base)');
   } else {
-    for (const key of SERVED_MODEL_KEYS) if (flags.has(key)) reader.fail(node, `models[${index}].${key.replace(/-/g, '_')}: only meaningful with api_base`, 'add api_base: http://HOST:PORT/v1 or remove the key');
+    for (const key of flags.keys()) if (key.startsWith('api-')) reader.fail(node, `models[${index}].${key.replace(/-/g, '_')}: only meaningful with api_base`, 'add api_base: http://HOST:PORT/v1 or remove the key');
   }
   const model = flags.get('model');
   if (typeof model === 'string' && !existsSync(model)) reader.fail(node, `models[${index}].model: ${model} does not exist`, 'give the checkpoint folder (relative paths are from the folder you run harness in)');
