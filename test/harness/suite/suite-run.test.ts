@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } fro
 import { dirname, join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openModel, type ModelArguments } from '../../../harness/model-options.js';
-import { readSuiteConfig } from '../../../harness/suite/suite-config.js';
+import { modelOptionSpecs, readSuiteConfig } from '../../../harness/suite/suite-config.js';
 import { runSuite } from '../../../harness/suite/suite-run.js';
 import { readSuiteState } from '../../../harness/suite/suite-state.js';
 import { rebuildRunsIndex } from '../../../reports/suite/runs-index.js';
@@ -162,4 +162,45 @@ tasks:
     const rewritten = execFileSync(process.execPath, [cli, 'run', '--report', out], { encoding: 'utf8' });
     expect(rewritten.startsWith(result.text)).toBe(true);
   }, 400_000);
+
+  // Served models (--api-base, harness serve) come from another branch: until its model options
+  // declare --api-base, suite-config.test.ts checks that a served entry is refused; from then on this
+  // runs the same fixture in-process and through harness serve, and their runs must agree record by record.
+  it.skipIf(!modelOptionSpecs().has('api-base'))('runs the fixture in-process and through harness serve as two columns with the same records', async () => {
+    const work = makeTempFolder('gnomon-suite-served-');
+    const server = spawn(process.execPath, [cli, 'serve', '--model', fixtureDir('tiny-fp32'), '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const base = await new Promise<string>((done, fail) => {
+        let printed = '';
+        let errors = '';
+        server.stderr.on('data', (chunk: Buffer) => { errors += chunk.toString(); });
+        server.stdout.on('data', (chunk: Buffer) => {
+          printed += chunk.toString();
+          const url = /http:\/\/[^\s]+\/v1/.exec(printed);
+          if (url) done(url[0]);
+        });
+        server.on('exit', (code) => fail(new Error(`harness serve exited with ${code}: ${errors}`)));
+      });
+      const configFile = join(work, 'served.yaml');
+      writeFileSync(configFile, `out: ${join(work, 'suite')}
+models:
+  - {name: local, model: ${fixtureDir('tiny-fp32')}}
+  - {name: served, api_base: "${base}", tokenizer: ${fixtureDir('tiny-fp32')}}
+tasks:
+  - {task: ceval, mode: ppl, data_dir: ${BENCHMARKS_DIR}, subjects: [computer_network], limit: 4}
+  - {task: ceval, mode: gen, data_dir: ${BENCHMARKS_DIR}, subjects: [computer_network], limit: 2, max_out_len: 4}
+  - {task: needle, lengths: "256", depths: "0,100", depth_steps: 2}
+`);
+      const result = await runSuite(readSuiteConfig(configFile), { command: 'test', log: () => undefined });
+      expect(result.table.models).toEqual(['local', 'served']);
+      for (const row of result.table.rows) expect(row.cells[1]?.text, row.dataset).toBe(row.cells[0]?.text);
+      for (const task of ['ceval-ppl', 'ceval-gen', 'needle-single']) {
+        const answers = (model: string): unknown[] => jsonl<CevalRecord & NeedleRecord>(join(runFolder(join(work, 'suite', model, task)), 'records.jsonl'))
+          .map((r) => (task === 'needle-single' ? [r.key, r.output] : [r.row, r.extracted, r.choices ?? r.output]));
+        expect(answers('served'), task).toEqual(answers('local'));
+      }
+    } finally {
+      server.kill();
+    }
+  }, 300_000);
 });
