@@ -47,7 +47,7 @@ export function settingsFrom(args: ArgumentsCamelCase<CevalArguments>): CevalSet
 }
 
 /** Empty values and contradictory flags, refused with the reason before anything runs. */
-function checkCevalFlags(args: ArgumentsCamelCase<CevalArguments>): void {
+export function checkCevalFlags(args: ArgumentsCamelCase<CevalArguments>): void {
   refuseEmptyValues(args, ['model', 'gpuMemory', 'dataDir', 'subjects', 'custom', 'columns', 'name', 'out', 'resume', 'showPrompt', 'report']);
   refuseConflicts(args, [
     { flags: ['custom', 'subjects'], reason: 'a --custom file is one subject of its own; --subjects picks C-Eval/CMMLU subjects' },

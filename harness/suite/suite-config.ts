@@ -102,6 +102,8 @@ function flagValue(reader: ConfigReader, node: Node | null, spec: OptionSpec, la
   const items = isSeq(node) ? node.items.map((item) => scalarValue(reader, item as Node, label)) : [scalarValue(reader, node, label)];
   if (isSeq(node) && !spec.array) reader.fail(node, `${label}: expected one value, got a list`, `--${spec.flag} takes a single ${spec.type}`);
   const checked = items.map((value) => {
+    // An empty value would mean "all" or "none" to some flags; in a config it is always a slip.
+    if (typeof value === 'string' && value.trim() === '') reader.fail(node, `${label}: empty value`, 'give it a value, or leave the key out');
     if (spec.type === 'number' && typeof value !== 'number') reader.fail(node, `${label}: expected a number, got "${String(value)}"`, `write a number, e.g. ${spec.flag.replace(/-/g, '_')}: ${typeof spec.defaultValue === 'number' ? spec.defaultValue : 8}`);
     if (spec.type === 'boolean' && typeof value !== 'boolean') reader.fail(node, `${label}: expected true or false, got "${String(value)}"`, `write ${spec.flag.replace(/-/g, '_')}: true`);
     if (spec.type === 'string' && typeof value === 'boolean') reader.fail(node, `${label}: expected text, got ${String(value)}`, 'quote it if you meant the word');

@@ -7,7 +7,7 @@
 import type { ArgumentsCamelCase, CommandModule } from 'yargs';
 import { UserError } from '../../engine/language-model.js';
 import type { LanguageModel } from '../../engine/language-model.js';
-import cevalCommand, { settingsFrom as cevalSettingsFrom } from '../commands/ceval.js';
+import cevalCommand, { checkCevalFlags, settingsFrom as cevalSettingsFrom } from '../commands/ceval.js';
 import needleCommand, { settingsFrom as needleSettingsFrom } from '../commands/needle.js';
 import { openQuestionSet, runCevalEvaluation } from '../ceval/evaluation.js';
 import { plannedQuestions } from '../ceval/runner.js';
@@ -38,6 +38,8 @@ export const SUITE_TASKS: Readonly<Record<SuiteTaskKind, TaskKindDefinition>> = 
   ceval: {
     command: cevalCommand as unknown as CommandModule<object, never>,
     prepare: (args) => {
+      // The command's own checks of flag combinations (e.g. custom with subjects), then its settings.
+      checkCevalFlags(args as unknown as Parameters<typeof checkCevalFlags>[0]);
       const settings = cevalSettingsFrom(args as unknown as Parameters<typeof cevalSettingsFrom>[0]);
       // As `harness ceval` does: read every question file now, so bad data fails before a model loads.
       plannedQuestions(openQuestionSet(settings), settings.limit);

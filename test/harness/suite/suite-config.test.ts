@@ -36,7 +36,7 @@ describe('suite config', () => {
     expect(parsed.tasks[1]?.where).toBe('suite.yaml:6');
     // Parsed by harness ceval's own builder: defaults come with it, exactly as on the command line.
     const args = parseTaskArguments('ceval', flagsToArgv(parsed.tasks[0]?.flags ?? new Map()), 'suite.yaml');
-    expect(args).toMatchObject({ mode: 'gen', maxOutLen: 4, subjects: ['logic', 'stem'], batchSize: 8, split: 'val', preset: 'ceval' });
+    expect(args).toMatchObject({ mode: 'gen', maxOutLen: 4, subjects: ['logic', 'stem'], batchSize: 8, split: 'val', chat: 'auto' });
   });
 
   it('accepts exactly the flags each command declares (one source of truth)', () => {
@@ -67,6 +67,7 @@ describe('suite config', () => {
     expect(userError(() => parseSuiteConfig(config('  - {task: ceval}', '  - {name: a, model: /no/such/model}'), 's.yaml')).message).toBe('s.yaml:3: models[0].model: /no/such/model does not exist');
     expect(userError(() => parseSuiteConfig(config('  - {task: ceval}', '  - {name: a, modle: x}'), 's.yaml')).message).toBe('s.yaml:3: models[0].modle: not a model option');
     expect(userError(() => parseSuiteConfig('models: [\n', 's.yaml')).message).toMatch(/^s\.yaml:2:1: not valid YAML\/JSON/);
+    expect(userError(() => parseSuiteConfig(config('  - {task: ceval, subjects: ""}'), 's.yaml')).message).toBe('s.yaml:5: tasks[0].subjects: empty value');
     expect(userError(() => parseSuiteConfig(config('  - {task: ceval}', `  - {name: a, model: ${MODEL}}\n  - {name: a, model: ${MODEL}}`), 's.yaml')).message).toBe('s.yaml:4: models[1] is named "a" like an earlier entry');
   });
 
@@ -114,5 +115,9 @@ describe('suite config', () => {
     const parsed = parseSuiteConfig(config(`  - {task: ceval, data_dir: ${BENCHMARKS_DIR}, subjects: [no_such_subject]}`), 'bad.yaml');
     const failed = await runSuite(parsed, { command: 'test', log: () => undefined }).then(() => null, (error: unknown) => error);
     expect((failed as Error).message).toBe('bad.yaml:5: tasks[0] (ceval): --subjects: "no_such_subject" is not a C-Eval subject');
+    // The command's own check of contradictory flags applies in a suite too.
+    const custom = parseSuiteConfig(config(`  - {task: ceval, custom: ${join(import.meta.dirname, '../../../corpora/demo/questions.csv')}, subjects: [logic]}`), 'custom.yaml');
+    const refused = await runSuite(custom, { command: 'test', log: () => undefined }).then(() => null, (error: unknown) => error);
+    expect((refused as Error).message).toMatch(/^custom\.yaml:5: tasks\[0\] \(ceval\): --custom and --subjects/);
   });
 });
