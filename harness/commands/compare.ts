@@ -39,7 +39,7 @@ const command: CommandModule<object, CompareArguments> = {
     const files: [string, string][] = [
       ['compare.txt', text],
       ['compare.md', comparisons.map(({ name, comparison }) => `## ${name}\n\n${comparisonMarkdown(comparison)}`).join('\n')],
-      ['report.html', renderComparisonReport(comparisons.map((c) => c.comparison), [`harness compare ${args.runs.join(' ')}`, new Date().toISOString()])],
+      ['report.html', renderComparisonReport(comparisons, [`harness compare ${args.runs.join(' ')}`, new Date().toISOString()])],
     ];
     for (const [name, content] of files) writeFileSync(join(dir, name), content);
     process.stdout.write(`${text}\n${files.map(([name]) => `wrote ${join(dir, name)}`).join('\n')}\n`);
