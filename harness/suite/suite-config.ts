@@ -162,6 +162,7 @@ function readModel(reader: ConfigReader, node: Node | null, index: number, specs
   const fallback = typeof model === 'string' ? basename(model.replace(/\/+$/, '')) : apiBase ? null : 'demo';
   const chosen = name ?? fallback;
   if (!chosen) return reader.fail(node, `models[${index}]: a served model needs a name`, 'add name: my-served-model');
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(chosen)) reader.fail(node, `models[${index}]: the folder name "${chosen}" is not a usable model name`, 'add name: with letters, digits, ".", "_" and "-" (it becomes a folder and a table column)');
   return { name: chosen, where: reader.where(node), flags, apiBase };
 }
 

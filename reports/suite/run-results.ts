@@ -74,15 +74,24 @@ function readInfo(dir: string): Record<string, unknown> {
   }
 }
 
+// Runs of one suite or one folder often share settings: read each question set's files once.
+const plannedBySettings = new Map<string, number | null>();
+
 /** Questions the run planned, from its stored settings and the data they name (null if unreadable). */
 function plannedCevalQuestions(info: Record<string, unknown>): number | null {
   const settings = info.settings as CevalSettings | undefined;
   if (!settings) return null;
+  const key = JSON.stringify(settings);
+  const known = plannedBySettings.get(key);
+  if (known !== undefined) return known;
+  let planned: number | null;
   try {
-    return plannedQuestions(openQuestionSet(settings), settings.limit).reduce((sum, subject) => sum + subject.questions.length, 0);
+    planned = plannedQuestions(openQuestionSet(settings), settings.limit).reduce((sum, subject) => sum + subject.questions.length, 0);
   } catch {
-    return null;
+    planned = null;
   }
+  plannedBySettings.set(key, planned);
+  return planned;
 }
 
 function cevalHeadline(summary: CevalSummary): Headline {
