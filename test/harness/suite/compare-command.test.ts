@@ -1,11 +1,13 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yargs, { type CommandModule } from 'yargs';
 import { describe, expect, it } from 'vitest';
 import cevalCommand from '../../../harness/commands/ceval.js';
 import compareCommand from '../../../harness/commands/compare.js';
 import type { CevalRecord } from '../../../harness/ceval/record.js';
-import { fixtureDir, makeTempFolder } from '../../helpers/internlm2-fixtures.js';
+import { fixtureDir, makeTempFolder, writableFixtureCopy } from '../../helpers/internlm2-fixtures.js';
+import { openModel } from '../../../harness/model-options.js';
+import { runNeedle, type NeedleSettings } from '../../../harness/needle/needle-run.js';
 import { BENCHMARKS_DIR } from '../../helpers/shared-data.js';
 
 /** Runs one harness command as the CLI would and returns what it printed. */
@@ -68,6 +70,31 @@ describe('harness compare on two real runs that differ in one setting', () => {
     const [comparison = ''] = readdirSync(join(out, 'comparisons'));
     expect(readdirSync(join(out, 'comparisons', comparison)).sort()).toEqual(['compare.md', 'compare.txt', 'report.html']);
   }, 180_000);
+
+  it('names a changed tokenizer file when the weights are the same', async () => {
+    const out = makeTempFolder('gnomon-compare-tokenizer-');
+    // The same checkpoint with tokenizer.json re-serialised: same tokens, other bytes.
+    const copy = writableFixtureCopy('tiny-fp32');
+    const tokenizerFile = join(copy, 'tokenizer.json');
+    writeFileSync(tokenizerFile, `${JSON.stringify(JSON.parse(readFileSync(tokenizerFile, 'utf8')), null, 1)}\n`);
+    const settings: NeedleSettings = {
+      grid: { lengths: [256], depths: [50], repeats: 1 }, seed: '0', haystack: 'en',
+      task: { kind: 'single', needles: 3, distractors: 3, spacing: 10 }, answerTokens: 32, threshold: 0.85,
+    };
+    const dirs: string[] = [];
+    for (const dir of [fixtureDir('tiny-fp32'), copy]) {
+      const model = await openModel({ model: dir });
+      try {
+        dirs.push((await runNeedle(model, { settings, outDir: join(out, String(dirs.length)), argv: 'test' })).dir);
+      } finally {
+        await model.dispose();
+      }
+    }
+    const printed = await harness(compareCommand, ['compare', ...dirs, '--out', join(out, 'c')]);
+    const differs = printed.slice(printed.indexOf('what differs (run.json):')).split('\n\n')[0]?.split('\n') ?? [];
+    expect(differs, printed).toHaveLength(2);
+    expect(differs[1]).toMatch(/^ {2}model\.tokenizerHash: A="[0-9a-f]{16}" {2}B="[0-9a-f]{16}"$/);
+  }, 120_000);
 
   it('refuses folders that are neither runs nor suites', async () => {
     const out = makeTempFolder('gnomon-compare-bad-');
