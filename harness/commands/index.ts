@@ -9,6 +9,7 @@ import needle from './needle.js';
 import run from './run.js';
 import compare from './compare.js';
 import list from './list.js';
+import subjective from './subjective.js';
 
 // Each module's default export is a yargs CommandModule with its own argument type; registering each
 // through its own call keeps those types checked. Add one line per command.
@@ -18,6 +19,7 @@ export const commands: readonly ((parser: Argv) => Argv)[] = [
   (parser) => parser.command(needle),
   (parser) => parser.command(ceval),
   (parser) => parser.command(contamination),
+  (parser) => parser.command(subjective),
   (parser) => parser.command(convertTokenizer),
   (parser) => parser.command(run),
   (parser) => parser.command(compare),

@@ -144,10 +144,13 @@ export function readRunResult(dir: string): RunResult {
       done, planned, status: statusOf(done, planned, true), headline: needleHeadline(summary),
     };
   }
-  const command = typeof info.command === 'string' ? info.command : typeof info.schema === 'string' ? info.schema : 'unknown';
+  // Other kinds (contamination, subjective, …): a short task name from what their run.json holds.
+  const preset = typeof info.preset === 'string' ? `${info.preset}${typeof info.mode === 'string' ? `-${info.mode}` : ''}` : null;
+  const command = preset ?? (typeof info.command === 'string' ? info.command.split(' ')[0] ?? 'unknown' : typeof info.schema === 'string' ? info.schema : 'unknown');
+  const judge = (info.judge as { name?: string } | undefined)?.name;
   const reportWritten = existsSync(join(dir, 'report.html'));
   return {
-    ...base, kind: 'other', task: command, done: 0, planned: null, status: reportWritten ? 'finished' : 'unknown',
+    ...base, ...(base.model === '-' && judge ? { model: `judge ${judge}` } : {}), kind: 'other', task: command, done: 0, planned: null, status: reportWritten ? 'finished' : 'unknown',
     headline: { metric: '-', value: null, text: reportWritten ? 'see report.html' : '-' },
   };
 }

@@ -95,7 +95,7 @@ export function rebuildRunsIndex(root: string): string {
 }
 
 /** Commands whose runs the index lists; compare, list and run (which rebuilds its own) are not among them. */
-const RUN_COMMANDS = new Set(['ceval', 'needle', 'contamination', 'demo']);
+const RUN_COMMANDS = new Set(['ceval', 'needle', 'contamination', 'subjective', 'demo']);
 
 /**
  * The CLI's hook after a command finished: rebuilds `--out`'s index.html when the command writes run
