@@ -114,7 +114,7 @@ function startRun(model: LanguageModel, request: CevalRunRequest, runDir: string
     mode: settings.mode, chat, shots: set.shots, promptStyle: set.promptStyle.id, maxOutLen: settings.maxOutLen,
     limit: settings.limit ?? null, batchSize: settings.batchSize,
     version: promptVersion({ style: set.promptStyle.id, shots: set.shots, chat, mode: settings.mode, ...(settings.mode === 'gen' ? { maxOutLen: settings.maxOutLen } : {}) }),
-    model: { name: model.info.name, checkpointHash: model.info.checkpointHash, ...(model.info.tokenizerHash ? { tokenizerHash: model.info.tokenizerHash } : {}), device: model.info.device, contextLength: model.info.contextLength },
+    model: { name: model.info.name, checkpointHash: model.info.checkpointHash, device: model.info.device, contextLength: model.info.contextLength },
     subjects: set.subjects, groups: set.groups,
   };
   writeRunInfo(runDir, { ...info, settings });

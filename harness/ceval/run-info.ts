@@ -23,7 +23,7 @@ export interface CevalRunInfo {
   readonly batchSize: number;
   /** Short hash of the prompt settings (OpenCompass's `version` column). */
   readonly version: string;
-  readonly model: { readonly name: string; readonly checkpointHash: string; readonly tokenizerHash?: string; readonly device: string; readonly contextLength: number };
+  readonly model: { readonly name: string; readonly checkpointHash: string; readonly device: string; readonly contextLength: number };
   readonly subjects: readonly SubjectEntry[];
   readonly groups: readonly GroupDefinition[];
 }
