@@ -10,6 +10,7 @@ import type { KernelFamily } from './model/kernel-family.js';
 import { InternLM2Model } from './model/model.js';
 import { InternLM2Session } from './session/session.js';
 import { loadTokenizer } from './tokenizer/tokenizer.js';
+import { tokenizerFilesHash } from './tokenizer/tokenizer-hash.js';
 import type { InternLM2Config } from './checkpoint/config.js';
 import { UserError } from './errors.js';
 
@@ -98,6 +99,7 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
     contextLength: options.contextLength ?? defaultContextLength(checkpoint.config),
     vocabSize: checkpoint.config.vocabSize,
     checkpointHash: checkpoint.hash,
+    tokenizerHash: tokenizerFilesHash(dir),
     device: describeAdapter(context),
   }, options.maxSlots ? { maxSlots: options.maxSlots } : {});
 }

@@ -103,6 +103,8 @@ export interface ModelInfo {
   readonly vocabSize: number;
   /** Content hash of the checkpoint, recorded in run.json. */
   readonly checkpointHash: string;
+  /** Content hash of the tokenizer files (tokenizer.json, tokenizer_config.json), where the model has them. */
+  readonly tokenizerHash?: string;
   /** Adapter / backend description ("scripted" for test models). */
   readonly device: string;
 }

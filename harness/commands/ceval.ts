@@ -40,7 +40,7 @@ interface CevalArguments {
   extract?: 'first-capital' | 'gnomon' | 'option-sim';
 }
 
-function settingsFrom(args: ArgumentsCamelCase<CevalArguments>): CevalSettings {
+export function settingsFrom(args: ArgumentsCamelCase<CevalArguments>): CevalSettings {
   const subjects = args.subjects?.flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
   if (!Number.isInteger(args.maxOutLen) || args.maxOutLen < 1) throw new UserError(`--max-out-len ${args.maxOutLen}: expected a whole number ≥ 1`, 'OpenCompass uses 16 for C-Eval gen');
   if (!Number.isInteger(args.batchSize) || args.batchSize < 1) throw new UserError(`--batch-size ${args.batchSize}: expected a whole number ≥ 1`, 'e.g. --batch-size 8');
@@ -53,7 +53,7 @@ function settingsFrom(args: ArgumentsCamelCase<CevalArguments>): CevalSettings {
 }
 
 /** Empty values and contradictory flags, refused with the reason before anything runs. */
-function checkCevalFlags(args: ArgumentsCamelCase<CevalArguments>): void {
+export function checkCevalFlags(args: ArgumentsCamelCase<CevalArguments>): void {
   refuseEmptyValues(args, ['model', 'gpuMemory', 'dataDir', 'subjects', 'custom', 'columns', 'name', 'out', 'resume', 'showPrompt', 'report']);
   refuseConflicts(args, [
     { flags: ['custom', 'subjects'], reason: 'a --custom file is one subject of its own; --subjects picks C-Eval/CMMLU subjects' },

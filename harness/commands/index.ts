@@ -6,6 +6,9 @@ import convertTokenizer from './convert-tokenizer.js';
 import demo from './demo.js';
 import doctor from './doctor.js';
 import needle from './needle.js';
+import run from './run.js';
+import compare from './compare.js';
+import list from './list.js';
 import subjective from './subjective.js';
 
 // Each module's default export is a yargs CommandModule with its own argument type; registering each
@@ -18,4 +21,7 @@ export const commands: readonly ((parser: Argv) => Argv)[] = [
   (parser) => parser.command(contamination),
   (parser) => parser.command(subjective),
   (parser) => parser.command(convertTokenizer),
+  (parser) => parser.command(run),
+  (parser) => parser.command(compare),
+  (parser) => parser.command(list),
 ];

@@ -69,7 +69,7 @@ function needleBenchSettings(args: ArgumentsCamelCase<NeedleArguments>): NeedleB
   };
 }
 
-function settingsFrom(args: ArgumentsCamelCase<NeedleArguments>): NeedleSettings {
+export function settingsFrom(args: ArgumentsCamelCase<NeedleArguments>): NeedleSettings {
   const lengthSpacing = args.lengthSpacing ?? (args.steps !== undefined ? 'linear' : 'doubling');
   const compat = needleBenchSettings(args);
   const config = compat ? needleBenchConfig(compat.version, compat.size) : undefined;
