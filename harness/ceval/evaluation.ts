@@ -209,7 +209,7 @@ function startRun(model: LanguageModel, request: CevalRunRequest, runDir: string
     compat: settings.compat ?? 'gnomon',
     ...(settings.mode === 'gen' ? { extractor: settings.extract ?? defaultExtractor(settings.compat ?? 'gnomon', settings.custom !== undefined) } : {}),
     ...(openCompass ? { maxSeqLen: openCompass.maxSeqLen, subjectVersions: openCompassSubjectVersions(set, settings.mode) } : {}),
-    model: { name: model.info.name, checkpointHash: model.info.checkpointHash, device: model.info.device, contextLength: model.info.contextLength },
+    model: { name: model.info.name, checkpointHash: model.info.checkpointHash, device: model.info.device, contextLength: model.info.contextLength, ...(model.info.tokenizerHash ? { tokenizerHash: model.info.tokenizerHash } : {}) },
     subjects: set.subjects, groups: set.groups,
   };
   writeRunInfo(runDir, { ...info, settings });

@@ -32,7 +32,7 @@ export interface CevalRunInfo {
   readonly subjectVersions?: Readonly<Record<string, string>>;
   /** gen: how letters are read from replies. */
   readonly extractor?: Extractor;
-  readonly model: { readonly name: string; readonly checkpointHash: string; readonly device: string; readonly contextLength: number };
+  readonly model: { readonly name: string; readonly checkpointHash: string; readonly device: string; readonly contextLength: number; readonly tokenizerHash?: string };
   readonly subjects: readonly SubjectEntry[];
   readonly groups: readonly GroupDefinition[];
 }

@@ -9,6 +9,7 @@ import type { LanguageModel } from '../../engine/language-model.js';
 import { writeNeedleReport, type WrittenNeedleReport } from '../../reports/needle/write-needle-report.js';
 import { summaryText } from '../../reports/needle/needle-tables.js';
 import type { Palette } from '../../reports/needle/score-colour.js';
+import type { FigureLabels } from '../../reports/needle/heatmap-layout.js';
 import { createRunDirectory, readJsonl, readRunInfo, uniqueByKey, writeRunInfo } from '../records.js';
 import { lockRunDirectory } from '../run-lock.js';
 import { formatTokenCount, type NeedleGrid } from './grid.js';
@@ -197,31 +198,48 @@ export function rewriteNeedleReport(dir: string, palette?: Palette): { report: W
   const info = readRunInfo(dir) as Partial<NeedleRunInfo>;
   if (info.command !== 'needle' || !info.settings || !info.model) throw new UserError(`${dir}/run.json: not a needle run`, 'pass a folder made by harness needle');
   const records = uniqueByKey(readJsonl<NeedleRecord>(join(dir, RECORDS_FILE)), (record) => record.key);
-  const { compat } = info.settings;
-  const haystack = compat
-    ? { name: compat.haystackFile, file: info.haystackFile ?? '', language: compat.language, sentences: [] } satisfies Haystack
-    : { name: info.settings.haystack, file: info.haystackFile ?? '', language: info.settings.language ?? 'en', sentences: [] } satisfies Haystack;
+  const haystack = storedHaystack(info as NeedleRunInfo);
   const settings = palette ? { ...info.settings, palette } : info.settings;
   const report = writeNeedleReport(dir, records, reportContext(settings, haystack, info.model, info.argv ?? '', info.started ?? ''), info.settings.threshold);
   return { report, text: summaryText(report.summary) };
 }
 
-function reportContext(settings: NeedleSettings, haystack: Haystack, model: LanguageModel['info'], argv: string, started: string): Parameters<typeof writeNeedleReport>[2] {
-  const { task } = settings;
-  const taskText = task.kind === 'single' ? 'single needle'
+/** The haystack a finished run names (for labels; its sentences are not read). */
+function storedHaystack(info: NeedleRunInfo): Haystack {
+  const { compat } = info.settings;
+  return compat
+    ? { name: compat.haystackFile, file: info.haystackFile ?? '', language: compat.language, sentences: [] }
+    : { name: info.settings.haystack, file: info.haystackFile ?? '', language: info.settings.language ?? 'en', sentences: [] };
+}
+
+/** The figure labels of a finished run (comparisons and suites draw its heatmap beside others). */
+export function needleFigureLabels(info: NeedleRunInfo): FigureLabels {
+  return figureLabels(info.settings, storedHaystack(info), info.model.name, info.started ?? '');
+}
+
+function taskDescription(task: NeedleSettings['task']): string {
+  return task.kind === 'single' ? 'single needle'
     : task.kind === 'multi-key' ? `multi-key, ${task.distractors} distractors`
       : `${task.kind}, ${task.needles} needles ${task.spacing}% apart`;
+}
+
+function figureLabels(settings: NeedleSettings, haystack: Haystack, modelName: string, started: string): FigureLabels {
+  return {
+    model: modelName,
+    task: taskDescription(settings.task),
+    haystack: `${haystack.name} (${haystack.language})`,
+    compat: settings.compat ? `NeedleBench ${settings.compat.version} (${settings.compat.size} config, cl100k lengths)` : 'gnomon needles',
+    date: started.slice(0, 10) || 'undated',
+    ...(settings.compat ? { lengthUnit: 'cl100k tokens, as NeedleBench counts' } : {}),
+  };
+}
+
+function reportContext(settings: NeedleSettings, haystack: Haystack, model: LanguageModel['info'], argv: string, started: string): Parameters<typeof writeNeedleReport>[2] {
+  const taskText = taskDescription(settings.task);
   return {
     title: `Needle in a haystack: ${model.name}`,
     subtitle: [`model ${model.name} · ${model.device} · context ${formatTokenCount(model.contextLength)}`, `harness ${argv}`],
-    figure: {
-      model: model.name,
-      task: taskText,
-      haystack: `${haystack.name} (${haystack.language})`,
-      compat: settings.compat ? `NeedleBench ${settings.compat.version} (${settings.compat.size} config, cl100k lengths)` : 'gnomon needles',
-      date: started.slice(0, 10) || 'undated',
-      ...(settings.compat ? { lengthUnit: 'cl100k tokens, as NeedleBench counts' } : {}),
-    },
+    figure: figureLabels(settings, haystack, model.name, started),
     ...(settings.palette ? { palette: settings.palette } : {}),
     facts: [
       ...(settings.compat ? [['compat', `OpenCompass NeedleBench ${settings.compat.version}, ${settings.compat.size} config: ${settings.compat.dataDir}/needlebench/${settings.compat.haystackFile}, length buffer ${settings.compat.lengthBuffer}; lengths in cl100k tokens; score = NeedleBench score / 100`] as [string, string]] : []),

@@ -4,6 +4,7 @@
  * and prompt styles, the tasks a suite runs, and haystacks. Every table is read from the files and
  * the code's own declarations; nothing here is a second list to keep in step.
  */
+import { COMPAT_MODES } from '../ceval/opencompass/compat.js';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { isUserError } from '../../engine/language-model.js';
@@ -106,7 +107,10 @@ export function presetListing(): Listing {
       ['cmmlu', CMMLU_PROMPT.id, '5 (first dev rows)', 'test', 'DATA/cmmlu/{dev,test}/*.csv'],
       ['custom', CUSTOM_PROMPT.id, '0 (--shots K uses the first K rows)', 'the whole file', '--custom FILE (.csv or .jsonl)'],
     ],
-    notes: ['compat profiles (--compat): none in this build'],
+    notes: [
+      `compat profiles: harness ceval --compat ${COMPAT_MODES.join(' | ')} (OpenCompass 0.2.4 or current: prompts, ppl rule, shot dropping, extractor, version hashes)`,
+      'harness needle --compat needlebench --needlebench-version v1|v2 (OpenCompass NeedleBench: templates, data layout, cl100k lengths, scorers)',
+    ],
   };
 }
 

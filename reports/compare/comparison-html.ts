@@ -2,6 +2,8 @@
 import { escapeHtml, renderHtmlPage, type HtmlSection } from '../html-page.js';
 import { renderHeatmapSvg } from '../needle/heatmap-svg.js';
 import type { NeedleRun } from '../suite/run-results.js';
+import type { FigureLabels } from '../needle/heatmap-layout.js';
+import { needleFigureLabels } from '../../harness/needle/needle-run.js';
 import { comparisonGrid } from './comparison-text.js';
 import { renderDifferenceHeatmapSvg } from './difference-heatmap-svg.js';
 import type { Comparison } from './run-comparison.js';
@@ -31,8 +33,9 @@ function heatmapSection(comparison: Comparison, index: number, name: string): Ht
   const runs = comparison.runs.map((r) => r.run as NeedleRun);
   const [base] = runs;
   if (!base) return null;
-  const maps = comparison.runs.map((r, i) => `<div>${renderHeatmapSvg((runs[i] as NeedleRun).summary, `${r.key}: ${r.label}`)}</div>`);
-  const differences = comparison.runs.slice(1).map((r, i) => `<div>${renderDifferenceHeatmapSvg(base.summary, (runs[i + 1] as NeedleRun).summary, `${r.key} − A`)}</div>`);
+  const labels = (run: NeedleRun, model: string): FigureLabels => ({ ...needleFigureLabels(run.needleInfo), model });
+  const maps = comparison.runs.map((r, i) => `<div>${renderHeatmapSvg((runs[i] as NeedleRun).summary, { labels: labels(runs[i] as NeedleRun, `${r.key}: ${r.label}`) })}</div>`);
+  const differences = comparison.runs.slice(1).map((r, i) => `<div>${renderDifferenceHeatmapSvg(base.summary, (runs[i + 1] as NeedleRun).summary, labels(runs[i + 1] as NeedleRun, `${r.key} − A`))}</div>`);
   return { id: `heatmaps-${index}`, title: `${name}: heatmaps and difference`, body: `<div style="display:flex;flex-wrap:wrap;gap:16px">${[...maps, ...differences].join('')}</div>` };
 }
 

@@ -4,7 +4,7 @@
  * higher, red where lower, white where equal; cells either run did not score are grey with the reason.
  */
 import { escapeHtml } from '../html-page.js';
-import { heatmapLayout } from '../needle/heatmap-layout.js';
+import { heatmapLayout, type FigureLabels } from '../needle/heatmap-layout.js';
 import type { NeedleSummary } from '../needle/needle-summary.js';
 import { cssColour, textColour, type Rgb } from '../needle/score-colour.js';
 
@@ -30,17 +30,17 @@ export function cellDifference(a: NeedleSummary, b: NeedleSummary, length: numbe
   return y.mean - x.mean;
 }
 
-export function renderDifferenceHeatmapSvg(a: NeedleSummary, b: NeedleSummary, title: string): string {
+export function renderDifferenceHeatmapSvg(a: NeedleSummary, b: NeedleSummary, labels: FigureLabels): string {
   const lengths = [...new Set([...a.lengths, ...b.lengths])].sort((x, y) => x - y);
   const depths = [...new Set([...a.depths, ...b.depths])].sort((x, y) => x - y);
   // The layout needs only the axes of a summary.
-  const layout = heatmapLayout({ ...a, lengths, depths }, title);
+  const layout = heatmapLayout({ ...a, lengths, depths }, labels);
   const { cellWidth: w, cellHeight: h, left, top } = layout;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" class="needle-difference" width="${layout.width}" height="${layout.height}" viewBox="0 0 ${layout.width} ${layout.height}" font-family="system-ui, sans-serif" font-size="12">`,
     `<defs><linearGradient id="difference-scale" x1="0" y1="1" x2="0" y2="0"><stop offset="0" stop-color="${cssColour(differenceColour(-1))}"/><stop offset="0.5" stop-color="${cssColour(differenceColour(0))}"/><stop offset="1" stop-color="${cssColour(differenceColour(1))}"/></linearGradient></defs>`,
     '<rect width="100%" height="100%" fill="#fff"/>',
-    `<text x="${left}" y="22" font-size="14" font-weight="600">${escapeHtml(title)}</text>`,
+    `<text x="${left}" y="22" font-size="14" font-weight="600">${escapeHtml(labels.model)}</text>`,
   ];
   depths.forEach((depth, row) => {
     lengths.forEach((length, column) => {

@@ -6,6 +6,7 @@ import { relative } from 'node:path';
 import { escapeHtml, renderHtmlPage, type HtmlSection } from '../html-page.js';
 import { renderHeatmapSvg } from '../needle/heatmap-svg.js';
 import type { SuiteTable, SuiteTaskColumn } from './suite-table.js';
+import { needleFigureLabels } from '../../harness/needle/needle-run.js';
 
 export interface SuitePageContext {
   readonly title: string;
@@ -38,7 +39,7 @@ function runsSection(models: readonly string[], tasks: readonly SuiteTaskColumn[
 
 function heatmapSections(tasks: readonly SuiteTaskColumn[], models: readonly string[]): HtmlSection[] {
   return tasks.flatMap((task) => {
-    const maps = task.runs.map((slot, index) => ('run' in slot && slot.run.kind === 'needle' ? renderHeatmapSvg(slot.run.summary, `${models[index] ?? ''}: ${task.label}`) : null));
+    const maps = task.runs.map((slot, index) => ('run' in slot && slot.run.kind === 'needle' ? renderHeatmapSvg(slot.run.summary, { labels: { ...needleFigureLabels(slot.run.needleInfo), model: `${models[index] ?? ''}: ${task.label}` } }) : null));
     if (maps.every((svg) => svg === null)) return [];
     return [{
       id: `heatmaps-${task.label}`, title: `Heatmaps: ${task.label}`,
