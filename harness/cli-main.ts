@@ -10,6 +10,7 @@ import { isUserError } from '../engine/language-model.js';
 import { commands } from './commands/index.js';
 import { refreshRunsIndexAfter } from '../reports/suite/runs-index.js';
 import { machineUserError } from './file-errors.js';
+import { applyInvocation } from './cli/invocation.js';
 
 function reportFailure(thrown: unknown, verbose: boolean): number {
   // A full disk or an unwritable path met somewhere without its own message is still the machine's
@@ -31,6 +32,8 @@ async function main(argv: string[]): Promise<number> {
       .scriptName('harness')
       .usage('$0 <command> [options]')
       .option('verbose', { type: 'boolean', default: false, describe: 'print stack traces with errors' })
+      // Before each handler: record how the run was started; with --resume, replay the run's own options.
+      .middleware((args) => applyInvocation(args, argv))
       .demandCommand(1, 'name a command (harness --help lists them)')
       .strict()
       .recommendCommands()

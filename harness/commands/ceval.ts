@@ -3,6 +3,7 @@
  * them: `--mode ppl` scores the four letters after one shared prompt, `--mode gen` generates greedily
  * and reads the letter from the text. Writes records, tables and an HTML report into a run folder.
  */
+import { resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UserError } from '../../engine/language-model.js';
 import { openQuestionSet, runCevalEvaluation, showPrompt, type CevalSettings } from '../ceval/evaluation.js';
@@ -44,8 +45,9 @@ export function settingsFrom(args: ArgumentsCamelCase<CevalArguments>): CevalSet
   const subjects = args.subjects?.flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
   if (!Number.isInteger(args.maxOutLen) || args.maxOutLen < 1) throw new UserError(`--max-out-len ${args.maxOutLen}: expected a whole number ≥ 1`, 'OpenCompass uses 16 for C-Eval gen');
   if (!Number.isInteger(args.batchSize) || args.batchSize < 1) throw new UserError(`--batch-size ${args.batchSize}: expected a whole number ≥ 1`, 'e.g. --batch-size 8');
+  // Paths are stored absolute (run.json), so that --resume works from any folder.
   return {
-    preset: args.preset ?? 'ceval', custom: args.custom, columns: args.columns, name: args.name, dataDir: args.dataDir,
+    preset: args.preset ?? 'ceval', custom: args.custom === undefined ? undefined : resolve(args.custom), columns: args.columns, name: args.name, dataDir: resolve(args.dataDir),
     subjects: subjects && subjects.length > 0 ? subjects : undefined, split: args.split, limit: args.limit, shots: args.shots,
     chat: args.chat, mode: args.mode, maxOutLen: args.maxOutLen, batchSize: args.batchSize,
     compat: parseCompat(args.compat), maxSeqLen: args.maxSeqLen, extract: args.extract,

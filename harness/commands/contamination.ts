@@ -6,7 +6,7 @@
  * run (labels from Contamination_Detector annotations or from the n-gram overlap).
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UserError } from '../../engine/language-model.js';
 import { modelOptions, openModel, type ModelArguments } from '../model-options.js';
@@ -81,21 +81,22 @@ function settingsFrom(args: ArgumentsCamelCase<ContaminationArguments>): Contami
   }
   const corpus = (args.corpus ?? []).map(String);
   if (probes.length === 1 && probes[0] === 'ngram' && corpus.length === 0) throw new UserError('--probes ngram needs --corpus PATH...', 'pass the corpus files or folders to compare the benchmark with');
+  // Paths are stored absolute, so that --resume works from any folder.
   return {
-    dataset: args.dataset,
-    dataDir: args.dataDir,
+    dataset: args.dataset === 'ceval' ? args.dataset : resolve(args.dataset),
+    dataDir: resolve(args.dataDir),
     split: args.split,
     subjects: (args.subjects ?? []).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter((s) => s !== ''),
     limit: args.limit ?? null,
-    corpus,
+    corpus: corpus.map((path) => resolve(path)),
     corpusField: args.corpusField,
-    reference: args.reference ?? null,
+    reference: args.reference === undefined ? null : resolve(args.reference),
     probes: probes.map((p) => (p === 'option-order' ? 'option_order' : p) as ProbeName),
     minK: args.minK,
     orders: args.orders,
     seed: args.seed,
     batchSize: args.batchSize,
-    model: { model: args.model, backend: args.backend, featureLevel: args.featureLevel, weights: args.weights },
+    model: { model: args.model === undefined ? undefined : resolve(args.model), backend: args.backend, featureLevel: args.featureLevel, weights: args.weights },
   };
 }
 
@@ -192,7 +193,7 @@ const command: CommandModule<object, ContaminationArguments> = {
       return;
     }
     const settings = args.resume ? storedSettings(args.resume) : settingsFrom(args);
-    if (args.resume) process.stderr.write(`resuming ${args.resume} with its stored settings (flags other than --ceval-run/--annotations are ignored)\n`);
+    if (args.resume) process.stderr.write(`resuming ${args.resume} with its stored settings\n`);
     const benchmark = loadBenchmark(settings);
     const reference = settings.reference ? loadItemFile(settings.reference, '--reference') : [];
     const impact = impactInputs(args.cevalRun, args.annotations);
