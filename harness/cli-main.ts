@@ -10,7 +10,8 @@ import { isUserError } from '../engine/language-model.js';
 import { commands } from './commands/index.js';
 import { refreshRunsIndexAfter } from '../reports/suite/runs-index.js';
 import { machineUserError } from './file-errors.js';
-import { applyInvocation } from './cli/invocation.js';
+import { applyInvocation, currentInvocation } from './cli/invocation.js';
+import { handleInterrupts, Interrupted, INTERRUPTED_EXIT_CODE } from './cli/interrupt.js';
 
 function reportFailure(thrown: unknown, verbose: boolean): number {
   // A full disk or an unwritable path met somewhere without its own message is still the machine's
@@ -27,6 +28,7 @@ function reportFailure(thrown: unknown, verbose: boolean): number {
 
 async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
+  handleInterrupts((text) => process.stderr.write(text));
   try {
     let parser: Argv = yargs(argv)
       .scriptName('harness')
@@ -48,6 +50,11 @@ async function main(argv: string[]): Promise<number> {
     refreshRunsIndexAfter(await parser.parseAsync());
     return 0;
   } catch (error) {
+    if (error instanceof Interrupted) {
+      process.stderr.write(`${error.summary}\n`);
+      if (error.runDir) process.stderr.write(`resume with: harness ${currentInvocation()?.command ?? '<command>'} --resume ${error.runDir}\n`);
+      return INTERRUPTED_EXIT_CODE;
+    }
     if (error instanceof UsageError) {
       process.stderr.write(`error: ${error.message}\n  fix: run harness --help (or harness <command> --help)\n`);
       return 2;

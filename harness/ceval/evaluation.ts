@@ -9,6 +9,7 @@ import type { LanguageModel } from '../../engine/language-model.js';
 import { writeCevalReport, type WrittenReport } from '../../reports/ceval/write-report.js';
 import { createRunDirectory, finishedKeys, readRunInfo, writeRunInfo } from '../records.js';
 import { lockRunDirectory } from '../run-lock.js';
+import { Interrupted, interruptedRun } from '../cli/interrupt.js';
 import { parseColumnMapping } from './custom-set.js';
 import type { Extractor } from './answer-extraction.js';
 import { CHOICE_LETTERS, type ChoiceLetter } from './dataset.js';
@@ -225,10 +226,14 @@ async function runLocked(model: LanguageModel, request: CevalRunRequest, runDir:
   let lastSubject = '';
   let lastLog = 0;
   const started = performance.now();
+  let doneSoFar = finished.size;
+  let totalQuestions = 0;
   const summary = await runQuestionSet(model, set, {
     mode: info.mode, chat: info.chat, limit: settings.limit, maxOutLen: info.maxOutLen, batchSize: info.batchSize, recordsFile, finished,
     openCompass: openCompassSettings(settings, info.chat, model), extractor: info.extractor ?? 'gnomon',
     onRecord: (record, done, total) => {
+      doneSoFar = done;
+      totalQuestions = total;
       const now = performance.now();
       if (record.subject !== lastSubject || now - lastLog > 5000 || done === total) {
         const rate = (done - finished.size) / Math.max(1e-3, (now - started) / 1000);
@@ -237,6 +242,11 @@ async function runLocked(model: LanguageModel, request: CevalRunRequest, runDir:
         lastLog = now;
       }
     },
+  }).catch((error: unknown) => {
+    // Ctrl-C: the records written so far get their (partial) report before the command stops.
+    if (!(error instanceof Interrupted)) throw error;
+    writeCevalReport(runDir);
+    throw interruptedRun(runDir, doneSoFar, totalQuestions || plannedQuestions(set, settings.limit).reduce((sum, subject) => sum + subject.questions.length, 0), 'questions');
   });
   log(`${summary.written} questions run in ${(summary.ms / 1000).toFixed(1)} s (${(summary.written / Math.max(1e-3, summary.ms / 1000)).toFixed(2)} questions/s), ${summary.alreadyFinished} from before`);
   return { ...writeCevalReport(runDir), runDir, info };

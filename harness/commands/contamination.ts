@@ -5,6 +5,7 @@
  * probe (binomial test against chance), and accuracy on clean vs dirty items of a `harness ceval`
  * run (labels from Contamination_Detector annotations or from the n-gram overlap).
  */
+import { interruptible, Interrupted } from '../cli/interrupt.js';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
@@ -217,7 +218,7 @@ const command: CommandModule<object, ContaminationArguments> = {
       let modelName = storedModelName(stored);
       model = await runContamination(plan, runDir, {
         openModel: async () => {
-          const opened = await openModel(settings.model);
+          const opened = interruptible(await openModel(settings.model));
           const before = stored.model_info;
           if (before && before.checkpointHash !== opened.info.checkpointHash) {
             await opened.dispose();
@@ -231,6 +232,11 @@ const command: CommandModule<object, ContaminationArguments> = {
           return opened;
         },
         log: (line) => process.stderr.write(`${line}\n`),
+      }).catch((error: unknown) => {
+        // Ctrl-C: the records written so far get their (partial) summary before the command stops.
+        if (!(error instanceof Interrupted)) throw error;
+        writeContaminationReport(runDir, subtitleOf(settings, benchmark.length, reference.length, modelName), impact);
+        throw new Interrupted(`interrupted; records and a partial summary saved in ${runDir}`, runDir);
       });
       try {
         const written = writeContaminationReport(runDir, subtitleOf(settings, benchmark.length, reference.length, modelName), impact);

@@ -3,6 +3,7 @@
  * generated needle (or several) per cell, greedy answers scored by matching the needle's value,
  * drawn as a heatmap. Lengths are counted in the model's own tokens for the whole prompt.
  */
+import { interruptible } from '../cli/interrupt.js';
 import { resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { parseDepths, parseLengths, type DepthSpacing, type LengthSpacing } from '../needle/grid.js';
@@ -140,7 +141,7 @@ const command: CommandModule<object, NeedleArguments> = {
       return;
     }
     const settings = args.resume ? undefined : settingsFrom(args);
-    const model = await openModel(args);
+    const model = interruptible(await openModel(args));
     try {
       if (args.showPrompt && settings?.compat) {
         const cell = { lengthTarget: settings.grid.lengths[0] ?? 1000, depthTarget: settings.grid.depths[0] ?? 0, repeat: 0 };

@@ -3,6 +3,7 @@
  * → report files. The command (harness/commands/needle.ts) and the bench (bench/needle-sweep.ts)
  * both go through here.
  */
+import { Interrupted, interruptedRun } from '../cli/interrupt.js';
 import { join } from 'node:path';
 import { UserError } from '../../engine/language-model.js';
 import type { LanguageModel } from '../../engine/language-model.js';
@@ -164,6 +165,12 @@ async function runLockedNeedle(model: LanguageModel, options: NeedleRunOptions, 
     ...(compat ? { compat } : {}),
     ...(options.judge ? { judge: options.judge } : {}),
     onRecord: (record, done, total) => options.log?.(progressLine(record, done, total)),
+  }).catch((error: unknown) => {
+    // Ctrl-C: the cells finished so far get their (partial) report before the command stops.
+    if (!(error instanceof Interrupted)) throw error;
+    const records = uniqueByKey(readJsonl<NeedleRecord>(join(dir, RECORDS_FILE)), (record) => record.key);
+    writeNeedleReport(dir, records, reportContext(settings, haystack, model.info, options.argv, started), settings.threshold);
+    throw interruptedRun(dir, records.length, settings.grid.lengths.length * settings.grid.depths.length * settings.grid.repeats, 'cells');
   });
   const reportStarted = performance.now();
   const report = writeNeedleReport(dir, sweep.records, reportContext(settings, haystack, model.info, options.argv, started), settings.threshold);

@@ -1,0 +1,83 @@
+/**
+ * Ctrl-C on a real `harness needle` process: the first SIGINT stops after the cell in flight, writes
+ * the partial report and prints what was saved and the resume command (exit 130); the resume
+ * finishes the sweep. A second SIGINT stops at once with consistent records.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cliPath, exited, runCli, startCli } from '../../helpers/cli-process.js';
+import { FIXTURES_DIR } from '../../helpers/shared-data.js';
+
+const SWEEP = ['needle', '--model', join(FIXTURES_DIR, 'tiny-fp32'), '--lengths', '512,1024', '--depths', '0..100', '--repeats', '5'];
+const CELLS = 2 * 11 * 5;
+
+function waitFor(child: ReturnType<typeof startCli>, pattern: RegExp, timeoutMs = 120_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const poll = setInterval(() => {
+      if (pattern.test(child.output.stderr)) {
+        clearInterval(poll);
+        resolve();
+      } else if (Date.now() - started > timeoutMs || child.exitCode !== null) {
+        clearInterval(poll);
+        reject(new Error(`no ${String(pattern)} in:\n${child.output.stderr}`));
+      }
+    }, 50);
+  });
+}
+
+function recordLines(runDir: string): unknown[] {
+  const text = readFileSync(join(runDir, 'records.jsonl'), 'utf8');
+  expect(text.endsWith('\n')).toBe(true);
+  return text.trimEnd().split('\n').map((line) => JSON.parse(line) as unknown);
+}
+
+let work: string;
+beforeAll(() => {
+  cliPath();
+  work = mkdtempSync(join(tmpdir(), 'gnomon-ctrl-c-'));
+}, 120_000);
+
+describe('Ctrl-C', () => {
+  it('stops after the cell in flight, writes the partial report, prints the resume command; the resume finishes', async () => {
+    const child = startCli([...SWEEP, '--out', join(work, 'first')], { cwd: work });
+    await waitFor(child, /^\[3\/110\]/m);
+    child.kill('SIGINT');
+    const { code } = await exited(child);
+    expect(code, child.output.stderr).toBe(130);
+    const saved = /interrupted after (\d+)\/110 cells; records saved in (\S+)\n/.exec(child.output.stderr);
+    expect(saved, child.output.stderr).not.toBeNull();
+    const done = Number(saved?.[1]);
+    const runDir = saved?.[2] ?? '';
+    expect(done).toBeGreaterThanOrEqual(3);
+    expect(done).toBeLessThan(CELLS);
+    expect(child.output.stderr).toContain(`resume with: harness needle --resume ${runDir}\n`);
+    // Every record is a finished cell (none recorded as an error by the interruption), and the report covers them.
+    const records = recordLines(runDir) as { status: string }[];
+    expect(records).toHaveLength(done);
+    expect(records.every((record) => record.status === 'ok')).toBe(true);
+    expect(existsSync(join(runDir, 'report.html'))).toBe(true);
+    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as object;
+    expect(JSON.stringify(summary)).toContain('512');
+
+    const resumed = runCli(['needle', '--resume', runDir], { cwd: work, timeoutMs: 240_000 });
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(recordLines(runDir)).toHaveLength(CELLS);
+  }, 400_000);
+
+  it('a second Ctrl-C stops at once; the records stay whole lines', async () => {
+    const child = startCli([...SWEEP, '--out', join(work, 'second')], { cwd: work });
+    await waitFor(child, /^\[2\/110\]/m);
+    // On this tiny model the first Ctrl-C's stop takes well under a second: the second follows at once.
+    child.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    child.kill('SIGINT');
+    const { code } = await exited(child);
+    expect(code).toBe(130);
+    expect(child.output.stderr).toContain('stopped at once');
+    const runDir = /run directory (\S+)/.exec(child.output.stderr)?.[1] ?? '';
+    expect(recordLines(runDir).length).toBeGreaterThanOrEqual(2);
+  }, 300_000);
+});
