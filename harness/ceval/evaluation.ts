@@ -10,6 +10,7 @@ import { writeCevalReport, type WrittenReport } from '../../reports/ceval/write-
 import { createRunDirectory, finishedKeys, readRunInfo, writeRunInfo } from '../records.js';
 import { lockRunDirectory } from '../run-lock.js';
 import { Interrupted, interruptedRun } from '../cli/interrupt.js';
+import { ProgressDisplay, stepSync } from '../cli/progress.js';
 import { parseColumnMapping } from './custom-set.js';
 import type { Extractor } from './answer-extraction.js';
 import { CHOICE_LETTERS, type ChoiceLetter } from './dataset.js';
@@ -223,9 +224,7 @@ async function runLocked(model: LanguageModel, request: CevalRunRequest, runDir:
   const recordsFile = join(runDir, RECORDS_FILE);
   const finished = finishedKeys<CevalRecord>(recordsFile, recordKey);
   log(`run directory ${runDir}${finished.size > 0 ? ` (resuming: ${finished.size} questions already finished)` : ''}`);
-  let lastSubject = '';
-  let lastLog = 0;
-  const started = performance.now();
+  let progress: ProgressDisplay | undefined;
   let doneSoFar = finished.size;
   let totalQuestions = 0;
   const summary = await runQuestionSet(model, set, {
@@ -234,20 +233,16 @@ async function runLocked(model: LanguageModel, request: CevalRunRequest, runDir:
     onRecord: (record, done, total) => {
       doneSoFar = done;
       totalQuestions = total;
-      const now = performance.now();
-      if (record.subject !== lastSubject || now - lastLog > 5000 || done === total) {
-        const rate = (done - finished.size) / Math.max(1e-3, (now - started) / 1000);
-        log(`[${done}/${total}] ${record.subject} · ${rate.toFixed(2)} questions/s${record.status === 'skipped' ? ` · skipped row ${record.row}: ${record.skip_reason ?? ''}` : ''}`);
-        lastSubject = record.subject;
-        lastLog = now;
-      }
+      progress ??= new ProgressDisplay('questions', total, 'questions', done - 1);
+      if (record.status === 'skipped') log(`skipped ${record.subject} row ${record.row}: ${record.skip_reason ?? ''}`);
+      progress.tick({ done, failed: record.status !== 'ok', detail: record.subject });
     },
-  }).catch((error: unknown) => {
+  }).finally(() => progress?.finish()).catch((error: unknown) => {
     // Ctrl-C: the records written so far get their (partial) report before the command stops.
     if (!(error instanceof Interrupted)) throw error;
     writeCevalReport(runDir);
     throw interruptedRun(runDir, doneSoFar, totalQuestions || plannedQuestions(set, settings.limit).reduce((sum, subject) => sum + subject.questions.length, 0), 'questions');
   });
   log(`${summary.written} questions run in ${(summary.ms / 1000).toFixed(1)} s (${(summary.written / Math.max(1e-3, summary.ms / 1000)).toFixed(2)} questions/s), ${summary.alreadyFinished} from before`);
-  return { ...writeCevalReport(runDir), runDir, info };
+  return { ...stepSync('writing the report', () => writeCevalReport(runDir)), runDir, info };
 }

@@ -5,60 +5,45 @@
  * Node cannot redirect its own fd 2, so the CLI pipes its child's stderr through this filter.
  *
  * Everything else passes at once, even a line still being written (progress redraws with `\r` never
- * end a line): only a partial line that could still become one of Dawn's warnings waits for its end.
+ * end a line): only a tail that could still become one of Dawn's warnings waits for more text.
  */
 const DAWN_WARNING = /^Warning: maxDynamic(Uniform|Storage)BuffersPerPipelineLayout artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.\r?$/;
+/** The same line anywhere in the stream: Dawn's write can land in the middle of a line ours left open ("loading the model …"). */
+const DAWN_WARNING_ANYWHERE = /Warning: maxDynamic(Uniform|Storage)BuffersPerPipelineLayout artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.\r?\n/g;
 const DAWN_PREFIX = 'Warning: maxDynamic';
+/** Longer than any of the two warnings: a held tail this long is not one of them. */
+const LONGEST_WARNING = 160;
 
 export function isDawnWarning(line: string): boolean {
   return DAWN_WARNING.test(line);
 }
 
-function couldBecomeDawnWarning(partial: string): boolean {
-  return partial.length <= DAWN_PREFIX.length ? DAWN_PREFIX.startsWith(partial) : partial.startsWith(DAWN_PREFIX);
+/** Whether `tail` (the end of what has arrived) could still grow into a Dawn warning line. */
+function couldBecomeDawnWarning(tail: string): boolean {
+  if (tail.length <= DAWN_PREFIX.length) return DAWN_PREFIX.startsWith(tail);
+  return tail.startsWith(DAWN_PREFIX) && !tail.includes('\n') && tail.length < LONGEST_WARNING;
 }
 
 export class DawnWarningFilter {
-  /** The start of the current line, held back because it may be a Dawn warning. */
+  /** The end of what has arrived, held back because it may be the start of a Dawn warning. */
   private held = '';
-  /** True once part of the current line has been passed through (the rest of it passes too). */
-  private lineStarted = false;
 
   constructor(private readonly write: (text: string) => void) {}
 
   push(chunk: string): void {
-    let out = '';
-    let rest = chunk;
-    for (;;) {
-      const newline = rest.indexOf('\n');
-      const piece = newline < 0 ? rest : rest.slice(0, newline);
-      if (this.lineStarted) {
-        out += piece;
-      } else {
-        const line = this.held + piece;
-        this.held = '';
-        if (newline >= 0) {
-          if (isDawnWarning(line)) {
-            rest = rest.slice(newline + 1);
-            continue;
-          }
-          out += line;
-        } else if (couldBecomeDawnWarning(line)) {
-          this.held = line;
-        } else {
-          out += line;
-          this.lineStarted = line.length > 0;
-        }
-      }
-      if (newline < 0) break;
-      out += '\n';
-      this.lineStarted = false;
-      rest = rest.slice(newline + 1);
+    const text = (this.held + chunk).replace(DAWN_WARNING_ANYWHERE, '');
+    this.held = '';
+    // Hold the earliest tail that could still become a warning (only a W can start one).
+    let cut = text.length;
+    for (let at = text.lastIndexOf('W'); at >= 0 && text.length - at < LONGEST_WARNING; at = at > 0 ? text.lastIndexOf('W', at - 1) : -1) {
+      if (couldBecomeDawnWarning(text.slice(at))) cut = at;
     }
+    this.held = text.slice(cut);
+    const out = text.slice(0, cut);
     if (out) this.write(out);
   }
 
-  /** At the end of the stream: a held partial line was not a complete warning, so it is shown. */
+  /** At the end of the stream: a held tail was not a complete warning, so it is shown. */
   end(): void {
     if (this.held) this.write(this.held);
     this.held = '';

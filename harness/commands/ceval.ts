@@ -4,6 +4,7 @@
  * and reads the letter from the text. Writes records, tables and an HTML report into a run folder.
  */
 import { interruptible } from '../cli/interrupt.js';
+import { openWithSteps } from '../cli/progress.js';
 import { resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UserError } from '../../engine/language-model.js';
@@ -104,7 +105,7 @@ const command: CommandModule<object, CevalArguments> = {
     const settings = settingsFrom(args);
     // Read every question file before loading the model: bad data fails in a second, not after the load.
     if (!args.resume && args.showPrompt === undefined) plannedQuestions(openQuestionSet(settings), settings.limit);
-    const model = interruptible(await openModel(args));
+    const model = interruptible(await openWithSteps(() => openModel(args)));
     try {
       if (args.showPrompt !== undefined) {
         const shown = await showPrompt(model, settings, args.showPrompt);

@@ -6,6 +6,7 @@
  * run (labels from Contamination_Detector annotations or from the n-gram overlap).
  */
 import { interruptible, Interrupted } from '../cli/interrupt.js';
+import { openWithSteps, stepSync } from '../cli/progress.js';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
@@ -218,7 +219,7 @@ const command: CommandModule<object, ContaminationArguments> = {
       let modelName = storedModelName(stored);
       model = await runContamination(plan, runDir, {
         openModel: async () => {
-          const opened = interruptible(await openModel(settings.model));
+          const opened = interruptible(await openWithSteps(() => openModel(settings.model)));
           const before = stored.model_info;
           if (before && before.checkpointHash !== opened.info.checkpointHash) {
             await opened.dispose();
@@ -239,7 +240,7 @@ const command: CommandModule<object, ContaminationArguments> = {
         throw new Interrupted(`interrupted; records and a partial summary saved in ${runDir}`, runDir);
       });
       try {
-        const written = writeContaminationReport(runDir, subtitleOf(settings, benchmark.length, reference.length, modelName), impact);
+        const written = stepSync('writing the report', () => writeContaminationReport(runDir, subtitleOf(settings, benchmark.length, reference.length, modelName), impact));
         process.stdout.write(`${summaryMarkdown(written.summary)}${written.files.map((f) => `wrote ${f}`).join('\n')}\n`);
       } finally {
         await model?.dispose();

@@ -4,6 +4,7 @@
  * drawn as a heatmap. Lengths are counted in the model's own tokens for the whole prompt.
  */
 import { interruptible } from '../cli/interrupt.js';
+import { openWithSteps } from '../cli/progress.js';
 import { resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { parseDepths, parseLengths, type DepthSpacing, type LengthSpacing } from '../needle/grid.js';
@@ -141,7 +142,7 @@ const command: CommandModule<object, NeedleArguments> = {
       return;
     }
     const settings = args.resume ? undefined : settingsFrom(args);
-    const model = interruptible(await openModel(args));
+    const model = interruptible(await openWithSteps(() => openModel(args)));
     try {
       if (args.showPrompt && settings?.compat) {
         const cell = { lengthTarget: settings.grid.lengths[0] ?? 1000, depthTarget: settings.grid.depths[0] ?? 0, repeat: 0 };

@@ -5,6 +5,7 @@
  * model (`--model`), a judge model (`--judge-model`), records, resume and reports.
  */
 import { interruptible } from '../cli/interrupt.js';
+import { openWithSteps } from '../cli/progress.js';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
@@ -102,10 +103,10 @@ const command: CommandModule<object, SubjectiveArguments> = {
     }
     const engine = { backend: args.backend, featureLevel: args.featureLevel, weights: args.weights, gpuMemory: args.gpuMemory, kvCache: args.kvCache, contextLength: args.contextLength };
     const judgeSource: ModelSource = { kind: 'engine', dir: args.judgeModel };
-    const judge = interruptible(await openLanguageModel(judgeSource, engine));
+    const judge = interruptible(await openWithSteps(() => openLanguageModel(judgeSource, engine)));
     const answerSource: ModelSource | undefined = args.model ? { kind: 'engine', dir: args.model } : undefined;
     try {
-      const answerModel = answerSource ? interruptible(await openLanguageModel(answerSource, engine)) : undefined;
+      const answerModel = answerSource ? interruptible(await openWithSteps(() => openLanguageModel(answerSource, engine))) : undefined;
       try {
         const result = await runSubjectiveEvaluation({
           settings, judge, judgeSource: describeSource(judgeSource), answerModel, answerModelSource: answerSource ? describeSource(answerSource) : undefined,

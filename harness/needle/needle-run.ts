@@ -3,6 +3,7 @@
  * → report files. The command (harness/commands/needle.ts) and the bench (bench/needle-sweep.ts)
  * both go through here.
  */
+import { ProgressDisplay, stepSync } from '../cli/progress.js';
 import { Interrupted, interruptedRun } from '../cli/interrupt.js';
 import { join } from 'node:path';
 import { UserError } from '../../engine/language-model.js';
@@ -159,13 +160,19 @@ async function runLockedNeedle(model: LanguageModel, options: NeedleRunOptions, 
     started = (readRunInfo(dir) as Partial<NeedleRunInfo>).started ?? started;
   }
   options.log?.(`run directory ${dir}`);
+  let progress: ProgressDisplay | undefined;
   const sweep = await runNeedleSweep(model, {
     grid: settings.grid, haystack, recordsFile: join(dir, RECORDS_FILE),
     plan: planOptions(settings),
     ...(compat ? { compat } : {}),
     ...(options.judge ? { judge: options.judge } : {}),
-    onRecord: (record, done, total) => options.log?.(progressLine(record, done, total)),
-  }).catch((error: unknown) => {
+    onRecord: (record, done, total) => {
+      progress ??= new ProgressDisplay('cells', total, 'cells', done - 1);
+      // Failed cells are listed as they happen; the rest is the progress display.
+      if (record.status === 'error') options.log?.(progressLine(record, done, total));
+      progress.tick({ done, failed: record.status === 'error', detail: `${formatTokenCount(record.length_target)} depth ${record.depth_target}%${settings.grid.repeats > 1 ? ` repeat ${record.repeat + 1}/${settings.grid.repeats}` : ''}` });
+    },
+  }).finally(() => progress?.finish()).catch((error: unknown) => {
     // Ctrl-C: the cells finished so far get their (partial) report before the command stops.
     if (!(error instanceof Interrupted)) throw error;
     const records = uniqueByKey(readJsonl<NeedleRecord>(join(dir, RECORDS_FILE)), (record) => record.key);
@@ -173,7 +180,7 @@ async function runLockedNeedle(model: LanguageModel, options: NeedleRunOptions, 
     throw interruptedRun(dir, records.length, settings.grid.lengths.length * settings.grid.depths.length * settings.grid.repeats, 'cells');
   });
   const reportStarted = performance.now();
-  const report = writeNeedleReport(dir, sweep.records, reportContext(settings, haystack, model.info, options.argv, started), settings.threshold);
+  const report = stepSync('writing the report', () => writeNeedleReport(dir, sweep.records, reportContext(settings, haystack, model.info, options.argv, started), settings.threshold));
   return { dir, sweep, report, reportMs: performance.now() - reportStarted, text: summaryText(report.summary) };
 }
 

@@ -4,6 +4,7 @@
  * rest in batches and append one record per judgement as it finishes, then write the reports.
  * Kept apart from the yargs command so tests (and a killed-and-resumed child process) drive it.
  */
+import { ProgressDisplay } from '../cli/progress.js';
 import { join } from 'node:path';
 import { UserError, type LanguageModel } from '../../engine/language-model.js';
 import { writeSubjectiveReport, type WrittenSubjectiveReport } from '../../reports/subjective/write-report.js';
@@ -192,7 +193,7 @@ async function runLocked(request: SubjectiveRunRequest, settings: SubjectiveSett
   const pending = plan.filter((p) => !finished.has(p.key));
   log(`run directory ${runDir}: ${plan.length} judgements planned${finished.size > 0 ? `, ${plan.length - pending.length} already finished` : ''}`);
   const writer = new RecordWriter<SubjectiveRecord>(recordsFile);
-  const startedAt = performance.now();
+  const progress = new ProgressDisplay('judgements', plan.length, 'judgements', plan.length - pending.length);
   let judged = 0;
   for (let start = 0; start < pending.length; start += settings.batchSize) {
     const batch = pending.slice(start, start + settings.batchSize).map((planned) => prepare(preset, planned, byModel));
@@ -206,8 +207,8 @@ async function runLocked(request: SubjectiveRunRequest, settings: SubjectiveSett
       writer.append(record);
       judged += 1;
     }
-    const done = plan.length - pending.length + judged;
-    log(`[${done}/${plan.length}] judged · ${(judged / Math.max(1e-3, (performance.now() - startedAt) / 1000)).toFixed(2)} judgements/s`);
+    progress.tick({ done: plan.length - pending.length + judged, failed: batch.some((p) => p.prompt === undefined) });
   }
+  progress.finish();
   return { ...writeSubjectiveReport(runDir), runDir, info, judged };
 }

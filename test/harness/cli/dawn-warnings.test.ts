@@ -32,6 +32,10 @@ describe('the Dawn warning filter', () => {
     expect(filtered([text.slice(0, 20), text.slice(20, 90), text.slice(90)])).toBe('before\nafter\n');
   });
 
+  it('drops a warning written into a line left open (a step label waiting for its time)', () => {
+    expect(filtered(['loading the model …', `${WARNING_UNIFORM}\n`, `${WARNING_STORAGE}\n`, '\rloading the model: 0.3 s\n'])).toBe('loading the model …\rloading the model: 0.3 s\n');
+  });
+
   it('passes other text at once, a partial progress line included', () => {
     const written: string[] = [];
     const filter = new DawnWarningFilter((text) => written.push(text));

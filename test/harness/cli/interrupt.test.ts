@@ -28,6 +28,18 @@ function waitFor(child: ReturnType<typeof startCli>, pattern: RegExp, timeoutMs 
   });
 }
 
+/** Waits until the run's records file holds at least `count` lines (the pipe shows no line per cell). */
+async function waitForRecords(child: ReturnType<typeof startCli>, count: number): Promise<void> {
+  await waitFor(child, /run directory \S+\n/);
+  const file = join(/run directory (\S+)\n/.exec(child.output.stderr)?.[1] ?? '', 'records.jsonl');
+  for (let waited = 0; waited < 120_000; waited += 50) {
+    if (existsSync(file) && readFileSync(file, 'utf8').split('\n').length > count) return;
+    if (child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`fewer than ${count} records:\n${child.output.stderr}`);
+}
+
 function recordLines(runDir: string): unknown[] {
   const text = readFileSync(join(runDir, 'records.jsonl'), 'utf8');
   expect(text.endsWith('\n')).toBe(true);
@@ -43,7 +55,7 @@ beforeAll(() => {
 describe('Ctrl-C', () => {
   it('stops after the cell in flight, writes the partial report, prints the resume command; the resume finishes', async () => {
     const child = startCli([...SWEEP, '--out', join(work, 'first')], { cwd: work });
-    await waitFor(child, /^\[3\/110\]/m);
+    await waitForRecords(child, 3);
     child.kill('SIGINT');
     const { code } = await exited(child);
     expect(code, child.output.stderr).toBe(130);
@@ -69,7 +81,7 @@ describe('Ctrl-C', () => {
 
   it('a second Ctrl-C stops at once; the records stay whole lines', async () => {
     const child = startCli([...SWEEP, '--out', join(work, 'second')], { cwd: work });
-    await waitFor(child, /^\[2\/110\]/m);
+    await waitForRecords(child, 2);
     // On this tiny model the first Ctrl-C's stop takes well under a second: the second follows at once.
     child.kill('SIGINT');
     await new Promise((resolve) => setTimeout(resolve, 20));
