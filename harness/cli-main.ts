@@ -11,6 +11,7 @@ import { commands } from './commands/index.js';
 import { refreshRunsIndexAfter } from '../reports/suite/runs-index.js';
 import { machineUserError } from './file-errors.js';
 import { applyInvocation, currentInvocation } from './cli/invocation.js';
+import { suggestionFor } from './cli/help.js';
 import { handleInterrupts, Interrupted, INTERRUPTED_EXIT_CODE } from './cli/interrupt.js';
 
 function reportFailure(thrown: unknown, verbose: boolean): number {
@@ -44,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
       .wrap(Math.min(110, process.stdout.columns ?? 100))
       .fail((message, error) => {
         if (error) throw error;
-        throw new UsageError(message);
+        throw new UsageError(message, suggestionFor(message));
       });
     for (const register of commands) parser = register(parser);
     refreshRunsIndexAfter(await parser.parseAsync());
@@ -56,14 +57,18 @@ async function main(argv: string[]): Promise<number> {
       return INTERRUPTED_EXIT_CODE;
     }
     if (error instanceof UsageError) {
-      process.stderr.write(`error: ${error.message}\n  fix: run harness --help (or harness <command> --help)\n`);
+      process.stderr.write(`error: ${error.message}\n  fix: ${error.suggestion ? `${error.suggestion} ` : ''}run harness --help (or harness <command> --help)\n`);
       return 2;
     }
     return reportFailure(error, verbose);
   }
 }
 
-class UsageError extends Error {}
+class UsageError extends Error {
+  constructor(message: string, readonly suggestion?: string) {
+    super(message);
+  }
+}
 
 const code = await main(hideBin(process.argv));
 // Flush stdout/stderr before exiting: large reports are written asynchronously to pipes.

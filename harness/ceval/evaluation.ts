@@ -108,6 +108,9 @@ export interface ShownPrompt {
   readonly prompt: string;
   /** ppl: each letter's scored continuation text; gen: null. */
   readonly scored: Readonly<Record<ChoiceLetter, string>> | null;
+  /** The prompt's length in the model's tokens, and the model's context. */
+  readonly promptTokens: number;
+  readonly contextLength: number;
 }
 
 /** Parses `SUBJECT[:ROW]` (ROW: 0-based data row, default 0). */
@@ -134,12 +137,14 @@ export async function showPrompt(model: LanguageModel, settings: CevalSettings, 
     return {
       subject: first.subject.subject, row, version: openCompassSubjectVersions({ ...set, subjects: [first.subject] }, settings.mode)[first.subject.subject] ?? '-',
       shots: prepared.openCompass.shots, prompt: prepared.openCompass.text, scored: prepared.openCompass.scored,
+      promptTokens: prepared.promptIds.length, contextLength: model.info.contextLength,
     };
   }
   const letters = settings.mode === 'ppl' ? await Promise.all(CHOICE_LETTERS.map(async (letter, i) => [letter, await model.tokenizer.decode(prepared.continuations[i] ?? [], false)] as const)) : undefined;
   return {
     subject: first.subject.subject, row, version: gnomonVersion(set, chat, settings), shots: first.shots.length, prompt: prepared.promptText,
     scored: letters ? Object.fromEntries(letters) as Record<ChoiceLetter, string> : null,
+    promptTokens: prepared.promptIds.length, contextLength: model.info.contextLength,
   };
 }
 

@@ -109,7 +109,7 @@ const command: CommandModule<object, CevalArguments> = {
     try {
       if (args.showPrompt !== undefined) {
         const shown = await showPrompt(model, settings, args.showPrompt);
-        process.stdout.write(args.json ? `${JSON.stringify(shown, null, 2)}\n` : `${shown.prompt}${shown.scored ? `\n[scored: ${Object.entries(shown.scored).map(([letter, text]) => `${letter} ${JSON.stringify(text)}`).join(', ')}]` : ''}\n`);
+        process.stdout.write(args.json ? `${JSON.stringify(shown, null, 2)}\n` : `${shown.prompt}${shown.scored ? `\n[scored: ${Object.entries(shown.scored).map(([letter, text]) => `${letter} ${JSON.stringify(text)}`).join(', ')}]` : ''}\n\n--- ${shown.subject}:${shown.row}: ${shown.promptTokens} prompt tokens, ${shown.shots} shots (context ${shown.contextLength})\n`);
         return;
       }
       const result = await runCevalEvaluation(model, {
