@@ -168,8 +168,8 @@ async function runLockedNeedle(model: LanguageModel, options: NeedleRunOptions, 
     ...(options.judge ? { judge: options.judge } : {}),
     onRecord: (record, done, total) => {
       progress ??= new ProgressDisplay('cells', total, 'cells', done - 1);
-      // Failed cells are listed as they happen; the rest is the progress display.
-      if (record.status === 'error') options.log?.(progressLine(record, done, total));
+      // Cells not run (failed, or longer than the context) are listed as they happen; the rest is the progress display.
+      if (record.status !== 'ok') options.log?.(progressLine(record, done, total));
       progress.tick({ done, failed: record.status === 'error', detail: `${formatTokenCount(record.length_target)} depth ${record.depth_target}%${settings.grid.repeats > 1 ? ` repeat ${record.repeat + 1}/${settings.grid.repeats}` : ''}` });
     },
   }).finally(() => progress?.finish()).catch((error: unknown) => {
