@@ -13,6 +13,7 @@ import { cevalHtmlReport } from './html-report.js';
 import { submissionJson } from './submission.js';
 import { latestRecords, summarizeRun, type CevalSummary } from './summary.js';
 import { summaryCsv, summaryJson, summaryMarkdown, summaryText } from './tables.js';
+import { questionsCsv } from './questions-csv.js';
 
 export interface WrittenReport {
   readonly summary: CevalSummary;
@@ -57,6 +58,7 @@ export function writeCevalReport(runDir: string, options: ReportOptions = {}): W
   const outputs: [string, string][] = [
     [`summary${suffix}.txt`, text],
     [`summary${suffix}.csv`, summaryCsv(summary)],
+    [`questions${suffix}.csv`, questionsCsv(latestRecords(records))],
     [`summary${suffix}.md`, summaryMarkdown(summary)],
     [`summary${suffix}.json`, summaryJson(summary)],
     [`report${suffix}.html`, cevalHtmlReport(info, summary, records)],

@@ -6,7 +6,7 @@ import { renderSvgPng } from './heatmap-png.js';
 import { renderHeatmapSvg } from './heatmap-svg.js';
 import { renderNeedleReport, type NeedleReportContext } from './needle-report.js';
 import { summariseNeedleRecords, type NeedleSummary } from './needle-summary.js';
-import { gridRows, lineRows, summaryJson, summaryText, toCsv, toMarkdown } from './needle-tables.js';
+import { cellRows, gridRows, lineRows, summaryJson, summaryText, toCsv, toMarkdown } from './needle-tables.js';
 import { renderScoreCurveSvg } from './score-curve-svg.js';
 import { formatTokenCount } from '../../harness/needle/grid.js';
 
@@ -29,9 +29,10 @@ export function writeNeedleReport(dir: string, records: readonly NeedleRecord[],
     ['curve.png', renderSvgPng(curve).png],
     ['summary.txt', summaryText(summary)],
     ['summary.md', `${toMarkdown(gridRows(summary))}\n${toMarkdown(lineRows(summary.byLength, 'length', formatTokenCount))}\n${toMarkdown(lineRows(summary.byDepth, 'depth %', String))}`],
-    ['summary.csv', toCsv(gridRows(summary))],
-    ['depths.csv', toCsv(lineRows(summary.byDepth, 'depth %', String))],
-    ['lengths.csv', toCsv(lineRows(summary.byLength, 'length', String))],
+    ['summary.csv', toCsv(gridRows(summary, true))],
+    ['cells.csv', toCsv(cellRows(summary))],
+    ['depths.csv', toCsv(lineRows(summary.byDepth, 'depth %', String, ''))],
+    ['lengths.csv', toCsv(lineRows(summary.byLength, 'length', String, ''))],
     ['summary.json', summaryJson(summary)],
     ['report.html', renderNeedleReport(summary, records, context)],
   ];
