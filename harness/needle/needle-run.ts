@@ -150,6 +150,8 @@ async function runLockedNeedle(model: LanguageModel, options: NeedleRunOptions, 
     ? { name: settings.compat.haystackFile, file: join(settings.compat.dataDir, 'needlebench', settings.compat.haystackFile), language: settings.compat.language, sentences: [] }
     : loadHaystack(settings.haystack, settings.language);
   let started = new Date().toISOString();
+  // The report names the command that started the run, not the resume.
+  let argv = options.argv;
   if (!options.resumeDir) {
     const info: NeedleRunInfo = {
       command: 'needle', schema: NEEDLE_SCHEMA, settings, model: model.info, haystackFile: haystack.file,
@@ -157,7 +159,9 @@ async function runLockedNeedle(model: LanguageModel, options: NeedleRunOptions, 
     };
     writeRunInfo(dir, info);
   } else {
-    started = (readRunInfo(dir) as Partial<NeedleRunInfo>).started ?? started;
+    const stored = readRunInfo(dir) as Partial<NeedleRunInfo>;
+    started = stored.started ?? started;
+    argv = stored.argv ?? argv;
   }
   options.log?.(`run directory ${dir}`);
   let progress: ProgressDisplay | undefined;
@@ -176,11 +180,11 @@ async function runLockedNeedle(model: LanguageModel, options: NeedleRunOptions, 
     // Ctrl-C: the cells finished so far get their (partial) report before the command stops.
     if (!(error instanceof Interrupted)) throw error;
     const records = uniqueByKey(readJsonl<NeedleRecord>(join(dir, RECORDS_FILE)), (record) => record.key);
-    writeNeedleReport(dir, records, reportContext(settings, haystack, model.info, options.argv, started), settings.threshold);
+    writeNeedleReport(dir, records, reportContext(settings, haystack, model.info, argv, started), settings.threshold);
     throw interruptedRun(dir, records.length, settings.grid.lengths.length * settings.grid.depths.length * settings.grid.repeats, 'cells');
   });
   const reportStarted = performance.now();
-  const report = stepSync('writing the report', () => writeNeedleReport(dir, sweep.records, reportContext(settings, haystack, model.info, options.argv, started), settings.threshold));
+  const report = stepSync('writing the report', () => writeNeedleReport(dir, sweep.records, reportContext(settings, haystack, model.info, argv, started), settings.threshold));
   return { dir, sweep, report, reportMs: performance.now() - reportStarted, text: summaryText(report.summary) };
 }
 

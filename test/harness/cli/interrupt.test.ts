@@ -77,6 +77,10 @@ describe('Ctrl-C', () => {
     const resumed = runCli(['needle', '--resume', runDir], { cwd: work, timeoutMs: 240_000 });
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(recordLines(runDir)).toHaveLength(CELLS);
+    // The report names the command that started the run, not the resume.
+    const html = readFileSync(join(runDir, 'report.html'), 'utf8');
+    expect(html).toContain('--repeats 5');
+    expect(html).not.toContain('--resume');
   }, 400_000);
 
   it('a second Ctrl-C stops at once; the records stay whole lines', async () => {
