@@ -5,6 +5,7 @@
  * Kept apart from the yargs command so tests (and a killed-and-resumed child process) drive it.
  */
 import { ProgressDisplay } from '../cli/progress.js';
+import { Interrupted, interruptedRun } from '../cli/interrupt.js';
 import { join } from 'node:path';
 import { UserError, type LanguageModel } from '../../engine/language-model.js';
 import { writeSubjectiveReport, type WrittenSubjectiveReport } from '../../reports/subjective/write-report.js';
@@ -199,7 +200,13 @@ async function runLocked(request: SubjectiveRunRequest, settings: SubjectiveSett
     const batch = pending.slice(start, start + settings.batchSize).map((planned) => prepare(preset, planned, byModel));
     const runnable = batch.filter((p) => p.prompt !== undefined);
     const callStarted = performance.now();
-    const outcomes = await askJudge(request.judge, runnable.map((p) => p.prompt as RenderedJudgePrompt), settings.judgeMaxOutLen);
+    const outcomes = await askJudge(request.judge, runnable.map((p) => p.prompt as RenderedJudgePrompt), settings.judgeMaxOutLen).catch((error: unknown) => {
+      // Ctrl-C: the judgements on file get their (partial) report before the command stops.
+      if (!(error instanceof Interrupted)) throw error;
+      progress.finish();
+      writeSubjectiveReport(runDir);
+      throw interruptedRun(runDir, plan.length - pending.length + judged, plan.length, 'judgements');
+    });
     const ms = (performance.now() - callStarted) / Math.max(1, runnable.length);
     const byPrepared = new Map(runnable.map((p, index) => [p, outcomes[index]]));
     for (const prepared of batch) {

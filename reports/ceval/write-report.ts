@@ -14,6 +14,7 @@ import { submissionJson } from './submission.js';
 import { latestRecords, summarizeRun, type CevalSummary } from './summary.js';
 import { summaryCsv, summaryJson, summaryMarkdown, summaryText } from './tables.js';
 import { questionsCsv } from './questions-csv.js';
+import { readRunHeader, runHeaderHtml } from '../run-header.js';
 
 export interface WrittenReport {
   readonly summary: CevalSummary;
@@ -61,7 +62,7 @@ export function writeCevalReport(runDir: string, options: ReportOptions = {}): W
     [`questions${suffix}.csv`, questionsCsv(latestRecords(records))],
     [`summary${suffix}.md`, summaryMarkdown(summary)],
     [`summary${suffix}.json`, summaryJson(summary)],
-    [`report${suffix}.html`, cevalHtmlReport(info, summary, records)],
+    [`report${suffix}.html`, cevalHtmlReport(info, summary, records, runHeaderHtml(readRunHeader(runDir, 'ceval')))],
   ];
   if (!info.labelled && info.dataset === 'ceval') {
     // The submission carries the predictions of the chosen extractor too.

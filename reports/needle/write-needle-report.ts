@@ -1,4 +1,5 @@
 /** Writes a needle run's report files next to its records: heatmap.svg/.png, curve.svg/.png, summary.*, report.html. */
+import { readRunHeader, runHeaderHtml } from '../run-header.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NeedleRecord } from '../../harness/needle/needle-record.js';
@@ -34,7 +35,7 @@ export function writeNeedleReport(dir: string, records: readonly NeedleRecord[],
     ['depths.csv', toCsv(lineRows(summary.byDepth, 'depth %', String, ''))],
     ['lengths.csv', toCsv(lineRows(summary.byLength, 'length', String, ''))],
     ['summary.json', summaryJson(summary)],
-    ['report.html', renderNeedleReport(summary, records, context)],
+    ['report.html', renderNeedleReport(summary, records, { ...context, runHeader: runHeaderHtml(readRunHeader(dir, 'needle')) })],
   ];
   for (const [name, content] of outputs) writeFileSync(join(dir, name), content);
   return { summary, files: outputs.map(([name]) => join(dir, name)), png: { width: png.width, height: png.height, ...(png.note ? { note: png.note } : {}) } };

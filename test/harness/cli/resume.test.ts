@@ -28,6 +28,15 @@ function expectResumed(args: readonly string[]): { run: string; resumed: CliResu
   expect(info.invocation.options.model ?? info.invocation.options.judgeModel).toBe(join(started, 'model'));
   const resumed = runCli([args[0] ?? '', '--resume', run], { cwd: elsewhere });
   expect(resumed.status, resumed.stderr).toBe(0);
+  // One header for every task's report, naming the command that started the run (not the resume).
+  const header = /<table class="run-header">(.*?)<\/table>/.exec(readFileSync(join(run, 'report.html'), 'utf8'))?.[1] ?? '';
+  const rows = [...header.matchAll(/<tr><th>([^<]+)<\/th><td>([^<]*)<\/td><\/tr>/g)].map((m) => [m[1], m[2]]);
+  expect(rows.map(([name]) => name)).toEqual(['model', 'checkpoint', 'adapter', 'started', 'run folder', 'command', 'compat']);
+  const value = (name: string): string => rows.find(([row]) => row === name)?.[1] ?? '';
+  expect(value('command')).toBe(`harness ${args.join(' ')}`);
+  expect(value('run folder')).toBe(run);
+  expect(value('checkpoint')).toMatch(/^[0-9a-f]{8,}$/);
+  expect(value('adapter')).not.toBe('–');
   return { run, resumed };
 }
 
