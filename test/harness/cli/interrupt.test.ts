@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cliPath, exited, runCli, startCli } from '../../helpers/cli-process.js';
-import { FIXTURES_DIR } from '../../helpers/shared-data.js';
+import { BENCHMARKS_DIR, FIXTURES_DIR } from '../../helpers/shared-data.js';
 
 const SWEEP = ['needle', '--model', join(FIXTURES_DIR, 'tiny-fp32'), '--lengths', '512,1024', '--depths', '0..100', '--repeats', '5'];
 const CELLS = 2 * 11 * 5;
@@ -81,6 +81,28 @@ describe('Ctrl-C', () => {
     const html = readFileSync(join(runDir, 'report.html'), 'utf8');
     expect(html).toContain('--repeats 5');
     expect(html).not.toContain('--resume');
+  }, 400_000);
+
+  it('ceval: stops between questions, writes the partial tables and questions.csv, resumes to the end', async () => {
+    const args = ['ceval', '--model', join(FIXTURES_DIR, 'tiny-fp32'), '--data-dir', BENCHMARKS_DIR, '--subjects', 'accountant,art_studies', '--shots', '0', '--batch-size', '1'];
+    const child = startCli([...args, '--out', join(work, 'ceval')], { cwd: work });
+    await waitForRecords(child, 3);
+    child.kill('SIGINT');
+    const { code } = await exited(child);
+    expect(code, child.output.stderr).toBe(130);
+    const saved = /interrupted after (\d+)\/(\d+) questions; records saved in (\S+)\n/.exec(child.output.stderr);
+    expect(saved, child.output.stderr).not.toBeNull();
+    const runDir = saved?.[3] ?? '';
+    const total = Number(saved?.[2]);
+    expect(total).toBe(82); // accountant's 49 and art_studies's 33 val questions
+    expect(child.output.stderr).toContain(`resume with: harness ceval --resume ${runDir}\n`);
+    const done = Number(saved?.[1]);
+    expect(recordLines(runDir)).toHaveLength(done);
+    expect(readFileSync(join(runDir, 'questions.csv'), 'utf8').trimEnd().split('\n')).toHaveLength(done + 1);
+    expect(readFileSync(join(runDir, 'summary.csv'), 'utf8')).toContain('ceval-accountant');
+    const resumed = runCli(['ceval', '--resume', runDir], { cwd: tmpdir(), timeoutMs: 240_000 });
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(recordLines(runDir)).toHaveLength(total);
   }, 400_000);
 
   it('a second Ctrl-C stops at once; the records stay whole lines', async () => {
