@@ -5,6 +5,8 @@
  * The demo model has random weights: its scores are near chance by design; the point is to see
  * every stage — planning, the GPU engine, records, tables, heatmaps, HTML — work here.
  */
+import { interruptible } from '../cli/interrupt.js';
+import { openWithSteps } from '../cli/progress.js';
 import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { packagePath } from '../../engine/index.js';
@@ -36,7 +38,7 @@ const command: CommandModule<object, DemoArguments> = {
     };
     const runDir = createRunDirectory(args.out, 'demo');
     log(`demo: writing into ${runDir}`);
-    const model = await openModel({});
+    const model = interruptible(await openWithSteps(() => openModel({})));
     try {
       log(`model: ${model.info.name} (built-in demo checkpoint, random weights) on ${model.info.device}`);
       log('\n== needle in a haystack: 3 lengths × 3 depths, English haystack');
