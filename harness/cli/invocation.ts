@@ -96,6 +96,8 @@ export function applyInvocation(argv: Record<string, unknown>, rawArgv: readonly
   if (typeof resume !== 'string' || resume.trim() === '') return;
   const stored = storedInvocation(resume);
   if (!stored) return;
+  // A task run inside a suite stores the suite's invocation: its own flags are the suite config's, so nothing to replay.
+  if (stored.command === 'run' && invocation.command !== 'run') return;
   if (stored.command !== invocation.command) {
     throw new UserError(`${resume}: a run of harness ${stored.command}, not harness ${invocation.command}`, `resume it with: harness ${stored.command} --resume ${resume}`);
   }
