@@ -30,7 +30,7 @@ const command: CommandModule<object, DemoArguments> = {
     .option('out', { type: 'string', default: 'runs', describe: 'parent folder for the demo\'s run directory' })
     .option('data-dir', { type: 'string', describe: 'a data folder in OpenCompass layout: evaluate a real C-Eval subject (10 questions) instead of the demo questions' })
     .option('subject', { type: 'string', default: 'computer_network', describe: 'with --data-dir: the C-Eval subject' })
-    .option('lengths', { type: 'string', default: '256,512,1k', describe: 'needle sweep lengths in tokens' }) as unknown as Argv<DemoArguments>,
+    .option('lengths', { type: 'string', default: '512,768,1k', describe: 'needle sweep lengths in tokens' }) as unknown as Argv<DemoArguments>,
   handler: async (args) => {
     const started = performance.now();
     const log = (line: string): void => {
