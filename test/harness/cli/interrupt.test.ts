@@ -106,11 +106,13 @@ describe('Ctrl-C', () => {
   }, 400_000);
 
   it('a second Ctrl-C stops at once; the records stay whole lines', async () => {
-    const child = startCli([...SWEEP, '--out', join(work, 'second')], { cwd: work });
+    // Long cells (about 0.8 s of generation each, near the context): both Ctrl-Cs land while one runs,
+    // 200 ms apart so that neither the entry process nor the command merges them into one signal.
+    const args = ['needle', '--model', join(FIXTURES_DIR, 'tiny-fp32'), '--lengths', '1792,1900', '--depths', '0..100', '--repeats', '5', '--answer-tokens', '64'];
+    const child = startCli([...args, '--out', join(work, 'second')], { cwd: work });
     await waitForRecords(child, 2);
-    // On this tiny model the first Ctrl-C's stop takes well under a second: the second follows at once.
     child.kill('SIGINT');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 200));
     child.kill('SIGINT');
     const { code } = await exited(child);
     expect(code).toBe(130);
