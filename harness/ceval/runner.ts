@@ -5,7 +5,8 @@
  * on batching). gen mode: greedy `generateBatch`, answer extracted from the text.
  * Finished questions (by subject and row) are skipped, which is what `--resume` relies on.
  */
-import type { LanguageModel } from '../../engine/language-model.js';
+import type { ChatMessage, LanguageModel } from '../../engine/language-model.js';
+import { failureRecord, isRequestFailure, settledBatch } from '../request-failures.js';
 import { RecordWriter } from '../records.js';
 import { extractChoice } from './answer-extraction.js';
 import { CHOICE_LETTERS, type ChoiceLetter, type ChoiceQuestion } from './dataset.js';
@@ -42,6 +43,8 @@ export interface PreparedQuestion {
   readonly promptIds: number[];
   /** ppl: the four letters' token ids after the prompt. */
   readonly continuations: readonly (readonly number[])[];
+  /** gen mode in chat format: the turns the prompt was rendered from (a served model's chat endpoint gets these). */
+  readonly messages?: readonly ChatMessage[];
   readonly skipReason?: string;
 }
 
@@ -49,7 +52,8 @@ export interface PreparedQuestion {
 export async function prepareQuestion(model: LanguageModel, set: QuestionSet, subject: SubjectEntry, shots: readonly ChoiceQuestion[],
   question: ChoiceQuestion, mode: EvaluationMode, chat: boolean, maxOutLen: number): Promise<PreparedQuestion> {
   const tokenizer = model.tokenizer;
-  const texts = renderPromptTexts(set.promptStyle, promptMessages(set.promptStyle, subject.promptName, shots, question), chat, tokenizer);
+  const messages = promptMessages(set.promptStyle, subject.promptName, shots, question);
+  const texts = renderPromptTexts(set.promptStyle, messages, chat, tokenizer);
   const text = mode === 'ppl' ? texts.scoringPrefixText : texts.generationText;
   const promptIds = await encodePrompt(text, tokenizer);
   const continuations = mode === 'ppl' ? await Promise.all(CHOICE_LETTERS.map((letter) => continuationIds(text, promptIds, letter, tokenizer))) : [];
@@ -59,7 +63,7 @@ export async function prepareQuestion(model: LanguageModel, set: QuestionSet, su
   const skipReason = needed > context
     ? `prompt is ${promptIds.length} tokens (${mode === 'ppl' ? 'with the longest letter' : 'with one new token'}: ${needed}), longer than the model's context of ${context} tokens`
     : undefined;
-  return { question, promptText, promptIds, continuations, ...(skipReason ? { skipReason } : {}) };
+  return { question, promptText, promptIds, continuations, ...(chat && mode === 'gen' ? { messages } : {}), ...(skipReason ? { skipReason } : {}) };
 }
 
 function baseRecord(set: QuestionSet, prepared: PreparedQuestion, mode: EvaluationMode) {
@@ -90,10 +94,15 @@ async function runBatch(model: LanguageModel, set: QuestionSet, batch: readonly 
   const started = performance.now();
   const records = new Map<PreparedQuestion, CevalRecord>();
   if (runnable.length > 0 && options.mode === 'ppl') {
-    const results = await model.scoreBatch(runnable.map((p) => ({ prefixIds: p.promptIds, continuations: p.continuations })));
+    const results = await settledBatch(() => model.scoreBatch(runnable.map((p) => ({ prefixIds: p.promptIds, continuations: p.continuations }))), runnable.length);
     const ms = (performance.now() - started) / runnable.length;
     runnable.forEach((prepared, index) => {
-      const scored = results[index] ?? [];
+      const outcome = results[index] ?? [];
+      if (isRequestFailure(outcome)) {
+        records.set(prepared, { ...baseRecord(set, prepared, 'ppl'), extracted: null, correct: null, n_tokens: 0, ms, status: 'error', error: failureRecord(outcome) });
+        return;
+      }
+      const scored = outcome;
       const choices = Object.fromEntries(CHOICE_LETTERS.map((letter, i) => [letter, scored[i]?.sumLogprob ?? Number.NaN])) as Record<ChoiceLetter, number>;
       const extracted = argmaxLetter(choices);
       const target = prepared.question.answer;
@@ -106,13 +115,17 @@ async function runBatch(model: LanguageModel, set: QuestionSet, batch: readonly 
     });
   } else if (runnable.length > 0) {
     const context = model.info.contextLength;
-    const results = await model.generateBatch(runnable.map((p) => ({
+    const results = await settledBatch(() => model.generateBatch(runnable.map((p) => ({
       promptIds: p.promptIds,
-      options: { maxNewTokens: Math.min(options.maxOutLen, context - p.promptIds.length), stopTokenIds: model.tokenizer.stopTokenIds },
-    })));
+      options: { maxNewTokens: Math.min(options.maxOutLen, context - p.promptIds.length), stopTokenIds: model.tokenizer.stopTokenIds, ...(p.messages ? { messages: p.messages } : {}) },
+    }))), runnable.length);
     const ms = (performance.now() - started) / runnable.length;
     runnable.forEach((prepared, index) => {
       const result = results[index];
+      if (result !== undefined && isRequestFailure(result)) {
+        records.set(prepared, { ...baseRecord(set, prepared, 'gen'), extracted: null, correct: null, n_tokens: 0, ms, status: 'error', error: failureRecord(result) });
+        return;
+      }
       const output = result?.text ?? '';
       const extracted = extractChoice(output) ?? null;
       const target = prepared.question.answer;

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UserError } from '../../engine/language-model.js';
-import { modelOptions, openModel, type ModelArguments } from '../model-options.js';
+import { apiModelArguments, modelOptions, openModel, type ModelArguments } from '../model-options.js';
 import { createRunDirectory, readRunInfo, writeRunInfo } from '../records.js';
 import { loadCevalItems, loadItemFile, type ContaminationItem } from '../contamination/items.js';
 import { DEFAULT_NGRAM_RULES } from '../contamination/ngram-index.js';
@@ -92,7 +92,7 @@ function settingsFrom(args: ArgumentsCamelCase<ContaminationArguments>): Contami
     orders: args.orders,
     seed: args.seed,
     batchSize: args.batchSize,
-    model: { model: args.model, backend: args.backend, featureLevel: args.featureLevel, weights: args.weights },
+    model: { model: args.model, backend: args.backend, featureLevel: args.featureLevel, weights: args.weights, ...apiModelArguments(args) },
   };
 }
 

@@ -6,6 +6,7 @@ import convertTokenizer from './convert-tokenizer.js';
 import demo from './demo.js';
 import doctor from './doctor.js';
 import needle from './needle.js';
+import serve from './serve.js';
 
 // Each module's default export is a yargs CommandModule with its own argument type; registering each
 // through its own call keeps those types checked. Add one line per command.
@@ -16,4 +17,5 @@ export const commands: readonly ((parser: Argv) => Argv)[] = [
   (parser) => parser.command(ceval),
   (parser) => parser.command(contamination),
   (parser) => parser.command(convertTokenizer),
+  (parser) => parser.command(serve),
 ];

@@ -3,8 +3,9 @@
  * one flushed JSONL record per cell before starting the next, so a killed sweep loses only the cell
  * in flight and `--resume` skips every finished key.
  */
-import type { LanguageModel } from '../../engine/language-model.js';
-import { finishedKeys, readJsonl, RecordWriter } from '../records.js';
+import { ModelRequestError, type LanguageModel } from '../../engine/language-model.js';
+import { finishedKeysRetryingErrors, readJsonl, RecordWriter } from '../records.js';
+import { failureRecord } from '../request-failures.js';
 import { cellSeed } from './cell-seed.js';
 import { cellKey, gridCells, type GridCell, type NeedleGrid } from './grid.js';
 import type { Haystack } from './haystack.js';
@@ -39,7 +40,8 @@ export interface SweepResult {
 
 export async function runNeedleSweep(model: LanguageModel, options: SweepOptions): Promise<SweepResult> {
   const started = performance.now();
-  const finished = finishedKeys<NeedleRecord>(options.recordsFile, (record) => record.key);
+  // Error records are dropped so those cells run again (a served model's failed requests, say).
+  const finished = finishedKeysRetryingErrors<NeedleRecord>(options.recordsFile, (record) => record.key);
   const writer = new RecordWriter<NeedleRecord>(options.recordsFile);
   const tokens = new HaystackTokens(options.haystack, model.tokenizer);
   const cells = gridCells(options.grid);
@@ -120,6 +122,7 @@ async function runCell(model: LanguageModel, cell: GridCell, tokens: HaystackTok
       ...base,
       status: 'error',
       error: errorText(error),
+      ...(error instanceof ModelRequestError ? { request_error: failureRecord(error) } : {}),
       timings: { plan_ms: planMs, generate_ms: performance.now() - generateStarted, prefill_ms: model.counters.prefillMs - prefillBefore, decode_ms: model.counters.decodeMs - decodeBefore },
     };
   }
