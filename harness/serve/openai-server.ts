@@ -77,7 +77,8 @@ export async function startServer(model: LanguageModel, options: ServeOptions): 
   const route = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const path = (request.url ?? '/').split('?')[0]?.replace(/\/+$/, '') || '/';
     const method = request.method ?? 'GET';
-    if (method === 'GET' && path === '/health') return sendJson(response, 200, { status: 'ok' });
+    // /health also says how requests were batched: engine calls, requests they carried, the largest batch.
+    if (method === 'GET' && path === '/health') return sendJson(response, 200, { status: 'ok', batching: served.batcher.statistics });
     if (!authorised(request, options.apiKey)) throw new RequestError(401, 'Incorrect API key provided: pass it as "Authorization: Bearer KEY"');
     if (method === 'GET' && path === '/v1/models') {
       return sendJson(response, 200, {
