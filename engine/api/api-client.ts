@@ -147,7 +147,8 @@ export class ApiClient {
         }
         const wait = this.backoff(attempt, failure.retryAfterMs);
         this.retries += 1;
-        this.options.log?.(`api: ${failure.message} from ${what}; retry ${attempt} of ${this.options.maxRetries} in ${(wait / 1000).toFixed(1)} s`);
+        const delay = wait < 1000 ? `${Math.round(wait)} ms` : `${(wait / 1000).toFixed(1)} s`;
+        this.options.log?.(`api: ${failure.message} from ${what}; retry ${attempt} of ${this.options.maxRetries} in ${delay}`);
         await sleep(wait);
       }
     } finally {
