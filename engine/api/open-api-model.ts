@@ -96,7 +96,8 @@ export async function openApiModel(options: OpenApiModelOptions): Promise<ApiLan
   const tokenizer: TextTokenizer = options.tokenizerDir !== undefined
     ? await loadTokenizer(resolve(options.tokenizerDir))
     : await ServedTokenizer.open(client, model, 0);
-  const identity = createHash('sha256').update(`${client.baseUrl}\n${model}`).digest('hex').slice(0, 16);
+  // The served model's name is its identity: a run resumes against the same model on a restarted server or another port.
+  const identity = createHash('sha256').update(model).digest('hex').slice(0, 16);
   return new ApiLanguageModel({
     client, model, tokenizer, chat: options.chat ?? 'auto', seed: options.seed ?? 0,
     ...(options.scoring ? { scoring: options.scoring } : {}),
