@@ -108,6 +108,16 @@ describe('in-process vs served (harness serve, tiny-fp32)', () => {
     expect(strip(actual.sweep.records)).toEqual(strip(expected.sweep.records));
   });
 
+  it('stop strings cut the reply where the engine found them (stop_reason names the string)', async () => {
+    const post = async (body: unknown) => ((await (await fetch(`${serve.baseUrl}/completions`, { method: 'POST', body: JSON.stringify(body) })).json()) as { choices: { text: string; finish_reason: string; stop_reason: unknown }[] }).choices[0];
+    const free = await post({ prompt: 'The secret code is', max_tokens: 12, temperature: 0 });
+    const text = free?.text ?? '';
+    const stop = [...text].slice(3, 5).join('');
+    expect(stop.length).toBe(2);
+    const cut = await post({ prompt: 'The secret code is', max_tokens: 12, temperature: 0, stop: [stop] });
+    expect(cut).toEqual({ ...cut, text: text.slice(0, text.indexOf(stop)), finish_reason: 'stop', stop_reason: stop });
+  });
+
   it('concurrent requests are batched into engine calls, and each answer equals the one-at-a-time answer', async () => {
     const post = async (path: string, body: unknown): Promise<Record<string, unknown>> => {
       const response = await fetch(`${serve.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
