@@ -16,7 +16,8 @@
  * like seen text", which is what AUROC and the tests compare.
  */
 import { deflateSync } from 'node:zlib';
-import type { LanguageModel, ScoreRequest } from '../../engine/language-model.js';
+import type { LanguageModel, RequestFailureInfo, ScoreRequest } from '../../engine/language-model.js';
+import { failureRecord, isRequestFailure, settledBatch } from '../request-failures.js';
 
 export interface LikelihoodScores {
   /** Tokens scored (the first token is unscored when the tokenizer has no bos). */
@@ -75,7 +76,7 @@ export interface ScoreTextsOptions {
   /** Items per `scoreBatch` call; results do not depend on it. */
   readonly batchSize: number;
   /** Called with each batch's results as they finish, for records written one by one. */
-  readonly onScored?: (index: number, scores: LikelihoodScores | null) => void;
+  readonly onScored?: (index: number, scores: LikelihoodScores | null, failure?: RequestFailureInfo) => void;
 }
 
 /**
@@ -98,16 +99,22 @@ export async function scoreTexts(model: LanguageModel, texts: readonly string[],
       requests.push({ prefixIds, continuations: [rest.slice(0, room)], truncated: rest.length > room });
       positions.push(offset);
     });
-    const scored = requests.length > 0 ? await model.scoreBatch(requests.map(({ prefixIds, continuations }) => ({ prefixIds, continuations }))) : [];
+    const scored = requests.length > 0 ? await settledBatch(() => model.scoreBatch(requests.map(({ prefixIds, continuations }) => ({ prefixIds, continuations }))), requests.length) : [];
     const batchResults: (LikelihoodScores | null)[] = batch.map(() => null);
+    // A served model's failed request: no score, and the failure goes into the item's record.
+    const failures = new Map<number, RequestFailureInfo>();
     scored.forEach((result, r) => {
       const offset = positions[r] ?? 0;
+      if (isRequestFailure(result)) {
+        failures.set(offset, failureRecord(result));
+        return;
+      }
       const logprobs = result[0]?.tokenLogprobs ?? [];
       batchResults[offset] = logprobs.length > 0 ? likelihoodScores(logprobs, batch[offset] ?? '', options.kPercent, requests[r]?.truncated ?? false) : null;
     });
     batchResults.forEach((scores, offset) => {
       results.push(scores);
-      options.onScored?.(start + offset, scores);
+      options.onScored?.(start + offset, scores, failures.get(offset));
     });
   }
   return results;

@@ -7,8 +7,9 @@
  */
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import type { LanguageModel } from '../../engine/language-model.js';
-import { RecordWriter, finishedKeys } from '../records.js';
+import { BatchRequestError, ModelRequestError, type LanguageModel } from '../../engine/language-model.js';
+import { RecordWriter, finishedKeysRetryingErrors } from '../records.js';
+import { failureRecord } from '../request-failures.js';
 import { BenchmarkNgramIndex, type NgramRules } from './ngram-index.js';
 import { scanCorpus } from './corpus-scan.js';
 import { scoreTexts } from './likelihood-probes.js';
@@ -45,7 +46,8 @@ function identity(set: ItemSet, item: ContaminationItem): { schema: typeof CONTA
 /** Runs what is missing from `runDir/records.jsonl`; returns the model if one was opened (caller disposes). */
 export async function runContamination(plan: ContaminationPlan, runDir: string, callbacks: RunCallbacks): Promise<LanguageModel | undefined> {
   const file = join(runDir, CONTAMINATION_RECORDS_FILE);
-  const done = finishedKeys<ContaminationRecord>(file, contaminationRecordKey);
+  // Error records (a served model's failed requests) are dropped so those items run again.
+  const done = finishedKeysRetryingErrors<ContaminationRecord>(file, contaminationRecordKey);
   const writer = new RecordWriter<ContaminationRecord>(file);
   const missing = (probe: ProbeName, set: ItemSet, items: readonly ContaminationItem[]): ContaminationItem[] =>
     items.filter((item) => !done.has(contaminationRecordKey({ probe, set, item_key: item.key })));
@@ -92,9 +94,9 @@ export async function runContamination(plan: ContaminationPlan, runDir: string, 
       await scoreTexts(scoring, todo.map(probeText), {
         kPercent: plan.minKPercent,
         batchSize: plan.batchSize,
-        onScored: (index, likelihood) => {
+        onScored: (index, likelihood, failure) => {
           const item = todo[index];
-          if (item) writer.append({ ...identity(set, item), probe: 'likelihood', likelihood });
+          if (item) writer.append({ ...identity(set, item), probe: 'likelihood', likelihood, ...(failure ? { status: 'error' as const, error: failure } : {}) });
         },
       });
     }
@@ -108,8 +110,14 @@ export async function runContamination(plan: ContaminationPlan, runDir: string, 
       callbacks.log(`option-order probe: ${todo.length} ${set} item(s), ${plan.orders} orders each`);
       for (const item of todo) {
         const started = performance.now();
-        const scores = await probeOptionOrder(scoring, item, plan.orders, plan.seed);
-        writer.append({ ...identity(set, item), probe: 'option_order', option_order: scores, ms: Math.round(performance.now() - started) });
+        try {
+          const scores = await probeOptionOrder(scoring, item, plan.orders, plan.seed);
+          writer.append({ ...identity(set, item), probe: 'option_order', option_order: scores, ms: Math.round(performance.now() - started) });
+        } catch (error) {
+          const failure = error instanceof BatchRequestError ? error.outcomes.find((o): o is ModelRequestError => o instanceof ModelRequestError) : error;
+          if (!(failure instanceof ModelRequestError)) throw error;
+          writer.append({ ...identity(set, item), probe: 'option_order', option_order: null, ms: Math.round(performance.now() - started), status: 'error', error: failureRecord(failure) });
+        }
       }
     }
   }

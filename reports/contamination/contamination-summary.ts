@@ -65,6 +65,8 @@ export interface ContaminationSummary {
   readonly optionOrder: readonly OptionOrderSummary[];
   readonly impact: readonly ImpactTable[];
   readonly unscoredLikelihood: number;
+  /** Model probes a served model failed after its retries (not scored; `--resume` retries them). */
+  readonly errors: number;
 }
 
 export interface ImpactInputs {
@@ -167,5 +169,6 @@ export function summariseContamination(records: readonly ContaminationRecord[], 
     }
   }
   const minK = likelihoodRecords.find((r) => r.likelihood !== null)?.likelihood?.minKPercent ?? null;
-  return { ngram, likelihood, minKPercent: minK, optionOrder, impact: tables, unscoredLikelihood: likelihoodRecords.filter((r) => r.likelihood === null).length };
+  const errors = records.filter((r) => r.status === 'error').length;
+  return { ngram, likelihood, minKPercent: minK, optionOrder, impact: tables, unscoredLikelihood: likelihoodRecords.filter((r) => r.likelihood === null && r.status !== 'error').length, errors };
 }
