@@ -22,6 +22,7 @@ export const modelOptions = {
   'api-model': { type: 'string', describe: 'with --api-base: the served model name (default: the only one /v1/models lists)' },
   'api-key-env': { type: 'string', default: 'OPENAI_API_KEY', describe: 'with --api-base: environment variable holding the API key (the key is never written to run files, records or logs)' },
   'api-chat': { type: 'string', choices: ['auto', 'on', 'off'], default: 'auto', describe: 'with --api-base: chat turns go to /chat/completions as messages (auto, on) or everything to /completions as the rendered prompt\'s token ids (off)' },
+  'api-prompt': { type: 'string', choices: ['ids', 'text'], default: 'ids', describe: 'with --api-base: generation prompts to /completions as token ids (exact; vLLM, llama.cpp, OpenAI, harness serve) or as text (LMDeploy, Ollama take only text)' },
   tokenizer: { type: 'string', describe: 'with --api-base: the served model\'s tokenizer folder (tokenizer.json, tokenizer_config.json) for exact token counts; default: the server\'s /tokenize' },
   concurrency: { type: 'number', default: 4, describe: 'with --api-base: most requests in flight at once' },
   qps: { type: 'number', describe: 'with --api-base: most request starts per second (OpenCompass\'s query_per_second)' },
@@ -42,6 +43,7 @@ export interface ModelArguments {
   /** The variable's name only: the key itself is read at open time and never stored. */
   readonly apiKeyEnv?: string | undefined;
   readonly apiChat?: string | undefined;
+  readonly apiPrompt?: string | undefined;
   readonly tokenizer?: string | undefined;
   readonly concurrency?: number | undefined;
   readonly qps?: number | undefined;
@@ -49,7 +51,7 @@ export interface ModelArguments {
   readonly requestTimeout?: number | undefined;
 }
 
-const API_ARGUMENTS = ['apiBase', 'apiModel', 'apiKeyEnv', 'apiChat', 'tokenizer', 'concurrency', 'qps', 'maxRetries', 'requestTimeout'] as const;
+const API_ARGUMENTS = ['apiBase', 'apiModel', 'apiKeyEnv', 'apiChat', 'apiPrompt', 'tokenizer', 'concurrency', 'qps', 'maxRetries', 'requestTimeout'] as const;
 
 /** The --api-* arguments of parsed flags, for commands that store their model arguments (no key: only its variable's name). */
 export function apiModelArguments(args: object): Partial<ModelArguments> {
@@ -74,6 +76,7 @@ async function openServedModel(args: ModelArguments & { apiBase: string }, log: 
     apiKey: process.env[keyVariable],
     apiKeySource: keyVariable,
     chat: (args.apiChat ?? 'auto') as ApiChatChoice,
+    promptFormat: args.apiPrompt === 'text' ? 'text' : 'ids',
     ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
     queriesPerSecond: args.qps,
     ...(args.maxRetries !== undefined ? { maxRetries: args.maxRetries } : {}),

@@ -34,6 +34,8 @@ export interface ApiModelSettings {
   readonly chat: ApiChatChoice;
   /** Seed sent with greedy requests (servers that sample even at temperature 0 then repeat themselves). */
   readonly seed: number;
+  /** How prompts go to /completions: token ids (exact), or the ids decoded to text for servers that take only text (LMDeploy, Ollama). */
+  readonly promptFormat?: 'ids' | 'text';
   /** Skip the probe (tests of a known server); undefined: probe on first use. */
   readonly scoring?: ScoringMethod;
 }
@@ -110,7 +112,12 @@ export class ApiLanguageModel implements LanguageModel {
     this.counters.forwardTokens += ids.length;
     const values = method === 'echo' ? readCompletion(reply).tokenLogprobs : readPromptLogprobs(reply, ids);
     if (!values) throw invalidReply(`POST ${client.baseUrl}/completions: no prompt log-probs in the reply (${method})`);
-    if (values.length < ids.length) throw invalidReply(`POST ${client.baseUrl}/completions: ${values.length} prompt log-probs for ${ids.length} prompt tokens`);
+    // An echo of the prompt has one entry per prompt token and none for the first (nothing predicts
+    // it). A server that ignores echo (LMDeploy) returns generated tokens' log-probs instead, with a
+    // number first: taking those as the prompt's would be a silent wrong score.
+    if (values.length !== ids.length || values[0] !== null) {
+      throw invalidReply(`POST ${client.baseUrl}/completions: the reply's log-probs are not the prompt's (${values.length} values for ${ids.length} prompt tokens, first ${String(values[0])}, expected null)`);
+    }
     return ids.map((_, i) => {
       if (i === 0) return Number.NaN;
       const value = values[i];
@@ -174,7 +181,7 @@ export class ApiLanguageModel implements LanguageModel {
       ({ text, finishReason: finish, tokenIds: servedIds } = readChatCompletion(reply));
     } else {
       const stopIds = options.stopTokenIds && options.stopTokenIds.length > 0 ? { stop_token_ids: [...options.stopTokenIds] } : {};
-      const reply = await client.post('completions', { model, prompt: request.promptIds, max_tokens: options.maxNewTokens, ...sampling, ...stops, ...stopIds });
+      const reply = await client.post('completions', { model, prompt: await this.promptField(request.promptIds), max_tokens: options.maxNewTokens, ...sampling, ...stops, ...stopIds });
       ({ text, finishReason: finish, tokenIds: servedIds } = readCompletion(reply));
     }
     this.counters.forwardTokens += request.promptIds.length;
@@ -182,6 +189,16 @@ export class ApiLanguageModel implements LanguageModel {
     const tokenIds = servedIds ? [...servedIds] : text === '' ? [] : await this.tokenizer.encode(text);
     const finishReason = finish === 'stop_string' ? 'stop_string' : finish === 'stop' ? 'stop_token' : 'max_tokens';
     return { tokenIds, text, finishReason };
+  }
+
+  /**
+   * The prompt as sent: the ids, or their text with a leading bos left for the server to add (servers
+   * that take text tokenize it with their own special-token rules).
+   */
+  private async promptField(ids: readonly number[]): Promise<readonly number[] | string> {
+    if (this.settings.promptFormat !== 'text') return ids;
+    const bos = this.tokenizer.bosId;
+    return this.tokenizer.decode(bos !== undefined && ids[0] === bos ? ids.slice(1) : ids, false);
   }
 
   async dispose(): Promise<void> {

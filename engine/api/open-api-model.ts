@@ -22,6 +22,8 @@ export interface OpenApiModelOptions {
   /** The environment variable the key came from (named in messages instead of the key). */
   readonly apiKeySource?: string;
   readonly chat?: ApiChatChoice;
+  /** Generation prompts to /completions as token ids (default) or text. */
+  readonly promptFormat?: 'ids' | 'text';
   readonly concurrency?: number;
   readonly queriesPerSecond?: number | undefined;
   readonly maxRetries?: number;
@@ -99,7 +101,7 @@ export async function openApiModel(options: OpenApiModelOptions): Promise<ApiLan
   // The served model's name is its identity: a run resumes against the same model on a restarted server or another port.
   const identity = createHash('sha256').update(model).digest('hex').slice(0, 16);
   return new ApiLanguageModel({
-    client, model, tokenizer, chat: options.chat ?? 'auto', seed: options.seed ?? 0,
+    client, model, tokenizer, chat: options.chat ?? 'auto', seed: options.seed ?? 0, promptFormat: options.promptFormat ?? 'ids',
     ...(options.scoring ? { scoring: options.scoring } : {}),
     info: {
       name: model,

@@ -110,6 +110,28 @@ describe('scoring', () => {
     expect((failure as UserError).hint).toMatch(/--mode gen/);
   });
 
+  it('refuses a server that ignores echo and returns generated tokens\' log-probs (LMDeploy\'s completions)', async () => {
+    const base = await scriptedServer((path) => (path === '/v1/models' ? [200, { data: [{ id: 'lmdeploy-like' }] }]
+      : [200, { choices: [{ index: 0, text: 'generated text', finish_reason: 'length', logprobs: { tokens: Array(512).fill('x'), token_logprobs: Array(512).fill(-0.5) } }] }]));
+    const model = await openServedWithByteTokenizer(base);
+    const failure = await model.scoreContinuations([256, 65], [[66]]).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UserError);
+    expect((failure as UserError).message).toMatch(/not the prompt's \(512 values for 4 prompt tokens, first -0\.5, expected null\)/);
+  });
+
+  it('sends text prompts, bos left to the server, with --api-prompt text', async () => {
+    const prompts: unknown[] = [];
+    const base = await scriptedServer((path, body) => {
+      if (path === '/v1/models') return [200, { data: [{ id: 'text-only' }] }];
+      prompts.push(body.prompt);
+      return [200, { choices: [{ index: 0, text: ' done', finish_reason: 'stop' }] }];
+    });
+    const model = await openServedWithByteTokenizer(base, 'text');
+    const result = await model.generate([256, 104, 105], { maxNewTokens: 4 });
+    expect(prompts).toEqual(['hi']);
+    expect(result).toMatchObject({ text: ' done', finishReason: 'stop_token' });
+  });
+
   it('falls back to vLLM\'s prompt_logprobs extension when echo is refused', async () => {
     const base = await scriptedServer((path, body) => {
       if (path === '/v1/models') return [200, { data: [{ id: 'vllm-like', max_model_len: 128 }] }];
@@ -154,13 +176,13 @@ describe('generation', () => {
   });
 });
 
-async function openServedWithByteTokenizer(base: string): Promise<ApiLanguageModel> {
-  // These servers have no /tokenize: give the model a tokenizer folder-free path by wrapping the base.
+async function openServedWithByteTokenizer(base: string, promptFormat: 'ids' | 'text' = 'ids'): Promise<ApiLanguageModel> {
+  // These servers have no /tokenize: the model gets the byte tokenizer directly.
   const { ApiClient } = await import('../../../engine/api/api-client.js');
   const { ApiLanguageModel } = await import('../../../engine/api/api-model.js');
   const client = new ApiClient({ baseUrl: base, concurrency: 2, maxRetries: 0, requestTimeoutMs: 2000 });
   return new ApiLanguageModel({
-    client, model: 'm', tokenizer: new ByteTokenizer(), chat: 'auto', seed: 0,
+    client, model: 'm', tokenizer: new ByteTokenizer(), chat: 'auto', seed: 0, promptFormat,
     info: { name: 'm', contextLength: 128, vocabSize: 260, checkpointHash: 'api-test', device: base },
   });
 }
