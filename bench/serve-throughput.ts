@@ -8,7 +8,7 @@
  * concurrently are serialised one by one (the session runs one call at a time), so they show what
  * batching buys as well as what HTTP costs.
  *
- *   npm run build && node dist/bench/serve-throughput.js [--model DIR] [--requests 32] [--concurrency 1,4,16]
+ *   npm run build && node dist/bench/serve-throughput.js [--model DIR] [--requests 16] [--concurrency 1,4,16] [--rounds 3]
  *
  * Without --model, the built-in demo checkpoint.
  */
@@ -23,13 +23,15 @@ import { openModel } from '../harness/model-options.js';
 const { values } = parseArgs({
   options: {
     model: { type: 'string' },
-    requests: { type: 'string', default: '32' },
+    requests: { type: 'string', default: '16' },
     concurrency: { type: 'string', default: '1,4,16' },
-    'prompt-words': { type: 'string', default: '120' },
+    'prompt-words': { type: 'string', default: '40' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 
 const REQUESTS = Number(values.requests);
+const ROUNDS = Number(values.rounds);
 const LEVELS = (values.concurrency ?? '1,4,16').split(',').map(Number);
 const NEW_TOKENS = 16;
 
@@ -37,6 +39,15 @@ interface Measurement {
   readonly perSecond: number;
   readonly p50: number;
   readonly p95: number;
+}
+
+function median(values: readonly number[]): number {
+  return percentile([...values].sort((a, b) => a - b), 50);
+}
+
+/** Each figure's median over rounds. */
+function medianOf(runs: readonly Measurement[]): Measurement {
+  return { perSecond: median(runs.map((m) => m.perSecond)), p50: median(runs.map((m) => m.p50)), p95: median(runs.map((m) => m.p95)) };
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -106,7 +117,7 @@ async function main(): Promise<void> {
   const model = await openModel({ model: modelDir });
   const promptIds = await prompts(model, Number(values['prompt-words']));
   const meanPrompt = promptIds.reduce((s, p) => s + p.length, 0) / promptIds.length;
-  process.stdout.write(`model ${model.info.name} (${model.info.device}); ${REQUESTS} requests per cell; prompts ~${meanPrompt.toFixed(0)} tokens; generation ${NEW_TOKENS} new tokens, greedy\n\n`);
+  process.stdout.write(`model ${model.info.name} (${model.info.device}); ${REQUESTS} requests per cell, median of ${ROUNDS} interleaved rounds; prompts ~${meanPrompt.toFixed(0)} tokens; generation ${NEW_TOKENS} new tokens, greedy\n\n`);
 
   const workloads = {
     score: {
@@ -119,35 +130,45 @@ async function main(): Promise<void> {
     },
   } as const;
 
-  // Warm both sides (shader compilation, first allocations) before timing.
-  await workloads.score.local(0);
-  await workloads.generate.local(0);
-  const local = new Map<string, Measurement>();
-  for (const [name, work] of Object.entries(workloads)) {
-    for (const level of LEVELS) local.set(`${name}@${level}`, await measure(REQUESTS, level, work.local));
-  }
-  await model.dispose();
-
+  // Both sides stay up and the cells interleave (in-process, served, next cell …) for --rounds
+  // rounds; each figure is the median over rounds, since this machine's speed swings from minute to
+  // minute. Warm both first (shader compilation, first allocations).
   const server = await startServe(modelDir);
   try {
-    await workloads.score.served(server.baseUrl, 0);
-    await workloads.generate.served(server.baseUrl, 0);
+    for (const work of Object.values(workloads)) {
+      await work.local(0);
+      await work.served(server.baseUrl, 0);
+    }
+    const cells = new Map<string, { local: Measurement[]; served: Measurement[]; batch: number[] }>();
+    for (let round = 0; round < ROUNDS; round += 1) {
+      for (const [name, work] of Object.entries(workloads)) {
+        for (const level of LEVELS) {
+          const cell = cells.get(`${name}@${level}`) ?? { local: [], served: [], batch: [] };
+          cells.set(`${name}@${level}`, cell);
+          cell.local.push(await measure(REQUESTS, level, work.local));
+          const before = await batching(server.baseUrl);
+          cell.served.push(await measure(REQUESTS, level, (i) => work.served(server.baseUrl, i)));
+          const after = await batching(server.baseUrl);
+          cell.batch.push((after.requests - before.requests) / Math.max(1, after.calls - before.calls));
+        }
+      }
+    }
     const widths = [9, 11, 15, 9, 9, 13, 9, 9, 11];
     process.stdout.write(`${row(['workload', 'concurrency', 'in-process r/s', 'p50 ms', 'p95 ms', 'served r/s', 'p50 ms', 'p95 ms', 'mean batch'], widths)}\n`);
-    for (const [name, work] of Object.entries(workloads)) {
+    for (const name of Object.keys(workloads)) {
       for (const level of LEVELS) {
-        const before = await batching(server.baseUrl);
-        const served = await measure(REQUESTS, level, (i) => work.served(server.baseUrl, i));
-        const after = await batching(server.baseUrl);
-        const base = local.get(`${name}@${level}`) as Measurement;
+        const cell = cells.get(`${name}@${level}`) as { local: Measurement[]; served: Measurement[]; batch: number[] };
+        const local = medianOf(cell.local);
+        const served = medianOf(cell.served);
         process.stdout.write(`${row([
-          name, String(level), base.perSecond.toFixed(1), base.p50.toFixed(0), base.p95.toFixed(0),
-          served.perSecond.toFixed(1), served.p50.toFixed(0), served.p95.toFixed(0), ((after.requests - before.requests) / Math.max(1, after.calls - before.calls)).toFixed(1),
+          name, String(level), local.perSecond.toFixed(1), local.p50.toFixed(0), local.p95.toFixed(0),
+          served.perSecond.toFixed(1), served.p50.toFixed(0), served.p95.toFixed(0), median(cell.batch).toFixed(1),
         ], widths)}\n`);
       }
     }
   } finally {
     server.stop();
+    await model.dispose();
   }
   process.stdout.write(`\n(${new Date().toISOString()}; ${join('bench', 'serve-throughput.ts')})\n`);
 }

@@ -94,9 +94,9 @@ export function readTokenize(body: unknown): number[] {
   return tokens as number[];
 }
 
-/** vLLM's `POST /detokenize` → `prompt`. */
+/** vLLM's `POST /detokenize` → `prompt` (llama.cpp's → `content`). */
 export function readDetokenize(body: unknown): string {
-  const prompt = record(body)?.prompt;
+  const prompt = record(body)?.prompt ?? record(body)?.content;
   if (typeof prompt !== 'string') throw malformed('POST /detokenize', 'no "prompt" text');
   return prompt;
 }

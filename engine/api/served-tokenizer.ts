@@ -1,6 +1,7 @@
 /**
- * A TextTokenizer backed by the server's own `/tokenize` and `/detokenize` (vLLM's extension, also
- * served by `harness serve`), for when the model's tokenizer files are not at hand. It counts tokens
+ * A TextTokenizer backed by the server's own `/tokenize` and `/detokenize` (vLLM's shapes, also
+ * served by `harness serve`; llama.cpp's server takes the same requests with `content` and
+ * `add_special`, which are sent alongside), for when the model's tokenizer files are not at hand. It counts tokens
  * exactly as the served model does, but cannot render a chat template locally: chat requests go to
  * the server as messages, and prompt lengths of chat models are counted without the template. Pass
  * `--tokenizer DIR` for exact chat-prompt counts.
@@ -33,7 +34,7 @@ export class ServedTokenizer implements TextTokenizer {
   static async open(client: ApiClient, model: string, vocabSize: number): Promise<ServedTokenizer> {
     let withSpecial: number[];
     try {
-      withSpecial = readTokenize(await client.post('/tokenize', { model, prompt: '', add_special_tokens: true }));
+      withSpecial = readTokenize(await client.post('/tokenize', { model, prompt: '', content: '', add_special_tokens: true, add_special: true }));
     } catch (error) {
       if (error instanceof UserError) throw error;
       throw new UserError(
@@ -47,7 +48,7 @@ export class ServedTokenizer implements TextTokenizer {
   async encode(text: string): Promise<number[]> {
     const known = this.cache.get(text);
     if (known) return [...known];
-    const ids = readTokenize(await this.client.post('/tokenize', { model: this.model, prompt: text, add_special_tokens: false }));
+    const ids = readTokenize(await this.client.post('/tokenize', { model: this.model, prompt: text, content: text, add_special_tokens: false, add_special: false }));
     if (this.cache.size < 100_000) this.cache.set(text, ids);
     return [...ids];
   }
