@@ -58,3 +58,15 @@ export class BatchRequestError<T> extends Error {
     this.outcomes = outcomes;
   }
 }
+
+/**
+ * The forward pass produced NaN or infinite logits (weights that overflow f32 arithmetic, or damage
+ * the load-time check could not see). Runners turn it into an error record for the items concerned;
+ * what was generated from such logits is never scored.
+ */
+export class NonFiniteScoreError extends UserError {
+  constructor(what: string) {
+    super(`${what}: the model produced non-finite logits (NaN or ±Inf)`, 'the checkpoint\'s weights overflow or are damaged; check it against its published hashes, or try --weights f32');
+    this.name = 'NonFiniteScoreError';
+  }
+}

@@ -119,4 +119,4 @@ export interface LanguageModel {
 }
 
 // The contract's error type: harness code throws and catches it without reaching into the engine.
-export { UserError, isUserError, ModelRequestError, BatchRequestError, type RequestFailureInfo } from './errors.js';
+export { NonFiniteScoreError, UserError, isUserError, ModelRequestError, BatchRequestError, type RequestFailureInfo } from './errors.js';

@@ -4,7 +4,7 @@
  * in flight and `--resume` skips every finished key.
  */
 import { ModelRequestError, type LanguageModel } from '../../engine/language-model.js';
-import { finishedKeysRetryingErrors, readJsonl, RecordWriter } from '../records.js';
+import { finishedKeysRetryingErrors, readJsonl, RecordWriter, uniqueByKey } from '../records.js';
 import { failureRecord } from '../request-failures.js';
 import { cellSeed } from './cell-seed.js';
 import { cellKey, gridCells, type GridCell, type NeedleGrid } from './grid.js';
@@ -58,7 +58,7 @@ export async function runNeedleSweep(model: LanguageModel, options: SweepOptions
     options.onRecord?.(record, finished.size + ran, cells.length);
   }
   return {
-    records: readJsonl<NeedleRecord>(options.recordsFile),
+    records: uniqueByKey(readJsonl<NeedleRecord>(options.recordsFile), (record) => record.key),
     ran,
     skipped: cells.length - ran,
     wallMs: performance.now() - started,

@@ -67,6 +67,39 @@ export interface ContaminationSummary {
   readonly unscoredLikelihood: number;
   /** Model probes a served model failed after its retries (not scored; `--resume` retries them). */
   readonly errors: number;
+  /** Items a model probe could not score, by probe, set and kind of reason: counted, never in a figure. */
+  readonly unscored: readonly UnscoredCount[];
+}
+
+export interface UnscoredCount {
+  readonly probe: 'likelihood' | 'option_order';
+  readonly set: ItemSet;
+  /** "longer than the context", "model error" or "no scorable token". */
+  readonly reason: string;
+  readonly count: number;
+}
+
+function unscoredKind(reason: string | undefined): string {
+  if (reason === undefined) return 'no scorable token';
+  if (reason.startsWith('skipped:')) return 'longer than the context';
+  if (reason.startsWith('model error:')) return 'model error (non-finite log-probability)';
+  return reason;
+}
+
+/** Unscored items per (probe, set, reason); option-order records of items without options are not items of that probe. */
+function unscoredCounts(records: readonly ContaminationRecord[]): UnscoredCount[] {
+  const counts = new Map<string, UnscoredCount>();
+  for (const r of records) {
+    // Requests a served model failed are errors (counted apart, retried by --resume), not unscored items.
+    if (r.probe === 'ngram' || r.status === 'error') continue;
+    const unscored = r.probe === 'likelihood' ? r.likelihood === null : r.option_order === null && r.unscored_reason !== undefined;
+    if (!unscored) continue;
+    const reason = unscoredKind(r.unscored_reason);
+    const key = `${r.probe}:${r.set}:${reason}`;
+    const before = counts.get(key);
+    counts.set(key, { probe: r.probe, set: r.set, reason, count: (before?.count ?? 0) + 1 });
+  }
+  return [...counts.values()];
 }
 
 export interface ImpactInputs {
@@ -170,5 +203,8 @@ export function summariseContamination(records: readonly ContaminationRecord[], 
   }
   const minK = likelihoodRecords.find((r) => r.likelihood !== null)?.likelihood?.minKPercent ?? null;
   const errors = records.filter((r) => r.status === 'error').length;
-  return { ngram, likelihood, minKPercent: minK, optionOrder, impact: tables, unscoredLikelihood: likelihoodRecords.filter((r) => r.likelihood === null && r.status !== 'error').length, errors };
+  return {
+    ngram, likelihood, minKPercent: minK, optionOrder, impact: tables,
+    unscoredLikelihood: likelihoodRecords.filter((r) => r.likelihood === null && r.status !== 'error').length, unscored: unscoredCounts(records), errors,
+  };
 }
