@@ -1,26 +1,12 @@
 /**
- * Compiles `harness/cli.ts` (and its import closure) to JavaScript once, so that tests run the real
- * `harness serve` command as a child process — a separate process, as a user would start it.
+ * The real `harness serve` command as a child process (harness/cli.ts compiled once, as
+ * test/helpers/compiled-child.ts does) — a separate process, as a user would start it.
  */
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-
-const REPO = resolve(import.meta.dirname, '../../..');
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { compileChild } from '../../helpers/compiled-child.js';
 
 export function compileCli(): string {
-  const outDir = mkdtempSync(join(tmpdir(), 'gnomon-serve-cli-'));
-  execFileSync(process.execPath, [
-    join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '--outDir', outDir, '--rootDir', REPO, '--module', 'NodeNext',
-    '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--strict', '--skipLibCheck', '--types', 'node',
-    join(REPO, 'harness', 'cli.ts'),
-  ], { stdio: 'pipe' });
-  writeFileSync(join(outDir, 'package.json'), '{"type":"module"}\n');
-  symlinkSync(join(REPO, 'node_modules'), join(outDir, 'node_modules'));
-  // Shaders and corpora are found from the package root (engine/package-root.ts): link them in.
-  for (const folder of ['shaders', 'corpora']) symlinkSync(join(REPO, folder), join(outDir, folder));
-  return join(outDir, 'harness', 'cli.js');
+  return compileChild('harness/cli.ts');
 }
 
 export interface ServeChild {
