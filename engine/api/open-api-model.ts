@@ -56,6 +56,10 @@ export async function openApiModel(options: OpenApiModelOptions): Promise<ApiLan
     throw new UserError(`--api-base ${options.baseUrl}: not a URL`, 'e.g. --api-base http://127.0.0.1:23333/v1');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UserError(`--api-base ${options.baseUrl}: expected http:// or https://`, 'e.g. --api-base http://127.0.0.1:23333/v1');
+  // Credentials in the URL would be written wherever the endpoint is (run.json, logs): refuse them.
+  if (url.username !== '' || url.password !== '') {
+    throw new UserError(`--api-base ${url.protocol}//…@${url.host}${url.pathname}: the URL holds a user name or password`, `drop it from the URL and put the key in $${options.apiKeySource ?? 'OPENAI_API_KEY'} (or --api-key-env VAR)`);
+  }
   const concurrency = checkedWhole(options.concurrency ?? 4, 1, '--concurrency', 'e.g. --concurrency 8');
   const maxRetries = checkedWhole(options.maxRetries ?? 5, 0, '--max-retries', 'e.g. --max-retries 5');
   const timeout = options.requestTimeoutSeconds ?? 600;

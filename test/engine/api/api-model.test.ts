@@ -64,6 +64,13 @@ describe('opening a served model', () => {
     expect(await model.tokenizer.decode([104, 105])).toBe('hi');
   });
 
+  it('refuses a base URL holding credentials, without repeating them', async () => {
+    const failure = await openApiModel({ baseUrl: 'http://user:sk-in-url-123@127.0.0.1:9/v1', ...fast }).catch((error: unknown) => error as UserError);
+    expect(failure).toBeInstanceOf(UserError);
+    expect((failure as UserError).message).toMatch(/holds a user name or password/);
+    expect(`${(failure as UserError).message} ${(failure as UserError).hint}`).not.toContain('sk-in-url-123');
+  });
+
   it('refuses a model the server does not list, naming those it does', async () => {
     await expect(openApiModel({ baseUrl: upstream.baseUrl, model: 'gpt-5', ...fast })).rejects.toThrow(/--api-model gpt-5: .* serves scripted/);
   });
