@@ -1,7 +1,7 @@
 /**
  * Turns concurrent HTTP requests into the engine's batch calls: while one engine call runs, new
  * requests queue; when it finishes, everything queued of one kind goes into the next `scoreBatch` or
- * `generateBatch` (up to `maxBatch`). The engine's results never depend on batching, so a served
+ * `generateBatch` (up to `maxBatch`). An idle batcher waits `gatherMs` for company before a call. The engine's results never depend on batching, so a served
  * answer equals the in-process one. If a batch call fails, its requests run again one at a time, so
  * one bad request fails only itself.
  */
@@ -28,28 +28,44 @@ export class EngineBatcher {
   private readonly scores: ScoreJob[] = [];
   private readonly generations: GenerateJob[] = [];
   private running = false;
+  private gathering: ReturnType<typeof setTimeout> | undefined;
   /** Alternates kinds so that a stream of one kind does not starve the other. */
   private preferScores = true;
 
-  constructor(private readonly model: LanguageModel, private readonly maxBatch = 32) {}
+  /**
+   * `gatherMs`: how long an idle batcher waits after a request arrives before calling the engine.
+   * Clients whose previous answers came back together send their next requests within a millisecond
+   * or two of each other; without the wait, the first of them would run alone and the rest queue
+   * behind it (batches of 1, 15, 1, 15 … instead of 16).
+   */
+  constructor(private readonly model: LanguageModel, private readonly maxBatch = 32, private readonly gatherMs = 5) {}
 
   score(request: ScoreRequest): Promise<ScoredContinuation[]> {
     return new Promise((resolve, reject) => {
       this.scores.push({ request, resolve, reject });
-      this.pump();
+      this.schedule();
     });
   }
 
   generate(request: GenerateRequest): Promise<GenerationResult> {
     return new Promise((resolve, reject) => {
       this.generations.push({ request, resolve, reject });
-      this.pump();
+      this.schedule();
     });
   }
 
   /** Resolves when nothing is queued or running (shutdown waits for it). */
   async idle(): Promise<void> {
-    while (this.running || this.scores.length > 0 || this.generations.length > 0) await new Promise((r) => setTimeout(r, 10));
+    while (this.running || this.gathering || this.scores.length > 0 || this.generations.length > 0) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  /** Starts the next engine call after the gathering wait, unless one is running or about to start. */
+  private schedule(): void {
+    if (this.running || this.gathering) return;
+    this.gathering = setTimeout(() => {
+      this.gathering = undefined;
+      this.pump();
+    }, this.gatherMs);
   }
 
   private pump(): void {
