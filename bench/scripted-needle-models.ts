@@ -21,8 +21,6 @@ export interface ScriptedNeedleModelOptions {
   readonly contextLength?: number;
 }
 
-const FACT_EN = /The secret code for (.+?) is (?:the same as the secret code for (.+?)|(\d+))\./g;
-const FACT_ZH = /([^。！？\n，]+?)的密码(?:和([^。！？\n]+?)的密码相同|是(\d+))。/g;
 const DOCUMENT_START = /Document:\n|文档：\n/;
 const DOCUMENT_END = /\n\n(?:Question: |问题：)/;
 
@@ -38,26 +36,29 @@ export function askedKeys(prompt: string): string[] {
   return [];
 }
 
-/** key → code or key → linked key, from the facts in `text`. */
-export function readFacts(text: string): Map<string, { code?: string; link?: string }> {
-  const facts = new Map<string, { code?: string; link?: string }>();
-  for (const pattern of [FACT_EN, FACT_ZH]) {
-    for (const match of text.matchAll(pattern)) {
-      const key = (match[1] ?? '').trim();
-      if (match[3] !== undefined) facts.set(key, { code: match[3] });
-      else if (match[2] !== undefined) facts.set(key, { link: match[2].trim() });
-    }
-  }
-  return facts;
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The fact about `key` in `text`, found by the key itself: a needle inserted inside a sentence (at a
+ * token position) has no sentence boundary before it, so a pattern that reads the key from the start
+ * of a sentence would take the words before it as part of the key.
+ */
+export function factAbout(text: string, key: string): { code?: string; link?: string } | undefined {
+  const k = escapeRegExp(key);
+  const match = new RegExp(`The secret code for ${k} is (?:the same as the secret code for (.+?)|(\\d+))\\.`).exec(text)
+    ?? new RegExp(`${k}的密码(?:和([^。！？\\n]+?)的密码相同|是(\\d+))。`).exec(text);
+  if (!match) return undefined;
+  return match[2] !== undefined ? { code: match[2] } : { link: (match[1] ?? '').trim() };
 }
 
 /** The answer a reader of `visible` gives to the question in `prompt`. */
 export function answerFrom(prompt: string, visible: string): string {
-  const facts = readFacts(visible);
   const answers = askedKeys(prompt).map((key) => {
     let current = key;
     for (let hop = 0; hop < 64; hop += 1) {
-      const fact = facts.get(current);
+      const fact = factAbout(visible, current);
       if (fact?.code !== undefined) return fact.code;
       if (fact?.link === undefined) return undefined;
       current = fact.link;
@@ -168,5 +169,90 @@ export class FixedWindowModel extends ScriptedNeedleModel {
 
   protected async visibleText(promptIds: readonly number[]): Promise<string> {
     return this.tokenizer.decode(promptIds.slice(-this.window), false);
+  }
+}
+
+/** Character bigrams of a text (letters and CJK only, lower case). */
+function bigrams(text: string): Set<string> {
+  const letters = [...text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ')];
+  const out = new Set<string>();
+  for (let i = 0; i + 1 < letters.length; i += 1) out.add(`${letters[i]}${letters[i + 1]}`);
+  return out;
+}
+
+/**
+ * A reader for NeedleBench-style prompts (`--compat needlebench`): it answers with the prompt line
+ * that shares the most character bigrams with the question (before its "Please answer…" part) —
+ * the needle, which NeedleBench puts on its own line — and can see only the last `window` prompt
+ * tokens, so cells whose needle lies before them score as misses.
+ */
+export class NeedleBenchReaderModel extends ScriptedNeedleModel {
+  readonly window: number;
+
+  constructor(options: ScriptedNeedleModelOptions & { readonly window?: number }) {
+    super(`needlebench-reader-${options.window ?? 'all'}`, options);
+    this.window = options.window ?? Number.MAX_SAFE_INTEGER;
+  }
+
+  protected async visibleText(promptIds: readonly number[]): Promise<string> {
+    return this.tokenizer.decode(promptIds.slice(-this.window), false);
+  }
+
+  override async generate(promptIds: readonly number[], options: GenerateOptions): Promise<GenerationResult> {
+    this.generateCalls += 1;
+    const prompt = await this.tokenizer.decode(promptIds, false);
+    const visible = await this.visibleText(promptIds);
+    const marker = /(?:now please answer: |the question is: |现在请问：)(.*)$/s.exec(prompt);
+    const question = marker?.[1] ?? '';
+    const asked = bigrams(question.split(/Please answer|Before answering|在回答之前|请按照/)[0] ?? question);
+    let best = '';
+    let bestOverlap = 0;
+    // The document only: what comes before the question (the question shares every bigram with itself).
+    const document = marker && visible.includes(marker[0]) ? visible.slice(0, visible.lastIndexOf(marker[0])) : visible;
+    for (const line of document.split('\n')) {
+      if (line.length > 300) continue;
+      const overlap = [...bigrams(line)].filter((pair) => asked.has(pair)).length;
+      if (overlap > bestOverlap) [best, bestOverlap] = [line.trim(), overlap];
+    }
+    const answer = bestOverlap >= 4 ? best : 'I cannot find it in the document.';
+    const all = await this.tokenizer.encode(answer);
+    const tokenIds = all.slice(0, options.maxNewTokens);
+    this.counters.forwardTokens += promptIds.length + tokenIds.length;
+    return { tokenIds, text: await this.tokenizer.decode(tokenIds), finishReason: tokenIds.length < all.length ? 'max_tokens' : 'stop_token' };
+  }
+}
+
+/**
+ * A reader for NeedleBench's multi-needle reasoning prompts: it knows the people's names (names.json)
+ * and answers `\boxed{…}` with the eldest of the chain it can see — in a chain of kinship sentences,
+ * the eldest and the last person are the two names that occur in only one sentence. Sees only the
+ * last `window` prompt tokens, so a chain whose first link is hidden gets a wrong name.
+ */
+export class KinshipReaderModel extends ScriptedNeedleModel {
+  readonly window: number;
+  readonly names: readonly string[];
+
+  constructor(options: ScriptedNeedleModelOptions & { readonly names: readonly string[]; readonly window?: number }) {
+    super(`kinship-reader-${options.window ?? 'all'}`, options);
+    this.window = options.window ?? Number.MAX_SAFE_INTEGER;
+    this.names = options.names;
+  }
+
+  protected async visibleText(promptIds: readonly number[]): Promise<string> {
+    return this.tokenizer.decode(promptIds.slice(-this.window), false);
+  }
+
+  override async generate(promptIds: readonly number[], options: GenerateOptions): Promise<GenerationResult> {
+    this.generateCalls += 1;
+    const prompt = await this.tokenizer.decode(promptIds, false);
+    const last = /'([^']+)'(?:的能够向上追溯| can trace back)/.exec(prompt)?.[1] ?? '';
+    const visible = await this.visibleText(promptIds);
+    const document = visible.slice(0, Math.max(0, visible.lastIndexOf('</Document>'), visible.lastIndexOf('</文档>')));
+    const lines = document.split('\n');
+    const eldest = this.names.find((name) => name !== last && lines.filter((line) => line.includes(name)).length === 1) ?? 'nobody';
+    const all = await this.tokenizer.encode(`So the oldest relative '${last}' can trace back to in the provided text is \\boxed{${eldest}}.`);
+    const tokenIds = all.slice(0, options.maxNewTokens);
+    this.counters.forwardTokens += promptIds.length + tokenIds.length;
+    return { tokenIds, text: await this.tokenizer.decode(tokenIds), finishReason: tokenIds.length < all.length ? 'max_tokens' : 'stop_token' };
   }
 }

@@ -10,6 +10,7 @@ import type { KernelFamily } from './model/kernel-family.js';
 import { InternLM2Model } from './model/model.js';
 import { InternLM2Session } from './session/session.js';
 import { loadTokenizer } from './tokenizer/tokenizer.js';
+import { tokenizerFilesHash } from './tokenizer/tokenizer-hash.js';
 import type { InternLM2Config } from './checkpoint/config.js';
 import { UserError } from './errors.js';
 
@@ -19,7 +20,8 @@ export { defaultKernelFamily, type KernelFamily } from './model/kernel-family.js
 export { tinyCheckpointId, writeTinyCheckpoint, type TinyCheckpointSpec } from './checkpoint/tiny-checkpoint.js';
 export { convertTokenizerFolder } from './tokenizer/sentencepiece-convert.js';
 export { loadTokenizer } from './tokenizer/tokenizer.js';
-export { packagePath } from './package-root.js';
+export { cacheRoot, packagePath } from './package-root.js';
+export { planCheckpointFolder, type FolderPlan, type LoadPlan, type PlannedMatrix } from './model/load-plan.js';
 
 export interface LoadModelOptions {
   readonly device?: DeviceOptions;
@@ -97,6 +99,7 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
     contextLength: options.contextLength ?? defaultContextLength(checkpoint.config),
     vocabSize: checkpoint.config.vocabSize,
     checkpointHash: checkpoint.hash,
+    tokenizerHash: tokenizerFilesHash(dir),
     device: describeAdapter(context),
   }, options.maxSlots ? { maxSlots: options.maxSlots } : {});
 }

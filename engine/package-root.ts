@@ -4,7 +4,7 @@
  * and from the compiled dist/ tree.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 let root: string | undefined;
@@ -24,4 +24,13 @@ export function packageRoot(): string {
 /** A file or folder shipped with the package, e.g. packagePath('shaders'). */
 export function packagePath(...parts: string[]): string {
   return join(packageRoot(), ...parts);
+}
+
+/**
+ * Where gnomon keeps what it generates for itself (the demo model, tokenizers converted from
+ * tokenizer.model): $GNOMON_CACHE, else .cache/ in the package.
+ */
+export function cacheRoot(): string {
+  const configured = process.env['GNOMON_CACHE'];
+  return configured ? resolve(configured) : packagePath('.cache');
 }

@@ -9,6 +9,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isUserError } from '../engine/language-model.js';
 import { commands } from './commands/index.js';
+import { refreshRunsIndexAfter } from '../reports/suite/runs-index.js';
 import { machineUserError } from './file-errors.js';
 
 function reportFailure(thrown: unknown, verbose: boolean): number {
@@ -42,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
         throw new UsageError(message);
       });
     for (const register of commands) parser = register(parser);
-    await parser.parseAsync();
+    refreshRunsIndexAfter(await parser.parseAsync());
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {

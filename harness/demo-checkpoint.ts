@@ -6,8 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { packagePath, tinyCheckpointId, writeTinyCheckpoint, type TinyCheckpointSpec } from '../engine/index.js';
+import { dirname, join } from 'node:path';
+import { cacheRoot, tinyCheckpointId, writeTinyCheckpoint, type TinyCheckpointSpec } from '../engine/index.js';
 
 /**
  * Small enough for software Vulkan (~0.8 M parameters, ~1.6 MFLOP per token) yet shaped like a
@@ -27,10 +27,8 @@ export const DEMO_SPEC: TinyCheckpointSpec = {
   ropeScaling: { type: 'dynamic', factor: 2 },
 };
 
-export function cacheRoot(): string {
-  const configured = process.env['GNOMON_CACHE'];
-  return configured ? resolve(configured) : packagePath('.cache');
-}
+// The engine owns the cache folder (it also keeps converted tokenizers there).
+export { cacheRoot };
 
 export function demoCheckpointDir(spec: TinyCheckpointSpec = DEMO_SPEC): string {
   return join(cacheRoot(), `demo-model-${tinyCheckpointId(spec)}`);

@@ -10,7 +10,7 @@ import type { ApiChatChoice, BackendName, FeatureLevel } from '../engine/index.j
 import { ensureDemoCheckpoint } from './demo-checkpoint.js';
 
 export const modelOptions = {
-  model: { type: 'string', describe: 'InternLM2 checkpoint folder (config.json, *.safetensors, tokenizer.json); default: the built-in demo model' },
+  model: { type: 'string', describe: 'InternLM2 checkpoint folder as published (config.json, *.safetensors, tokenizer.json or tokenizer.model, tokenizer_config.json); default: the built-in demo model' },
   backend: { type: 'string', choices: ['vulkan', 'metal', 'd3d12', 'opengles', 'default'], describe: 'WebGPU backend (env GNOMON_BACKEND)' },
   'feature-level': { type: 'string', choices: ['core', 'compatibility'], describe: 'WebGPU feature level (env GNOMON_FEATURE_LEVEL)' },
   weights: { type: 'string', choices: ['native', 'f32', 'f16'], default: 'native', describe: 'weight format on the GPU: as stored (bf16 unpacked in the shader), or converted' },

@@ -6,7 +6,8 @@
  * - Scoring: `/completions` on the token ids of prefix + continuation with `echo` + `logprobs` +
  *   `max_tokens: 0` (the prompt's own log-probs), or vLLM's `prompt_logprobs` extension; which one
  *   the server has is probed once, on the first scoring call, and a server with neither is refused
- *   with a UserError that says so. Every prompt position's log-prob comes back (`promptLogprobs`).
+ *   with a UserError that says so. Every prompt position's log-prob comes back (`promptLogprobs`),
+ *   so `prefixLogprobs` requests (whole-sequence scores) cost nothing extra.
  * - Generation: `/chat/completions` with the request's messages (chat mode, as OpenCompass sends API
  *   models), else `/completions` with the exact prompt ids. Greedy is `temperature: 0` with a seed.
  * - Batches run their requests concurrently (the client caps them); a request that fails after its
@@ -87,12 +88,16 @@ export class ApiLanguageModel implements LanguageModel {
     try {
       return await settleAll(requests.map(async (request) => {
         if (request.prefixIds.length === 0) throw new Error('scoreContinuations needs a non-empty prefix (start it with bos)');
-        return Promise.all(request.continuations.map(async (continuation) => {
+        const scored = await Promise.all(request.continuations.map(async (continuation) => {
           const ids = [...request.prefixIds, ...continuation];
           const logprobs = await this.promptLogprobs(ids, method);
-          const tokenLogprobs = logprobs.slice(request.prefixIds.length) as number[];
-          return { tokenLogprobs, sumLogprob: tokenLogprobs.reduce((a, b) => a + b, 0) };
+          const tokenLogprobs = logprobs.slice(request.prefixIds.length);
+          return { tokenLogprobs, sumLogprob: tokenLogprobs.reduce((a, b) => a + b, 0), prefix: logprobs.slice(1, request.prefixIds.length) };
         }));
+        // The echo gives the prefix's own log-probs with every continuation; the first one's are
+        // returned with each (the contract's one array per request), when the request asks.
+        const prefixTokenLogprobs = scored[0]?.prefix;
+        return scored.map(({ tokenLogprobs, sumLogprob }) => ({ tokenLogprobs, sumLogprob, ...(request.prefixLogprobs && prefixTokenLogprobs ? { prefixTokenLogprobs } : {}) }));
       }));
     } finally {
       this.counters.prefillMs += performance.now() - started;

@@ -77,7 +77,7 @@ function convertRows(dtype: TensorDtype, bytes: Uint8Array, format: WeightFormat
 }
 
 /** Rows per chunk so that one chunk fits a storage binding. */
-function rowsPerChunk(name: string, file: string, rows: number, cols: number, format: WeightFormat, maxBindingBytes: number): number {
+export function rowsPerChunk(name: string, file: string, rows: number, cols: number, format: WeightFormat, maxBindingBytes: number): number {
   const rowBytes = cols * BYTES[format];
   let perChunk = Math.max(1, Math.floor(maxBindingBytes / rowBytes));
   // bf16 packs two values per u32 word: a chunk must start on a word boundary.

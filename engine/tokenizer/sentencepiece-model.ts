@@ -176,7 +176,9 @@ class WireReader {
   }
 }
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a piece may BE a byte-order mark (InternLM2's id 65402 is "\uFEFF"); the default decoder
+// would strip it as if it marked the encoding, leaving an empty piece.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Parses the bytes of a SentencePiece model file; `file` names it in errors. */
 export function parseSentencePieceModel(bytes: Uint8Array, file: string): SentencePieceModel {

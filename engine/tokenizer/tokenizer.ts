@@ -8,12 +8,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from '@anush008/tokenizers';
 import { compileChatTemplate, type ChatTemplate } from './chat-template.js';
+import { cachedTokenizerJson } from './tokenizer-cache.js';
 import { UserError } from '../errors.js';
 import type { ChatMessage, TextTokenizer } from '../language-model.js';
 
 export interface LoadTokenizerOptions {
   /** Rows of the model's embedding: loading fails when the tokenizer has ids at or beyond it. */
   readonly vocabSize?: number;
+  /** Where the one line saying that tokenizer.model was converted goes (default: stderr). */
+  readonly log?: (line: string) => void;
 }
 
 /** The parts of tokenizer_config.json the engine uses. */
@@ -29,25 +32,13 @@ export interface TokenizerConfig {
 const END_OF_TURN = '<|im_end|>';
 
 export async function loadTokenizer(dir: string, options: LoadTokenizerOptions = {}): Promise<TextTokenizer> {
-  const tokenizerFile = join(dir, 'tokenizer.json');
   const configFile = join(dir, 'tokenizer_config.json');
-  if (!existsSync(tokenizerFile)) {
-    if (existsSync(join(dir, 'tokenizer.model'))) {
-      throw new UserError(
-        `${tokenizerFile} not found; the checkpoint has only a SentencePiece tokenizer.model`,
-        `convert it once with: harness convert-tokenizer ${dir}`,
-      );
-    }
-    throw new UserError(
-      `${dir}: no tokenizer.json (or tokenizer.model) in the checkpoint folder`,
-      'copy the tokenizer files of the model release (tokenizer.json or tokenizer.model, and tokenizer_config.json) into this folder',
-    );
-  }
+  const tokenizerFile = tokenizerJsonFor(dir, options.log ?? ((line) => process.stderr.write(`${line}\n`)));
 
   const config = parseTokenizerConfig(readJson(configFile, 'the tokenizer_config.json of the model release'), configFile);
   // Parse the JSON ourselves first: the native library's parse errors do not name the file or line.
   const tokenizerSource = readFileSync(tokenizerFile, 'utf8');
-  checkJsonSyntax(tokenizerSource, tokenizerFile, 'the tokenizer.json of the model release');
+  const tokenizerJson = parseJson(tokenizerSource, tokenizerFile, 'the tokenizer.json of the model release');
   let tokenizer: Tokenizer;
   try {
     tokenizer = Tokenizer.fromString(tokenizerSource);
@@ -58,10 +49,9 @@ export async function loadTokenizer(dir: string, options: LoadTokenizerOptions =
     );
   }
 
-  const vocabulary = tokenizer.getVocab(true);
-  let largestId = -1;
-  for (const id of Object.values(vocabulary)) largestId = Math.max(largestId, id);
-  const vocabSize = largestId + 1;
+  // From the file, not the library's getVocab(): that builds a JS object keyed by token and fails
+  // ("nul byte found") on a piece made of a NUL character, as InternLM2's id 354 is.
+  const vocabSize = vocabularySize(tokenizerJson, tokenizerFile);
   if (options.vocabSize !== undefined && vocabSize > options.vocabSize) {
     throw new UserError(
       `${tokenizerFile}: the tokenizer has ${vocabSize} token ids but the model's embedding has only ${options.vocabSize} rows (config.json vocab_size)`,
@@ -123,6 +113,57 @@ export async function loadTokenizer(dir: string, options: LoadTokenizerOptions =
 }
 
 /**
+ * DIR/tokenizer.json when the folder has one; else, for a folder with only a SentencePiece
+ * tokenizer.model (as InternLM2 releases ship), the tokenizer.json converted from it in gnomon's cache
+ * (tokenizer-cache.ts), saying so in one line when it is converted.
+ */
+function tokenizerJsonFor(dir: string, log: (line: string) => void): string {
+  const tokenizerFile = join(dir, 'tokenizer.json');
+  if (existsSync(tokenizerFile)) return tokenizerFile;
+  if (!existsSync(join(dir, 'tokenizer.model'))) {
+    throw new UserError(
+      `${dir}: no tokenizer.json (or tokenizer.model) in the checkpoint folder`,
+      'copy the tokenizer files of the model release (tokenizer.json or tokenizer.model, and tokenizer_config.json) into this folder',
+    );
+  }
+  const cached = cachedTokenizerJson(dir);
+  if (cached.converted) {
+    log(`converted ${join(dir, 'tokenizer.model')} to ${cached.file} in ${cached.seconds.toFixed(1)} s (first use; the model folder is left as it is)`);
+  }
+  return cached.file;
+}
+
+/**
+ * One more than the largest id in a tokenizer.json: its model's vocabulary (an object of token → id
+ * for BPE, WordPiece and WordLevel; a list of [piece, score] for Unigram) and its added tokens.
+ */
+export function vocabularySize(json: unknown, file: string): number {
+  const broken = (what: string): UserError =>
+    new UserError(`${file}: ${what}`, 'replace it with the tokenizer.json of the model release, or regenerate it with harness convert-tokenizer from tokenizer.model');
+  if (!isRecord(json) || !isRecord(json['model'])) throw broken('no "model" object');
+  const vocab = json['model']['vocab'];
+  let largestId = -1;
+  if (Array.isArray(vocab)) {
+    largestId = vocab.length - 1;
+  } else if (isRecord(vocab)) {
+    for (const id of Object.values(vocab)) {
+      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) throw broken(`model.vocab has a token with id ${JSON.stringify(id)}`);
+      largestId = Math.max(largestId, id);
+    }
+  } else {
+    throw broken('model.vocab is neither an object nor a list');
+  }
+  const added = json['added_tokens'] ?? [];
+  if (!Array.isArray(added)) throw broken('added_tokens is not a list');
+  for (const token of added) {
+    const id = isRecord(token) ? token['id'] : undefined;
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) throw broken(`added_tokens has an entry without an integer id: ${JSON.stringify(token)}`);
+    largestId = Math.max(largestId, id);
+  }
+  return largestId + 1;
+}
+
+/**
  * Reads tokenizer_config.json. Special tokens appear either as strings or, in files written by newer
  * transformers, as serialized AddedToken objects (`{"content": "<s>", ...}`). `chat_template` is a string
  * or a list of named templates, of which the one named "default" is used.
@@ -171,14 +212,12 @@ function readJson(file: string, source: string): unknown {
   if (!existsSync(file)) {
     throw new UserError(`${file} not found`, `copy ${source} into the checkpoint folder`);
   }
-  const text = readFileSync(file, 'utf8');
-  checkJsonSyntax(text, file, source);
-  return JSON.parse(text) as unknown;
+  return parseJson(readFileSync(file, 'utf8'), file, source);
 }
 
-function checkJsonSyntax(text: string, file: string, source: string): void {
+function parseJson(text: string, file: string, source: string): unknown {
   try {
-    JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch (error) {
     throw new UserError(
       `${file}: not valid JSON (${error instanceof Error ? error.message : String(error)})`,

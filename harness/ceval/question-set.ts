@@ -10,6 +10,7 @@ import { loadCustomQuestions, type ColumnMapping } from './custom-set.js';
 import { cevalSplitFile, loadCevalSplit, loadSubjectMapping, subjectMappingSource, type ChoiceQuestion } from './dataset.js';
 import { CEVAL_PROMPT, CMMLU_PROMPT, CUSTOM_PROMPT, type PromptStyle } from './prompt.js';
 import { categoryGroups, type GroupDefinition } from './statistics.js';
+import { expandSubjectGroups } from './subject-groups.js';
 
 export interface SubjectEntry {
   readonly subject: string;
@@ -64,7 +65,8 @@ export function takeShots(dev: readonly ChoiceQuestion[], shots: number, file: s
   return taken;
 }
 
-function selectSubjects(all: readonly SubjectEntry[], requested: readonly string[] | undefined, setName: string): SubjectEntry[] {
+function selectSubjects(all: readonly SubjectEntry[], requestedNames: readonly string[] | undefined, setName: string): SubjectEntry[] {
+  const requested = expandSubjectGroups(requestedNames, all, setName === 'C-Eval' ? CEVAL_HARD_SUBJECTS : []);
   if (!requested || requested.length === 0) return [...all];
   const known = new Map(all.map((s) => [s.subject, s]));
   return requested.map((name) => {

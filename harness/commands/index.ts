@@ -6,6 +6,10 @@ import convertTokenizer from './convert-tokenizer.js';
 import demo from './demo.js';
 import doctor from './doctor.js';
 import needle from './needle.js';
+import run from './run.js';
+import compare from './compare.js';
+import list from './list.js';
+import subjective from './subjective.js';
 import serve from './serve.js';
 
 // Each module's default export is a yargs CommandModule with its own argument type; registering each
@@ -16,6 +20,10 @@ export const commands: readonly ((parser: Argv) => Argv)[] = [
   (parser) => parser.command(needle),
   (parser) => parser.command(ceval),
   (parser) => parser.command(contamination),
+  (parser) => parser.command(subjective),
   (parser) => parser.command(convertTokenizer),
+  (parser) => parser.command(run),
+  (parser) => parser.command(compare),
+  (parser) => parser.command(list),
   (parser) => parser.command(serve),
 ];

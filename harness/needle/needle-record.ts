@@ -14,6 +14,11 @@ export interface NeedleRecordFact {
   readonly role: 'answer' | 'link' | 'distractor';
   readonly depth_target: number;
   readonly depth_actual: number;
+  /** On a sentence boundary, or inside a sentence at a token position (needle-placement.ts). */
+  readonly placement?: 'sentence' | 'token';
+  /** Up to 160 characters of the prompt before and after the fact, for the report's cell view. */
+  readonly context_before?: string;
+  readonly context_after?: string;
 }
 
 export interface NeedleRecord {
@@ -33,6 +38,11 @@ export interface NeedleRecord {
   readonly answer_reserve: number;
   readonly depth_target: number;
   readonly depth_actual: number | null;
+  /**
+   * Some needle missed its target depth by more than the tolerance (1 point): the heatmap marks the
+   * cell and the effective length leaves it out. Absent in records written before the flag existed.
+   */
+  readonly depth_flagged?: boolean;
   /** The cell's needle (the first placed fact). */
   readonly needle: string | null;
   readonly needles: readonly NeedleRecordFact[];
@@ -51,6 +61,8 @@ export interface NeedleRecord {
   readonly prompt_hash: string | null;
   readonly haystack_start: number | null;
   readonly haystack_sentences: number | null;
+  /** Tokens of haystack text in the prompt (needles, template and question excluded). */
+  readonly haystack_tokens?: number | null;
   readonly haystack_wrapped: boolean | null;
   readonly timings: {
     readonly plan_ms: number;
@@ -59,5 +71,7 @@ export interface NeedleRecord {
     readonly prefill_ms: number;
     readonly decode_ms: number;
   };
+  /** `--compat needlebench`: NeedleBench's own score (0–100) of the output and the gold it scored against; `score` is it / 100. */
+  readonly needlebench?: { readonly version: 'v1' | 'v2'; readonly task?: 'single' | 'multi-reasoning'; readonly score: number; readonly gold: string };
   readonly judge?: { readonly name: string; readonly score: number; readonly rationale?: string };
 }

@@ -10,9 +10,13 @@
  * the real count fits. The ids sent to the model are exactly that final encoding.
  *
  * Depth is measured in haystack tokens before the needle, as a percent of all haystack tokens
- * (needles excluded), like NeedleBench's `insertion_point = len(context) * depth / 100` — but moved to
- * the nearest sentence boundary instead of cutting a sentence. Depth 0 puts the needle first and 100
- * last; the record holds both the target and the actual depth.
+ * (needles excluded), like NeedleBench's `insertion_point = len(context) * depth / 100`; each needle
+ * goes on the sentence boundary nearest its target, or inside a sentence at a token position where no
+ * boundary is within DEPTH_TOLERANCE points (needle-placement.ts). Depth 0 puts the needle first and
+ * 100 last; the record holds the target, the actual depth, the method and a flag when it still misses.
+ *
+ * A cell whose haystack would be under half its prompt is refused (HaystackTooShortError): such a
+ * cell tests the template, not retrieval.
  */
 import { createHash } from 'node:crypto';
 import { UserError } from '../../engine/language-model.js';
@@ -21,6 +25,7 @@ import { cellSeed, haystackSeed, randomIndex, randomSource } from './cell-seed.j
 import { cellKey, type GridCell } from './grid.js';
 import type { HaystackLanguage } from './haystack.js';
 import type { HaystackTokens } from './haystack-tokens.js';
+import { assembleDocument, DEPTH_TOLERANCE, longestPrefix, placeNeedles, type NeedlePlacement, type PlacementMethod } from './needle-placement.js';
 import { encodePrompt, renderPrompt } from './prompt.js';
 import { generateTask, type NeedleFact, type NeedleTask, type TaskOptions } from './tasks.js';
 
@@ -34,8 +39,11 @@ export interface PlanOptions {
 }
 
 export interface PlacedFact extends NeedleFact {
-  /** Haystack sentences before the fact. */
+  /** Haystack sentence the fact goes before (offset 0) or into. */
   readonly boundary: number;
+  /** Character offset inside that sentence (0 on a sentence boundary). */
+  readonly offset: number;
+  readonly method: PlacementMethod;
   readonly depthActual: number;
 }
 
@@ -53,10 +61,36 @@ export interface CellPlan {
   readonly answerReserve: number;
   readonly lengthActual: number;
   readonly depthActual: number;
-  /** Haystack sentences used, where the window started, and whether it wrapped past the end of the text. */
+  /** Some fact is further than DEPTH_TOLERANCE points from its target depth. */
+  readonly depthFlagged: boolean;
+  /** Haystack sentences used, their tokens, where the window started, and whether it wrapped past the end of the text. */
   readonly haystackSentences: number;
+  readonly haystackTokens: number;
   readonly haystackStart: number;
   readonly haystackWrapped: boolean;
+}
+
+/** The least share of a prompt's length that must be haystack for a cell to test anything. */
+export const MIN_HAYSTACK_SHARE = 0.5;
+
+/**
+ * A cell whose prompt cannot hold a real haystack: the template, question, needles and answer reserve
+ * leave less than MIN_HAYSTACK_SHARE of the length for filler. Thrown by planCell and caught by the
+ * sweep's preflight (checkLengths), which turns it into one refusal naming the smallest length that works.
+ */
+export class HaystackTooShortError extends UserError {
+  readonly cell: GridCell;
+  /** Tokens the prompt needs besides the haystack (template, question, needles, answer reserve). */
+  readonly fixedTokens: number;
+
+  constructor(cell: GridCell, fixedTokens: number, haystackTokens: number) {
+    super(
+      `--lengths ${cell.lengthTarget}: the prompt's template, question, needles and answer reserve take ${fixedTokens} of its ${cell.lengthTarget} tokens, leaving ${Math.max(0, haystackTokens)} tokens of haystack (less than half the prompt)`,
+      'use longer --lengths, fewer needles, or a smaller --answer-tokens',
+    );
+    this.cell = cell;
+    this.fixedTokens = fixedTokens;
+  }
 }
 
 export interface Boundary {
@@ -85,7 +119,7 @@ export function chooseBoundaries(counts: readonly number[], depths: readonly num
 interface Assembly {
   readonly text: string;
   readonly ids: number[];
-  readonly boundaries: Boundary[];
+  readonly placements: NeedlePlacement[];
 }
 
 export async function planCell(cell: GridCell, tokens: HaystackTokens, tokenizer: TextTokenizer, options: PlanOptions): Promise<CellPlan> {
@@ -100,13 +134,9 @@ export async function planCell(cell: GridCell, tokens: HaystackTokens, tokenizer
   const frameTokens = (await encodePrompt(tokenizer, renderPrompt(tokenizer, language, '', task.question))).length;
   let needleTokens = 0;
   for (const segment of needleSegments) needleTokens += (await tokenizer.encode(segment)).length;
-  const budget = cell.lengthTarget - reserve - frameTokens - needleTokens;
-  if (budget < 0) {
-    throw new UserError(
-      `cell ${cellKey(cell)}: the prompt without any haystack needs ${frameTokens + needleTokens + reserve} tokens (question, needles, ${reserve}-token answer reserve), more than the target ${cell.lengthTarget}`,
-      'use longer --lengths, fewer needles, or a smaller --answer-tokens',
-    );
-  }
+  const fixedTokens = frameTokens + needleTokens + reserve;
+  const budget = cell.lengthTarget - fixedTokens;
+  if (budget < cell.lengthTarget * MIN_HAYSTACK_SHARE) throw new HaystackTooShortError(cell, fixedTokens, budget);
 
   const counts: number[] = [];
   const countOf = async (index: number): Promise<number> => {
@@ -117,17 +147,15 @@ export async function planCell(cell: GridCell, tokens: HaystackTokens, tokenizer
   let used = 0;
   while (used + (await countOf(take)) <= budget) used += counts[take++] ?? 0;
 
+  // The last sentence may be cut short (`tail`) so the haystack fills the prompt to its length.
+  let tail: { readonly index: number; readonly text: string } | undefined;
+  const sentence = (index: number): string => (tail && index === tail.index ? tail.text : tokens.sentence(start + index));
+  const countTokens = async (text: string): Promise<number> => (await tokenizer.encode(text)).length;
   const assemble = async (sentences: number): Promise<Assembly> => {
-    const boundaries = chooseBoundaries(counts.slice(0, sentences), task.facts.map((fact) => fact.depthTarget));
-    const byBoundary = new Map<number, string[]>();
-    boundaries.forEach((b, index) => byBoundary.set(b.boundary, [...(byBoundary.get(b.boundary) ?? []), needleSegments[index] ?? '']));
-    const parts: string[] = [];
-    for (let k = 0; k <= sentences; k += 1) {
-      parts.push(...(byBoundary.get(k) ?? []));
-      if (k < sentences) parts.push(tokens.sentence(start + k));
-    }
-    const text = renderPrompt(tokenizer, language, parts.join('').trim(), task.question);
-    return { text, ids: await encodePrompt(tokenizer, text), boundaries };
+    const placements = await placeNeedles({ counts: counts.slice(0, sentences), sentence, countTokens, language }, task.facts.map((fact) => fact.depthTarget));
+    const document = assembleDocument(sentences, sentence, placements, needleSegments);
+    const text = renderPrompt(tokenizer, language, document.trim(), task.question);
+    return { text, ids: await encodePrompt(tokenizer, text), placements };
   };
 
   // Verify against the real encoding: shrink while it is too long; grow (a few rounds at most) while
@@ -150,17 +178,38 @@ export async function planCell(cell: GridCell, tokens: HaystackTokens, tokenizer
     } else {
       growRounds = 0;
       if (best) break;
-      if (take === 0) {
-        throw new UserError(`cell ${cellKey(cell)}: the prompt needs ${total} tokens even without haystack text, more than the target ${cell.lengthTarget}`, 'use longer --lengths or a smaller --answer-tokens');
-      }
+      if (take === 0) throw new HaystackTooShortError(cell, total, 0);
       let excess = total - cell.lengthTarget;
       while (excess > 0 && take > 0) excess -= counts[--take] ?? 0;
     }
   }
 
+  // Fill the slack a whole sentence would overflow with the start of the next one, as NeedleBench
+  // fills to the token; shrink that piece while BPE merges at the joins push the prompt over.
+  for (let slack = cell.lengthTarget - (best.ids.length + reserve) - 1; slack > 0; slack -= 2) {
+    const whole = tokens.sentence(start + bestTake);
+    const piece = await longestPrefix(whole, slack, countTokens, language);
+    if (!piece) break;
+    await countOf(bestTake);
+    const saved = counts[bestTake] ?? 0;
+    counts[bestTake] = piece.tokens;
+    tail = { index: bestTake, text: piece.text };
+    const assembly = await assemble(bestTake + 1);
+    if (assembly.ids.length + reserve <= cell.lengthTarget) {
+      best = assembly;
+      bestTake += 1;
+      break;
+    }
+    counts[bestTake] = saved;
+    tail = undefined;
+    slack = Math.min(slack, piece.tokens);
+  }
+
+  const haystackTokens = counts.slice(0, bestTake).reduce((a, b) => a + b, 0);
+  if (haystackTokens < cell.lengthTarget * MIN_HAYSTACK_SHARE) throw new HaystackTooShortError(cell, cell.lengthTarget - haystackTokens, haystackTokens);
   const placements = task.facts.map((fact, index) => {
-    const b = best?.boundaries[index] ?? { boundary: 0, depthActual: 0 };
-    return { ...fact, boundary: b.boundary, depthActual: b.depthActual };
+    const placed = best?.placements[index] ?? { sentence: 0, offset: 0, method: 'sentence' as const, depthActual: 0 };
+    return { ...fact, boundary: placed.sentence, offset: placed.offset, method: placed.method, depthActual: placed.depthActual };
   });
   return {
     key: cellKey(cell),
@@ -175,7 +224,9 @@ export async function planCell(cell: GridCell, tokens: HaystackTokens, tokenizer
     answerReserve: reserve,
     lengthActual: best.ids.length + reserve,
     depthActual: placements[0]?.depthActual ?? 0,
+    depthFlagged: placements.some((fact) => Math.abs(fact.depthActual - fact.depthTarget) > DEPTH_TOLERANCE),
     haystackSentences: bestTake,
+    haystackTokens,
     haystackStart: start,
     haystackWrapped: start + bestTake > tokens.sentenceCount,
   };

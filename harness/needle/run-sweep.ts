@@ -10,6 +10,8 @@ import { cellSeed } from './cell-seed.js';
 import { cellKey, gridCells, type GridCell, type NeedleGrid } from './grid.js';
 import type { Haystack } from './haystack.js';
 import { HaystackTokens } from './haystack-tokens.js';
+import { checkLengths } from './length-check.js';
+import { planNeedleBenchCell, scoreNeedleBench, type NeedleBenchPlan, type NeedleBenchSweep } from './needlebench/needlebench-cell.js';
 import type { NeedleJudge } from './judge.js';
 import { NEEDLE_SCHEMA, type NeedleRecord } from './needle-record.js';
 import { planCell, type CellPlan, type PlanOptions } from './plan-cell.js';
@@ -22,6 +24,8 @@ export interface SweepOptions {
   /** `<run dir>/records.jsonl`; finished keys in it are skipped. */
   readonly recordsFile: string;
   readonly judge?: NeedleJudge;
+  /** `--compat needlebench`: NeedleBench's prompts and scorer instead of the project's. */
+  readonly compat?: NeedleBenchSweep;
   /** Called after each record is written (progress lines). */
   readonly onRecord?: (record: NeedleRecord, done: number, total: number) => void;
 }
@@ -44,6 +48,7 @@ export async function runNeedleSweep(model: LanguageModel, options: SweepOptions
   const finished = finishedKeysRetryingErrors<NeedleRecord>(options.recordsFile, (record) => record.key);
   const writer = new RecordWriter<NeedleRecord>(options.recordsFile);
   const tokens = new HaystackTokens(options.haystack, model.tokenizer);
+  if (!options.compat) await checkLengths(options.grid.lengths.filter((length) => length < 2 * model.info.contextLength), options.grid.depths, tokens, model.tokenizer, options.plan, options.grid.repeats, model.info.contextLength);
   const cells = gridCells(options.grid);
   let ran = 0;
   let planMs = 0;
@@ -73,13 +78,19 @@ async function runCell(model: LanguageModel, cell: GridCell, tokens: HaystackTok
   // within a sentence of the target): refused without planning, since encoding a 32k-token prompt
   // for a 2k-token model would be most of a sweep's host time.
   const context = model.info.contextLength;
-  if (cell.lengthTarget >= 2 * context) {
+  if (!options.compat && cell.lengthTarget >= 2 * context) {
     return { ...unplannedRecord(cell, options, 0), status: 'exceeds_context', error: `length target ${cell.lengthTarget} tokens is at least twice the context ${context}: not planned` };
   }
   const planStarted = performance.now();
   let plan: CellPlan;
+  let compatPlan: NeedleBenchPlan | undefined;
   try {
-    plan = await planCell(cell, tokens, model.tokenizer, options.plan);
+    if (options.compat) {
+      compatPlan = await planNeedleBenchCell(cell, options.compat, model.tokenizer, options.plan.answerReserve);
+      plan = compatPlan;
+    } else {
+      plan = await planCell(cell, tokens, model.tokenizer, options.plan);
+    }
   } catch (error) {
     return failedPlanRecord(cell, options, error, performance.now() - planStarted);
   }
@@ -102,7 +113,8 @@ async function runCell(model: LanguageModel, cell: GridCell, tokens: HaystackTok
   try {
     const result = await model.generate(plan.promptIds, { maxNewTokens: plan.answerReserve, stopTokenIds: model.tokenizer.stopTokenIds });
     const generateMs = performance.now() - generateStarted;
-    const scored = scoreOutput(plan.task, result.text);
+    const compatScore = options.compat && compatPlan ? scoreNeedleBench(options.compat, compatPlan, result.text) : undefined;
+    const scored = compatScore ?? scoreOutput(plan.task, result.text);
     const judged = options.judge
       ? await options.judge.judge({ question: plan.task.question, expected: plan.task.expected, output: result.text, language: plan.task.language })
       : undefined;
@@ -113,6 +125,7 @@ async function runCell(model: LanguageModel, cell: GridCell, tokens: HaystackTok
       matched: scored.matched,
       distractors_matched: scored.distractorsMatched,
       score: scored.score,
+      ...(compatScore && options.compat ? { needlebench: { version: options.compat.version, task: options.compat.task, score: compatScore.needlebench, gold: compatPlan?.gold ?? '' } } : {}),
       status: 'ok',
       timings: { plan_ms: planMs, generate_ms: generateMs, prefill_ms: model.counters.prefillMs - prefillBefore, decode_ms: model.counters.decodeMs - decodeBefore },
       ...(judged && options.judge ? { judge: { name: options.judge.name, score: judged.score, ...(judged.rationale !== undefined ? { rationale: judged.rationale } : {}) } } : {}),
@@ -144,7 +157,11 @@ function planRecord(plan: CellPlan, options: SweepOptions): NeedleRecord {
     depth_target: plan.cell.depthTarget,
     depth_actual: plan.depthActual,
     needle: plan.placements[0]?.text ?? null,
-    needles: plan.placements.map((fact) => ({ text: fact.text, key: fact.key, value: fact.value, role: fact.role, depth_target: fact.depthTarget, depth_actual: fact.depthActual })),
+    depth_flagged: plan.depthFlagged,
+    needles: plan.placements.map((fact) => ({
+      text: fact.text, key: fact.key, value: fact.value, role: fact.role, depth_target: fact.depthTarget, depth_actual: fact.depthActual, placement: fact.method,
+      ...neighbourhood(plan.promptText, fact.text),
+    })),
     question: plan.task.question,
     expected: plan.task.expected,
     output: null,
@@ -156,9 +173,17 @@ function planRecord(plan: CellPlan, options: SweepOptions): NeedleRecord {
     prompt_hash: plan.promptHash,
     haystack_start: plan.haystackStart,
     haystack_sentences: plan.haystackSentences,
+    haystack_tokens: plan.haystackTokens,
     haystack_wrapped: plan.haystackWrapped,
     timings: { plan_ms: 0, generate_ms: 0, prefill_ms: 0, decode_ms: 0 },
   };
+}
+
+/** The prompt text around a needle (the report's cell view); empty when the needle is not found verbatim. */
+function neighbourhood(prompt: string, text: string, span = 160): { context_before: string; context_after: string } {
+  const at = prompt.indexOf(text);
+  if (at < 0) return { context_before: '', context_after: '' };
+  return { context_before: prompt.slice(Math.max(0, at - span), at), context_after: prompt.slice(at + text.length, at + text.length + span) };
 }
 
 function failedPlanRecord(cell: GridCell, options: SweepOptions, error: unknown, planMs: number): NeedleRecord {

@@ -14,6 +14,8 @@ export interface CellSummary {
   readonly scored: number;
   readonly exceeded: number;
   readonly errors: number;
+  /** Scored repeats whose needle missed its depth by more than the tolerance (shown, marked, left out of line means). */
+  readonly flagged: number;
   /** Mean actual prompt length and depth (for tooltips). */
   readonly lengthActual: number | null;
   readonly depthActual: number | null;
@@ -26,6 +28,8 @@ export interface LineMean {
   readonly scored: number;
   readonly exceeded: number;
   readonly errors: number;
+  /** Scored records left out of this mean because their needle missed its depth. */
+  readonly flagged: number;
 }
 
 export interface NeedleSummary {
@@ -36,10 +40,15 @@ export interface NeedleSummary {
   readonly byLength: readonly LineMean[];
   readonly byDepth: readonly LineMean[];
   readonly overall: number | null;
+  /**
+   * `--compat needlebench` runs: the mean of NeedleBench's own 0–100 scores over scored cells, the
+   * number OpenCompass reports for this dataset group (its naive average); null for other runs.
+   */
+  readonly needlebench: { readonly version: string; readonly task: string; readonly mean: number | null } | null;
   readonly threshold: number;
   /** Longest length whose mean score is ≥ threshold (RULER's definition); null when none is. */
   readonly effectiveLength: number | null;
-  readonly counts: { readonly ok: number; readonly exceeds_context: number; readonly error: number };
+  readonly counts: { readonly ok: number; readonly exceeds_context: number; readonly error: number; readonly flagged: number };
 }
 
 export function summariseNeedleRecords(records: readonly NeedleRecord[], threshold = 0.85): NeedleSummary {
@@ -55,13 +64,15 @@ export function summariseNeedleRecords(records: readonly NeedleRecord[], thresho
     cells,
     byLength,
     byDepth,
-    overall: mean(scores(records)),
+    overall: mean(scores(records.filter((r) => !isFlagged(r)))),
+    needlebench: needleBenchMean(records),
     threshold,
     effectiveLength: passing.length > 0 ? Math.max(...passing.map((line) => line.at)) : null,
     counts: {
       ok: records.filter((r) => r.status === 'ok').length,
       exceeds_context: records.filter((r) => r.status === 'exceeds_context').length,
       error: records.filter((r) => r.status === 'error').length,
+      flagged: records.filter(isFlagged).length,
     },
   };
 }
@@ -74,19 +85,38 @@ function summariseCell(length: number, depth: number, records: readonly NeedleRe
     scored: scores(records).length,
     exceeded: records.filter((r) => r.status === 'exceeds_context').length,
     errors: records.filter((r) => r.status === 'error').length,
+    flagged: records.filter(isFlagged).length,
     lengthActual: mean(records.map((r) => r.length_actual).filter((v): v is number => v !== null)),
     depthActual: mean(records.map((r) => r.depth_actual).filter((v): v is number => v !== null)),
   };
 }
 
+/**
+ * Means per length or depth leave out flagged records: a needle far from its depth does not test that
+ * depth, and counting it would let misplaced cells raise (or lower) the effective length.
+ */
 function lineMean(at: number, records: readonly NeedleRecord[]): LineMean {
+  const valid = records.filter((r) => !isFlagged(r));
   return {
     at,
-    mean: mean(scores(records)),
-    scored: scores(records).length,
+    mean: mean(scores(valid)),
+    scored: scores(valid).length,
     exceeded: records.filter((r) => r.status === 'exceeds_context').length,
     errors: records.filter((r) => r.status === 'error').length,
+    flagged: records.filter(isFlagged).length,
   };
+}
+
+function needleBenchMean(records: readonly NeedleRecord[]): NeedleSummary['needlebench'] {
+  const first = records.find((r) => r.needlebench !== undefined)?.needlebench;
+  if (!first) return null;
+  const values = records.filter((r) => r.status === 'ok' && r.needlebench !== undefined).map((r) => r.needlebench?.score ?? 0);
+  return { version: first.version, task: first.task ?? 'single', mean: mean(values) };
+}
+
+/** A scored record whose needle missed its target depth by more than the tolerance. */
+export function isFlagged(record: NeedleRecord): boolean {
+  return record.status === 'ok' && record.depth_flagged === true;
 }
 
 function scores(records: readonly NeedleRecord[]): number[] {

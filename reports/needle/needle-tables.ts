@@ -17,7 +17,7 @@ export function gridRows(summary: NeedleSummary): string[][] {
 }
 
 export function lineRows(lines: readonly LineMean[], label: string, format: (at: number) => string): string[][] {
-  return [[label, 'mean score', 'scored', 'exceeded context', 'errors'], ...lines.map((line) => [format(line.at), line.mean === null ? '-' : line.mean.toFixed(3), String(line.scored), String(line.exceeded), String(line.errors)])];
+  return [[label, 'mean score', 'scored', 'exceeded context', 'errors', 'flagged (left out)'], ...lines.map((line) => [format(line.at), line.mean === null ? '-' : line.mean.toFixed(3), String(line.scored), String(line.exceeded), String(line.errors), String(line.flagged)])];
 }
 
 export function toCsv(rows: readonly (readonly string[])[]): string {
@@ -40,7 +40,8 @@ export function summaryText(summary: NeedleSummary): string {
   return [
     toText(gridRows(summary)),
     `overall mean ${summary.overall === null ? '-' : summary.overall.toFixed(3)} · effective length (mean ≥ ${summary.threshold}): ${effective}`,
-    `cells: ${summary.counts.ok} ok, ${summary.counts.exceeds_context} exceed the context (ctx, not run), ${summary.counts.error} errors (err)`,
+    ...(summary.needlebench ? [`NeedleBench ${summary.needlebench.version} ${summary.needlebench.task} score (its 0–100 scale, mean over scored cells): ${summary.needlebench.mean === null ? '-' : summary.needlebench.mean.toFixed(2)}`] : []),
+    `cells: ${summary.counts.ok} ok (${summary.counts.flagged} flagged: a needle more than 1 point off its depth, left out of the means), ${summary.counts.exceeds_context} exceed the context (ctx, not run), ${summary.counts.error} errors (err)`,
     '',
     'per depth:',
     toText(lineRows(summary.byDepth, 'depth %', (at) => String(at))),

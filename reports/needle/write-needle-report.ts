@@ -1,8 +1,8 @@
-/** Writes a needle run's report files next to its records: heatmap.svg/.png, curve.svg, summary.*, report.html. */
+/** Writes a needle run's report files next to its records: heatmap.svg/.png, curve.svg/.png, summary.*, report.html. */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NeedleRecord } from '../../harness/needle/needle-record.js';
-import { renderHeatmapPng } from './heatmap-png.js';
+import { renderSvgPng } from './heatmap-png.js';
 import { renderHeatmapSvg } from './heatmap-svg.js';
 import { renderNeedleReport, type NeedleReportContext } from './needle-report.js';
 import { summariseNeedleRecords, type NeedleSummary } from './needle-summary.js';
@@ -13,14 +13,20 @@ import { formatTokenCount } from '../../harness/needle/grid.js';
 export interface WrittenNeedleReport {
   readonly summary: NeedleSummary;
   readonly files: readonly string[];
+  /** heatmap.png's size in pixels, and why its CJK text shows as boxes when no CJK font was found. */
+  readonly png: { readonly width: number; readonly height: number; readonly note?: string };
 }
 
 export function writeNeedleReport(dir: string, records: readonly NeedleRecord[], context: NeedleReportContext, threshold: number): WrittenNeedleReport {
   const summary = summariseNeedleRecords(records, threshold);
+  const heatmap = renderHeatmapSvg(summary, { labels: context.figure, ...(context.palette ? { palette: context.palette } : {}) });
+  const png = renderSvgPng(heatmap);
+  const curve = renderScoreCurveSvg(summary, { labels: context.figure });
   const outputs: [string, string | Buffer][] = [
-    ['heatmap.svg', renderHeatmapSvg(summary, context.title)],
-    ['heatmap.png', renderHeatmapPng(summary, context.title)],
-    ['curve.svg', renderScoreCurveSvg(summary)],
+    ['heatmap.svg', heatmap],
+    ['heatmap.png', png.png],
+    ['curve.svg', curve],
+    ['curve.png', renderSvgPng(curve).png],
     ['summary.txt', summaryText(summary)],
     ['summary.md', `${toMarkdown(gridRows(summary))}\n${toMarkdown(lineRows(summary.byLength, 'length', formatTokenCount))}\n${toMarkdown(lineRows(summary.byDepth, 'depth %', String))}`],
     ['summary.csv', toCsv(gridRows(summary))],
@@ -30,5 +36,5 @@ export function writeNeedleReport(dir: string, records: readonly NeedleRecord[],
     ['report.html', renderNeedleReport(summary, records, context)],
   ];
   for (const [name, content] of outputs) writeFileSync(join(dir, name), content);
-  return { summary, files: outputs.map(([name]) => join(dir, name)) };
+  return { summary, files: outputs.map(([name]) => join(dir, name)), png: { width: png.width, height: png.height, ...(png.note ? { note: png.note } : {}) } };
 }

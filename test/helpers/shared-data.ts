@@ -12,3 +12,6 @@ export const FIXTURES_DIR = resolve(SHARED_DIR, 'fixtures/internlm2');
 
 /** Real C-Eval, CMMLU, GSM8K and HumanEval files in OpenCompass's layout. */
 export const BENCHMARKS_DIR = resolve(SHARED_DIR, 'benchmarks');
+
+/** The real InternLM2 tokenizer.model, tokenizer_config.json and 1.8B config.json (no weights), with golden ids. */
+export const INTERNLM2_RELEASE_DIR = resolve(SHARED_DIR, 'tokenizers/internlm2');

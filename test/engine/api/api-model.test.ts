@@ -104,6 +104,11 @@ describe('scoring', () => {
     const local = await scripted.scoreBatch(requests);
     expect(served).toEqual(local);
     expect(await model.scoreContinuations([256, 65], [[66]])).toEqual(await scripted.scoreContinuations([256, 65], [[66]]));
+    // Whole-sequence scoring: the prefix's own log-probs come back from the same echo.
+    const whole = await model.scoreBatch([{ prefixIds: [256, 65, 66, 67], continuations: [[68], [69, 70]], prefixLogprobs: true }]);
+    const prefix = [65, 66, 67].map((id, i) => contextual([256, 65, 66, 67].slice(0, i + 1), id));
+    expect(whole[0]?.map((s) => s.prefixTokenLogprobs)).toEqual([prefix, prefix]);
+    expect(whole[0]?.[1]?.tokenLogprobs).toEqual([contextual([256, 65, 66, 67], 69), contextual([256, 65, 66, 67, 69], 70)]);
     expect(model.counters.forwardTokens).toBeGreaterThan(0);
   });
 

@@ -96,14 +96,14 @@ describe('tokenizer errors', () => {
     throw new Error('expected loadTokenizer to fail');
   }
 
-  it('tells the user to convert when only tokenizer.model exists', async () => {
+  it('names a damaged tokenizer.model when only that file is there to convert', async () => {
     const dir = checkpointCopy((d) => {
       rmSync(join(d, 'tokenizer.json'));
       writeFileSync(join(d, 'tokenizer.model'), Buffer.alloc(4));
     });
     const error = await failure(dir);
-    expect(error.message).toContain('tokenizer.json');
-    expect(error.hint).toContain(`harness convert-tokenizer ${dir}`);
+    expect(error.message).toContain(`${join(dir, 'tokenizer.model')}: the SentencePiece model has no pieces`);
+    expect(error.hint).toContain('copy tokenizer.model from the model release');
   });
 
   it('says when there is no tokenizer at all', async () => {

@@ -1,8 +1,8 @@
-import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { GenerateOptions, GenerationResult } from '../../../engine/language-model.js';
+import { UserError, type GenerateOptions, type GenerationResult } from '../../../engine/language-model.js';
 import { loadHaystack } from '../../../harness/needle/haystack.js';
 import type { NeedleRecord } from '../../../harness/needle/needle-record.js';
 import { runNeedleSweep, type SweepOptions } from '../../../harness/needle/run-sweep.js';
@@ -111,10 +111,25 @@ describe('needle sweeps with scripted models', () => {
       }
     }
     const model = new FlakyModel({ tokenizer: new WordTokenizer({ chat: true }) });
-    const { records } = await runNeedleSweep(model, sweepOptions({ lengths: [512, 1024, 16], depths: [50], repeats: 1 }));
-    expect(records.map((r) => r.status)).toEqual(['ok', 'error', 'error']);
+    const { records } = await runNeedleSweep(model, sweepOptions({ lengths: [512, 1024], depths: [50], repeats: 1 }));
+    expect(records.map((r) => r.status)).toEqual(['ok', 'error']);
     expect(records[1]?.error).toBe('Error: device lost');
-    expect(records[2]?.error).toMatch(/more than the target 16/);
+  });
+
+  it('refuses lengths too short for a haystack before any cell runs, naming the smallest length that works (issue 17 item 9)', async () => {
+    const model = new OracleNeedleModel({ tokenizer: new WordTokenizer({ chat: true }) });
+    const options = sweepOptions({ lengths: [256, 512], depths: DEPTHS, repeats: 1 });
+    const refusal = await runNeedleSweep(model, { ...options, plan: { ...options.plan, answerReserve: 5000 } }).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(UserError);
+    expect((refusal as UserError).message).toMatch(/^--lengths 256,512: too short for a real haystack/);
+    const smallest = Number(/smallest length that works with these settings is (\d+) tokens/.exec((refusal as UserError).hint)?.[1]);
+    expect(smallest).toBeGreaterThan(10_000);
+    expect(model.generateCalls).toBe(0);
+    expect(existsSync(options.recordsFile) ? readFileSync(options.recordsFile, 'utf8') : '').toBe('');
+    // The length it names does work, and one token less than half of it would not.
+    const ok = await runNeedleSweep(model, { ...options, grid: { ...options.grid, lengths: [smallest], depths: [0, 50, 100] }, plan: { ...options.plan, answerReserve: 5000 } });
+    expect(ok.records.map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
+    for (const record of ok.records) expect(record.haystack_tokens).toBeGreaterThanOrEqual(smallest / 2);
   });
 
   it('resumes: a killed sweep (torn last line) reruns only what did not finish', async () => {

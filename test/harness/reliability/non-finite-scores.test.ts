@@ -73,7 +73,7 @@ describe('non-finite scores at run time', () => {
   it('needle: the cell is an error record, not a score of 0', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'gnomon-nonfinite-needle-'));
     const { records } = await runNeedleSweep(model, {
-      grid: { lengths: [256], depths: [50], repeats: 1 }, haystack: loadHaystack('en'),
+      grid: { lengths: [512], depths: [50], repeats: 1 }, haystack: loadHaystack('en'),
       plan: { task: { kind: 'single', needles: 1, distractors: 0, spacing: 10 }, answerReserve: 8, globalSeed: '1' },
       recordsFile: join(folder, 'records.jsonl'),
     });
