@@ -62,7 +62,8 @@ export async function generateAnswers(model: LanguageModel, questions: readonly 
         skipReason = `turn ${index + 1} prompt is ${ids.length} tokens, longer than the model's context of ${context} tokens`;
         break;
       }
-      const result = await model.generate(ids, { maxNewTokens: Math.min(options.maxOutLen, context - ids.length), stopTokenIds: model.tokenizer.stopTokenIds });
+      // `messages`: a served model's chat endpoint gets the turns themselves (the engine ignores them).
+      const result = await model.generate(ids, { maxNewTokens: Math.min(options.maxOutLen, context - ids.length), stopTokenIds: model.tokenizer.stopTokenIds, messages: [...messages] });
       turns.push(result.text);
       finishReasons.push(result.finishReason);
       messages.push({ role: 'assistant', content: result.text });
