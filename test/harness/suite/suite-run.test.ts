@@ -189,7 +189,7 @@ models:
 tasks:
   - {task: ceval, mode: ppl, data_dir: ${BENCHMARKS_DIR}, subjects: [computer_network], limit: 4}
   - {task: ceval, mode: gen, data_dir: ${BENCHMARKS_DIR}, subjects: [computer_network], limit: 2, max_out_len: 4}
-  - {task: needle, lengths: "256", depths: "0,100", depth_steps: 2}
+  - {task: needle, lengths: "512", depths: "0,100", depth_steps: 2}
 `);
       const result = await runSuite(readSuiteConfig(configFile), { command: 'test', log: () => undefined });
       expect(result.table.models).toEqual(['local', 'served']);
