@@ -95,7 +95,7 @@ describe('in-process vs served (harness serve, tiny-fp32)', () => {
 
   it('a needle sweep: the same prompts, outputs and scores', async () => {
     const settings: NeedleSettings = {
-      grid: { lengths: [256, 400], depths: [0, 50, 100], repeats: 1 }, seed: '7', haystack: 'en',
+      grid: { lengths: [512, 700], depths: [0, 50, 100], repeats: 1 }, seed: '7', haystack: 'en',
       task: { kind: 'single', needles: 3, distractors: 3, spacing: 10 }, answerTokens: 16, threshold: 0.85,
     };
     const strip = (records: NeedleRecord[]) => records.map(({ timings: _t, ...rest }) => rest);
