@@ -4,7 +4,7 @@
  * system first); decoding is greedy, as the sources run their judges at temperature 0. A prompt
  * that does not fit the judge's context is skipped with its length, never cut.
  */
-import type { ChatMessage, FinishReason, LanguageModel } from '../../engine/language-model.js';
+import { BatchRequestError, ModelRequestError, UserError, type ChatMessage, type FinishReason, type LanguageModel } from '../../engine/language-model.js';
 import { encodePrompt } from './prompt-encoding.js';
 import type { RenderedJudgePrompt } from './mtbench.js';
 
@@ -23,6 +23,18 @@ export function judgeInputText(judge: LanguageModel, prompt: RenderedJudgePrompt
   return prompt.system === '' ? prompt.user : `${prompt.system}\n\n${prompt.user}`;
 }
 
+/**
+ * A served judge that still fails after its retries stops the run with what to do: the judgements
+ * already written stay, and `--resume` asks for the rest. (Records have no error status here.)
+ */
+export function stopOnServedFailure(error: unknown): never {
+  const failure = error instanceof BatchRequestError ? error.outcomes.find((o): o is ModelRequestError => o instanceof ModelRequestError) : error;
+  if (failure instanceof ModelRequestError) {
+    throw new UserError(`a served model's request failed after ${failure.attempts} attempt(s): ${failure.message}`, 'the finished judgements and answers are saved; run again with --resume RUN_DIR once the server answers');
+  }
+  throw error;
+}
+
 /** Judges several prompts in one engine call (the replies do not depend on the batching). */
 export async function askJudge(judge: LanguageModel, prompts: readonly RenderedJudgePrompt[], maxOutLen: number): Promise<JudgeOutcome[]> {
   const context = judge.info.contextLength;
@@ -32,7 +44,7 @@ export async function askJudge(judge: LanguageModel, prompts: readonly RenderedJ
   const results = runnable.length === 0 ? [] : await judge.generateBatch(runnable.map(({ ids, index }) => ({
     promptIds: ids,
     options: { maxNewTokens: Math.min(maxOutLen, context - ids.length), stopTokenIds: judge.tokenizer.stopTokenIds, messages: judgeMessages(prompts[index] as RenderedJudgePrompt) },
-  })));
+  }))).catch(stopOnServedFailure);
   const byIndex = new Map(runnable.map(({ index }, position) => [index, results[position]]));
   return encoded.map((ids, index): JudgeOutcome => {
     const result = byIndex.get(index);

@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserError } from '../../../engine/language-model.js';
 import { readJsonl } from '../../../harness/records.js';
 import { startServer, type RunningServer } from '../../../harness/serve/openai-server.js';
 import { describeSource, openLanguageModel, type ModelSource } from '../../../harness/subjective/language-models.js';
@@ -60,5 +61,25 @@ describe('a served judge', () => {
     expect(actual.length).toBeGreaterThan(0);
     expect(judgements(actual)).toEqual(judgements(expected));
     expect(describeSource(source)).toBe(`OpenAI-compatible endpoint ${proxy.url}/v1`);
+  });
+
+  it('a judge request that keeps failing stops the run with a resumable UserError, keeping what was judged', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gnomon-failing-judge-'));
+    const file = join(dir, 'model.jsonl');
+    writeFileSync(file, `${JSON.stringify({ question_id: 81, model_id: 'model', choices: [{ index: 0, turns: ['good answer', 'good answer'] }] })}\n`);
+    let completions = 0;
+    const proxy = await startFaultProxy({ upstream: server.baseUrl.replace(/\/v1$/, ''), plan: (_i, path) => (path.endsWith('completions') && ++completions > 1 ? '500' : 'none') });
+    const source: ModelSource = { kind: 'api', baseUrl: `${proxy.url}/v1` };
+    const served = await openLanguageModel(source, { concurrency: 1, maxRetries: 0 });
+    const settings = {
+      preset: 'mtbench' as const, mode: 'score' as const, dataDir: BENCHMARKS_DIR, questionIds: ['81'], answers: [file], orders: ['AB' as const],
+      repeats: 1, judgeMaxOutLen: 64, maxOutLen: 32, batchSize: 1, bootstrap: 10, seed: 0,
+    };
+    const failure = await runSubjectiveEvaluation({ settings, judge: served, judgeSource: describeSource(source), outDir: join(dir, 'runs'), command: 'test' }).catch((error: unknown) => error);
+    await served.dispose();
+    await proxy.close();
+    expect(failure).toBeInstanceOf(UserError);
+    expect((failure as UserError).message).toMatch(/a served model's request failed after 1 attempt\(s\): POST .*\/v1\/chat\/completions: 500/);
+    expect((failure as UserError).hint).toMatch(/--resume RUN_DIR/);
   });
 });
