@@ -1,7 +1,7 @@
 /**
  * Turns concurrent HTTP requests into the engine's batch calls: while one engine call runs, new
  * requests queue; when it finishes, everything queued of one kind goes into the next `scoreBatch` or
- * `generateBatch` (up to `maxBatch`). An idle batcher waits `gatherMs` for company before a call. The engine's results never depend on batching, so a served
+ * `generateBatch` (up to `maxBatch`). An idle batcher waits briefly for company before a call. The engine's results never depend on batching, so a served
  * answer equals the in-process one. If a batch call fails, its requests run again one at a time, so
  * one bad request fails only itself.
  */
@@ -32,13 +32,16 @@ export class EngineBatcher {
   /** Alternates kinds so that a stream of one kind does not starve the other. */
   private preferScores = true;
 
+  private gatherStarted = 0;
+
   /**
-   * `gatherMs`: how long an idle batcher waits after a request arrives before calling the engine.
-   * Clients whose previous answers came back together send their next requests within a millisecond
-   * or two of each other; without the wait, the first of them would run alone and the rest queue
-   * behind it (batches of 1, 15, 1, 15 … instead of 16).
+   * An idle batcher gathers before calling the engine: it waits until no request has arrived for
+   * `quietMs`, at most `gatherMs` in all. Clients whose previous answers came back together send
+   * their next requests a few milliseconds apart (the replies are written one by one); without the
+   * wait, the first of them would run alone and the rest queue behind it (batches of 1, 15, 1, 15 …
+   * instead of 16). A lone request waits `quietMs`.
    */
-  constructor(private readonly model: LanguageModel, private readonly maxBatch = 32, private readonly gatherMs = 5) {}
+  constructor(private readonly model: LanguageModel, private readonly maxBatch = 32, private readonly gatherMs = 40, private readonly quietMs = 8) {}
 
   score(request: ScoreRequest): Promise<ScoredContinuation[]> {
     return new Promise((resolve, reject) => {
@@ -59,13 +62,17 @@ export class EngineBatcher {
     while (this.running || this.gathering || this.scores.length > 0 || this.generations.length > 0) await new Promise((r) => setTimeout(r, 10));
   }
 
-  /** Starts the next engine call after the gathering wait, unless one is running or about to start. */
+  /** (Re)starts the gathering wait, unless an engine call is running (its end pumps the queue). */
   private schedule(): void {
-    if (this.running || this.gathering) return;
+    if (this.running) return;
+    const now = performance.now();
+    if (this.gathering) clearTimeout(this.gathering);
+    else this.gatherStarted = now;
+    const wait = Math.min(this.quietMs, Math.max(0, this.gatherStarted + this.gatherMs - now));
     this.gathering = setTimeout(() => {
       this.gathering = undefined;
       this.pump();
-    }, this.gatherMs);
+    }, wait);
   }
 
   private pump(): void {
