@@ -98,7 +98,7 @@ const command: CommandModule<object, SubjectiveArguments> = {
       process.stdout.write(`${written.text}\n${written.files.map((f) => `wrote ${f}`).join('\n')}\n`);
       return;
     }
-    if (!args.judgeModel && !args.judgeApiBase) throw new UserError('no judge: --judge-model DIR or --judge-api-base URL is required', 'pass a chat checkpoint folder as --judge-model, or a served judge as --judge-api-base (the judge grades or compares the answers)');
+    if (!args.judgeModel && !args.judgeApiBase) throw new UserError('no judge: --judge-model DIR is required (or --judge-api-base URL for a served judge)', 'pass a chat checkpoint folder as --judge-model, or a served judge as --judge-api-base (the judge grades or compares the answers)');
     if (args.judgeModel && args.judgeApiBase) throw new UserError('--judge-model and --judge-api-base both given', 'pick one judge');
     if (args.model && args.apiBase) throw new UserError('--model and --api-base both given', 'the answers come from a checkpoint (--model DIR) or a served model (--api-base URL), not both');
     const settings = settingsFrom(args);
