@@ -9,6 +9,8 @@ import { openQuestionSet, runCevalEvaluation, showPrompt, type CevalSettings } f
 import { plannedQuestions } from '../ceval/runner.js';
 import { writeCevalReport } from '../../reports/ceval/write-report.js';
 import { modelOptions, openModel } from '../model-options.js';
+import { runCevalShard } from '../scale/ceval-shard.js';
+import { shardOptions, shardedRunFrom } from '../scale/sharded-run.js';
 
 interface CevalArguments {
   model?: string;
@@ -32,6 +34,8 @@ interface CevalArguments {
   resume?: string;
   showPrompt?: string;
   report?: string;
+  shard?: string;
+  runDir?: string;
 }
 
 function settingsFrom(args: ArgumentsCamelCase<CevalArguments>): CevalSettings {
@@ -50,6 +54,7 @@ const command: CommandModule<object, CevalArguments> = {
   describe: 'C-Eval / CMMLU / custom multiple-choice accuracy by letter scoring (ppl) or generation (gen), OpenCompass-style',
   builder: (yargs: Argv) => yargs
     .options(modelOptions)
+    .options(shardOptions)
     .option('mode', { type: 'string', choices: ['ppl', 'gen'] as const, default: 'ppl' as const, describe: 'ppl: score A/B/C/D after one shared prompt; gen: greedy generation, letter read from the text' })
     .option('preset', { type: 'string', choices: ['ceval', 'cmmlu'] as const, default: 'ceval' as const, describe: 'question set: C-Eval (DIR/ceval/formal_ceval) or CMMLU (DIR/cmmlu)' })
     .option('data-dir', { type: 'string', default: './data', describe: 'data folder in OpenCompass layout (holds ceval/ and cmmlu/)' })
@@ -74,12 +79,18 @@ const command: CommandModule<object, CevalArguments> = {
       return;
     }
     const settings = settingsFrom(args);
+    const shardRun = shardedRunFrom('ceval', args);
     // Read every question file before loading the model: bad data fails in a second, not after the load.
     if (!args.resume && args.showPrompt === undefined) plannedQuestions(openQuestionSet(settings), settings.limit);
     const model = await openModel(args);
     try {
       if (args.showPrompt !== undefined) {
         process.stdout.write(`${await showPrompt(model, settings, args.showPrompt)}\n`);
+        return;
+      }
+      if (shardRun) {
+        const done = await runCevalShard(model, settings, shardRun, process.argv.slice(2).join(' '), (line) => process.stderr.write(`${line}\n`));
+        process.stdout.write(`shard ${shardRun.shard.index}/${shardRun.shard.count}: ${done.written} questions run now, ${done.alreadyFinished} before, of its ${done.total}; when every shard is done: harness merge ${shardRun.runDir}\n`);
         return;
       }
       const result = await runCevalEvaluation(model, {

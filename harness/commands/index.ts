@@ -5,7 +5,9 @@ import contamination from './contamination.js';
 import convertTokenizer from './convert-tokenizer.js';
 import demo from './demo.js';
 import doctor from './doctor.js';
+import merge from './merge.js';
 import needle from './needle.js';
+import submit from './submit.js';
 
 // Each module's default export is a yargs CommandModule with its own argument type; registering each
 // through its own call keeps those types checked. Add one line per command.
@@ -16,4 +18,6 @@ export const commands: readonly ((parser: Argv) => Argv)[] = [
   (parser) => parser.command(ceval),
   (parser) => parser.command(contamination),
   (parser) => parser.command(convertTokenizer),
+  (parser) => parser.command(submit),
+  (parser) => parser.command(merge),
 ];

@@ -12,6 +12,8 @@ import { rewriteNeedleReport, runNeedle, validateSettings, type NeedleSettings }
 import { planCell } from '../needle/plan-cell.js';
 import { TASK_KINDS, type NeedleTaskKind } from '../needle/tasks.js';
 import { modelOptions, openModel } from '../model-options.js';
+import { runNeedleShard } from '../scale/needle-shard.js';
+import { shardOptions, shardedRunFrom } from '../scale/sharded-run.js';
 
 interface NeedleArguments {
   model?: string;
@@ -38,6 +40,8 @@ interface NeedleArguments {
   resume?: string;
   report?: string;
   showPrompt: boolean;
+  shard?: string;
+  runDir?: string;
 }
 
 function settingsFrom(args: ArgumentsCamelCase<NeedleArguments>): NeedleSettings {
@@ -64,6 +68,7 @@ const command: CommandModule<object, NeedleArguments> = {
   describe: 'needle-in-a-haystack sweep over context lengths × depths, with a heatmap and effective length (NeedleBench-style)',
   builder: (yargs: Argv) => yargs
     .options(modelOptions)
+    .options(shardOptions)
     .option('lengths', { type: 'string', default: '1k..32k', describe: 'prompt lengths in model tokens: a range A..B (doubling from A, B included) or a list 1k,4k,6000' })
     .option('steps', { type: 'number', describe: 'with a range: this many lengths, spaced by --length-spacing (default linear)' })
     .option('length-spacing', { type: 'string', choices: ['doubling', 'linear', 'log'] as const, describe: 'how a length range is stepped (doubling without --steps)' })
@@ -91,8 +96,14 @@ const command: CommandModule<object, NeedleArguments> = {
       return;
     }
     const settings = args.resume ? undefined : settingsFrom(args);
+    const shardRun = shardedRunFrom('needle', args);
     const model = await openModel(args);
     try {
+      if (shardRun && !args.showPrompt) {
+        const sweep = await runNeedleShard(model, settingsFrom(args), shardRun, process.argv.slice(2).join(' '), (line) => process.stderr.write(`${line}\n`));
+        process.stdout.write(`shard ${shardRun.shard.index}/${shardRun.shard.count}: ${sweep.ran} cells run now, ${sweep.records.length} in its records; when every shard is done: harness merge ${shardRun.runDir}\n`);
+        return;
+      }
       if (args.showPrompt && settings) {
         const tokens = new HaystackTokens(loadHaystack(settings.haystack, settings.language), model.tokenizer);
         const plan = await planCell({ lengthTarget: settings.grid.lengths[0] ?? 1024, depthTarget: settings.grid.depths[0] ?? 0, repeat: 0 }, tokens, model.tokenizer, {

@@ -5,6 +5,7 @@
  */
 import type { LanguageModel } from '../../engine/language-model.js';
 import { finishedKeys, readJsonl, RecordWriter } from '../records.js';
+import type { ShardWork } from '../scale/shard.js';
 import { cellSeed } from './cell-seed.js';
 import { cellKey, gridCells, type GridCell, type NeedleGrid } from './grid.js';
 import type { Haystack } from './haystack.js';
@@ -21,6 +22,8 @@ export interface SweepOptions {
   /** `<run dir>/records.jsonl`; finished keys in it are skipped. */
   readonly recordsFile: string;
   readonly judge?: NeedleJudge;
+  /** Run only this shard's cells (`--shard I/N`); records go to `recordsFile`, the shard's file. */
+  readonly shard?: ShardWork;
   /** Called after each record is written (progress lines). */
   readonly onRecord?: (record: NeedleRecord, done: number, total: number) => void;
 }
@@ -42,7 +45,10 @@ export async function runNeedleSweep(model: LanguageModel, options: SweepOptions
   const finished = finishedKeys<NeedleRecord>(options.recordsFile, (record) => record.key);
   const writer = new RecordWriter<NeedleRecord>(options.recordsFile);
   const tokens = new HaystackTokens(options.haystack, model.tokenizer);
-  const cells = gridCells(options.grid);
+  // A shard's expected cost of a cell is its length target (cells refused unplanned cost nothing).
+  const cells = options.shard
+    ? options.shard.select(gridCells(options.grid), cellKey, (cell) => (cell.lengthTarget >= 2 * model.info.contextLength ? 1 : cell.lengthTarget))
+    : gridCells(options.grid);
   let ran = 0;
   let planMs = 0;
   let generateMs = 0;
