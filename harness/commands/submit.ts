@@ -113,7 +113,7 @@ const command: CommandModule<object, SubmitArguments> = {
     .option('gpus-per-task', { type: 'number', default: 1, describe: 'GPUs per shard (--gpus-per-task / nvidia.com/gpu); 0 requests none (CPU clusters; clusters without GresTypes=gpu reject GPU requests)' })
     .option('time', { type: 'string', describe: 'Slurm time limit per task, e.g. 4:00:00' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'print the script(s) or manifests instead of writing and submitting them' })
-    .option('adapter-per-task', { type: 'boolean', default: false, describe: 'several shards on one multi-GPU machine: shard I uses WebGPU adapter I (GNOMON_ADAPTER=I)' })
+    .option('adapter-per-task', { type: 'boolean', default: false, describe: 'several shards on one multi-GPU machine: each task uses the adapter numbered by its first Slurm GPU (SLURM_JOB_GPUS), else by its task id (GNOMON_ADAPTER); distinct GPU models only, see README' })
     .option('out', { type: 'string', default: 'runs', describe: 'parent folder of the new run folder' })
     .option('run-dir', { type: 'string', describe: 'the run folder (default: a new one under --out)' })
     .option('image', { type: 'string', describe: '--k8s: container image with gnomon (harness on PATH)' })

@@ -18,7 +18,11 @@ export interface SlurmJob {
   readonly time?: string | undefined;
   /** 0: request no GPUs (CPU clusters, and clusters without GresTypes=gpu, which reject GPU requests). */
   readonly gpusPerTask: number;
-  /** Each task uses the adapter numbered by its task id on the machine (several shards on one multi-GPU node). */
+  /**
+   * Each task picks its WebGPU adapter by index (GNOMON_ADAPTER): the first GPU Slurm allocated to
+   * it (SLURM_JOB_GPUS), else its task id. Only for distinct adapters: Dawn cannot tell identical GPUs
+   * apart (engine/gpu/adapter-choice.ts), so gnomon refuses an unreachable index rather than share GPU 0.
+   */
   readonly adapterPerTask: boolean;
 }
 
@@ -55,7 +59,7 @@ export function arrayScript(job: SlurmJob): string {
     'set -euo pipefail',
     'shard="${SLURM_ARRAY_TASK_ID:?submit this script with sbatch: it is an array job}"',
     `echo "gnomon shard \${shard}/${job.shards}: job \${SLURM_ARRAY_JOB_ID:-?}_\${shard} on $(hostname), attempt $(( \${SLURM_RESTART_COUNT:-0} + 1 )) at $(date -u +%FT%TZ)"`,
-    ...(job.adapterPerTask ? ['export GNOMON_ADAPTER="${shard}"'] : []),
+    ...(job.adapterPerTask ? ['gpus="${SLURM_JOB_GPUS:-${shard}}"', 'export GNOMON_ADAPTER="${gpus%%,*}"'] : []),
     `exec ${harness} --shard "\${shard}/${job.shards}" --run-dir ${shellWord(job.runDir)}`,
     '',
   ].join('\n');

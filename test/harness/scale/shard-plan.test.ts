@@ -149,7 +149,7 @@ describe('harness submit', () => {
     // #SBATCH lines count only before the first command.
     expect(script.indexOf('set -euo pipefail')).toBeGreaterThan(script.lastIndexOf('#SBATCH'));
     expect(arrayScript({ ...job, gpusPerTask: 0 })).not.toContain('gpus');
-    expect(arrayScript({ ...job, adapterPerTask: true })).toContain('export GNOMON_ADAPTER="${shard}"');
+    expect(arrayScript({ ...job, adapterPerTask: true })).toContain('gpus="${SLURM_JOB_GPUS:-${shard}}"\nexport GNOMON_ADAPTER="${gpus%%,*}"\n');
     expect(mergeScript(job)).toContain('exec /opt/node/bin/node /opt/gnomon/dist/harness/cli.js merge /shared/runs/needle-1\n');
     expect(mergeScript(job)).not.toContain('gpus');
   });
