@@ -82,7 +82,7 @@ function writeKubernetes(args: ArgumentsCamelCase<SubmitArguments>, command: str
   if (!args.image) throw new UserError('--k8s needs --image IMAGE: a container image with gnomon installed (harness on PATH) and a GPU driver', 'e.g. --image registry.example.com/gnomon:1.0');
   const localRunDir = args.runDir ? resolve(args.runDir) : resolve(args.out, `${name}-shards-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`);
   const job: KubernetesJob = {
-    name: kubernetesName(name, localRunDir), shards: args.shards, image: args.image, volumeClaim: args.volumeClaim,
+    name: kubernetesName(localRunDir), shards: args.shards, image: args.image, volumeClaim: args.volumeClaim,
     mountPath: args.mountPath, runDir: `${args.mountPath.replace(/\/$/, '')}/${basename(localRunDir)}`, command, gpusPerPod: args.gpusPerTask,
   };
   if (args.dryRun) {

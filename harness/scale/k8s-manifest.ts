@@ -50,7 +50,7 @@ export function shardJobManifest(job: KubernetesJob): string {
   const script = `exec ${harness} --shard "$JOB_COMPLETION_INDEX/${job.shards}" --run-dir ${shellWord(job.runDir)}`;
   return [
     `# gnomon: harness ${job.command.join(' ')} in ${job.shards} shards, one pod (and GPU) each.`,
-    '# Apply: kubectl apply -f k8s-shards.yaml; a pod that fails or is evicted is restarted and resumes its shard.',
+    '# Apply: kubectl apply -f k8s-shards.yaml; a failed shard pod is replaced and resumes its shard from the volume.',
     'apiVersion: batch/v1',
     'kind: Job',
     'metadata:',
@@ -59,11 +59,17 @@ export function shardJobManifest(job: KubernetesJob): string {
     '  completionMode: Indexed',
     `  completions: ${job.shards}`,
     `  parallelism: ${job.shards}`,
-    // Retries of one shard do not use up the others' (Kubernetes ≥ 1.29; older versions ignore it
-    // and count backoffLimit for the whole Job).
+    // Retries of one shard do not use up the others' (backoffLimitPerIndex: beta in Kubernetes 1.29,
+    // GA in 1.33; it needs restartPolicy Never), and evictions and preemptions (DisruptionTarget)
+    // count as no failure at all: the replacement pod resumes the shard from its records.
     '  backoffLimitPerIndex: 3',
     `  backoffLimit: ${3 * job.shards}`,
-    ...podSpec(job, 'shard', script, job.gpusPerPod, 'OnFailure'),
+    '  podFailurePolicy:',
+    '    rules:',
+    '      - action: Ignore',
+    '        onPodConditions:',
+    '          - type: DisruptionTarget',
+    ...podSpec(job, 'shard', script, job.gpusPerPod, 'Never'),
     '',
   ].join('\n');
 }

@@ -71,9 +71,9 @@ export function submitSlurmJobs(job: SlurmJob): SubmittedSlurmJobs {
   return { arrayJob, mergeJob };
 }
 
-/** A DNS-1123 Job name from the command and the run folder. */
-export function kubernetesName(command: string, runDir: string): string {
-  const name = `gnomon-${command}-${basename(runDir)}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/-+/g, '-');
+/** A DNS-1123 Job name from the run folder's name (which starts with the command). */
+export function kubernetesName(runDir: string): string {
+  const name = `gnomon-${basename(runDir)}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/-+/g, '-');
   return name.slice(0, 52).replace(/-$/, '');
 }
 
