@@ -1,8 +1,8 @@
 /** Progress of a sharded run, read from its shard plan and records files alone (no scheduler needed). */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readShardPlan, type ShardPlan } from './shard-plan.js';
-import { shardLines } from './merge-shards.js';
+import { SHARD_RECORD_KEYS, shardLines } from './merge-shards.js';
 import { shardRecordsName } from './shard.js';
 
 export interface ShardProgress {
@@ -18,7 +18,7 @@ export interface ShardProgress {
 export interface RunProgress {
   readonly plan: ShardPlan;
   readonly shards: readonly ShardProgress[];
-  /** records.jsonl holds every planned unit (harness merge has run). */
+  /** records.jsonl holds every planned unit in planned order (harness merge has run). */
   readonly merged: boolean;
 }
 
@@ -35,10 +35,19 @@ export function runProgress(runDir: string): RunProgress {
       lastWrite: existsSync(file) ? statSync(file).mtime : undefined,
     };
   });
-  const mergedFile = join(runDir, 'records.jsonl');
-  const merged = existsSync(mergedFile) && statSync(mergedFile).size > 0 && shards.every((s) => s.done === s.planned)
-    && statSync(mergedFile).mtimeMs >= Math.max(...shards.map((s) => s.lastWrite?.getTime() ?? 0));
-  return { plan, shards, merged };
+  return { plan, shards, merged: isMerged(runDir, plan) };
+}
+
+function isMerged(runDir: string, plan: ShardPlan): boolean {
+  const file = join(runDir, 'records.jsonl');
+  const keyOf = SHARD_RECORD_KEYS[plan.command];
+  if (!keyOf || !existsSync(file)) return false;
+  const lines = readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+  try {
+    return lines.length === plan.units.length && lines.every((line, i) => keyOf(JSON.parse(line) as Record<string, unknown>) === plan.units[i]?.key);
+  } catch {
+    return false;
+  }
 }
 
 export function progressTable(progress: RunProgress): string {
