@@ -13,6 +13,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UserError } from '../../engine/language-model.js';
 import { createRunDirectory } from '../records.js';
 import { progressTable, runProgress } from '../scale/shard-status.js';
+import { SHARD_PLAN_FILE } from '../scale/shard-plan.js';
 import { arrayScript, mergeScript, type SlurmJob } from '../scale/slurm-script.js';
 import { shardJobManifest, mergeJobManifest, type KubernetesJob } from '../scale/k8s-manifest.js';
 import {
@@ -48,8 +49,9 @@ function newRunDir(args: ArgumentsCamelCase<SubmitArguments>, name: string): str
 }
 
 function showStatus(runDir: string): void {
-  process.stdout.write(`${progressTable(runProgress(runDir))}\n`);
   const jobsFile = join(runDir, SLURM_JOBS_FILE);
+  if (existsSync(jobsFile) && !existsSync(join(runDir, SHARD_PLAN_FILE))) process.stdout.write('no shard has started yet\n');
+  else process.stdout.write(`${progressTable(runProgress(runDir))}\n`);
   if (existsSync(jobsFile)) {
     const jobs = JSON.parse(readFileSync(jobsFile, 'utf8')) as { arrayJob?: string; mergeJob?: string };
     process.stdout.write(`slurm: array job ${jobs.arrayJob ?? '?'}, merge job ${jobs.mergeJob ?? '?'} (squeue -j ${jobs.arrayJob ?? ''},${jobs.mergeJob ?? ''}; logs in ${join(runDir, 'slurm')})\n`);
@@ -59,6 +61,10 @@ function showStatus(runDir: string): void {
 function submitSlurm(args: ArgumentsCamelCase<SubmitArguments>, command: string[], name: string): void {
   if (!Number.isInteger(args.gpusPerTask) || args.gpusPerTask < 0) throw new UserError(`--gpus-per-task ${args.gpusPerTask}: expected a whole number ≥ 0`, '1 for one GPU per shard; 0 on a cluster without GPUs (or without GresTypes=gpu)');
   const runDir = newRunDir(args, name);
+  // #SBATCH lines cannot quote: a path with spaces would be cut there.
+  for (const path of [runDir, process.cwd()]) {
+    if (/\s/.test(path)) throw new UserError(`${path}: Slurm's #SBATCH lines cannot hold a path with spaces`, 'submit from, and into, folders whose paths have no spaces');
+  }
   const job: SlurmJob = {
     name: `gnomon-${name}`, shards: args.shards, runDir, workDir: process.cwd(), node: process.execPath,
     cli: fileURLToPath(new URL('../cli.js', import.meta.url)), command,
