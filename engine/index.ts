@@ -11,6 +11,7 @@ import { InternLM2Model } from './model/model.js';
 import { InternLM2Session } from './session/session.js';
 import { loadTokenizer } from './tokenizer/tokenizer.js';
 import type { InternLM2Config } from './checkpoint/config.js';
+import { UserError } from './errors.js';
 
 // What the harness needs beside loadModel, so that nothing outside engine/ reaches into its rooms.
 export { acquireDevice, type BackendName, type FeatureLevel, type GpuContext, type DeviceOptions } from './gpu/device.js';
@@ -35,11 +36,35 @@ export interface LoadModelOptions {
   readonly kvCache?: 'f32' | 'f16';
   /** Kernel family ('gpu' or 'cpu'); default: by adapter kind (engine/kernel-family.ts). Results are bit-identical either way. */
   readonly kernels?: KernelFamily;
+  /** Where load-time warnings go (a context length past what RoPE scaling supports); default: stderr. */
+  readonly onWarning?: (message: string) => void;
 }
 
 export function defaultContextLength(config: InternLM2Config): number {
   const scaling = config.ropeScaling;
   return scaling ? Math.floor(config.maxPositions * scaling.factor) : config.maxPositions;
+}
+
+/**
+ * A requested context length checked against the checkpoint: past what its RoPE scaling supports
+ * (max_position_embeddings, × factor under rope_scaling) the model runs on positions it was never
+ * trained for — allowed, with a warning; past what the memory plan can hold for one sequence it
+ * could never run — refused now, not at the first long prompt.
+ */
+function checkContextLength(requested: number, config: InternLM2Config, model: InternLM2Model, warn: (message: string) => void): void {
+  const supported = defaultContextLength(config);
+  if (requested > supported) {
+    const basis = config.ropeScaling
+      ? `max_position_embeddings ${config.maxPositions} × rope_scaling factor ${config.ropeScaling.factor} (${config.ropeScaling.type})`
+      : `max_position_embeddings ${config.maxPositions}, no rope_scaling`;
+    warn(`--context-length ${requested} is beyond the ${supported} positions config.json supports (${basis}); output past ${supported} tokens is unreliable`);
+  }
+  try {
+    model.planFor(1, requested);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    throw new UserError(`--context-length ${requested}: one sequence of that length cannot fit: ${error.message}`, `use --context-length ${supported} or less (the checkpoint's own limit), or give the engine more memory with --gpu-memory`);
+  }
 }
 
 export function describeAdapter(context: GpuContext): string {
@@ -59,6 +84,14 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
     ...(options.kvCache ? { kvCache: options.kvCache } : {}),
     ...(options.kernels ? { kernels: options.kernels } : {}),
   });
+  if (options.contextLength !== undefined) {
+    try {
+      checkContextLength(options.contextLength, checkpoint.config, model, options.onWarning ?? ((message) => process.stderr.write(`warning: ${message}\n`)));
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+  }
   return new InternLM2Session(model, tokenizer, {
     name: basename(resolve(dir)),
     contextLength: options.contextLength ?? defaultContextLength(checkpoint.config),

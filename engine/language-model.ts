@@ -113,4 +113,4 @@ export interface LanguageModel {
 }
 
 // The contract's error type: harness code throws and catches it without reaching into the engine.
-export { UserError, isUserError } from './errors.js';
+export { NonFiniteScoreError, UserError, isUserError } from './errors.js';

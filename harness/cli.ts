@@ -9,8 +9,12 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isUserError } from '../engine/language-model.js';
 import { commands } from './commands/index.js';
+import { machineUserError } from './file-errors.js';
 
-function reportFailure(error: unknown, verbose: boolean): number {
+function reportFailure(thrown: unknown, verbose: boolean): number {
+  // A full disk or an unwritable path met somewhere without its own message is still the machine's
+  // doing, not a bug: two lines and exit 2 (records already written are flushed and kept).
+  const error = isUserError(thrown) ? thrown : (machineUserError(thrown) ?? thrown);
   if (isUserError(error)) {
     process.stderr.write(`error: ${error.message}\n  fix: ${error.hint}\n`);
     if (verbose && error.stack) process.stderr.write(`${error.stack}\n`);

@@ -3,23 +3,58 @@
  * item) and flushes it before starting the next, so a killed run loses at most the unit in flight;
  * `--resume RUN_DIR` reads the finished keys back and skips them.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync, openSync, fsyncSync, closeSync, truncateSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync, openSync, fsyncSync, closeSync, truncateSync } from 'node:fs';
+import { join, relative, resolve, isAbsolute } from 'node:path';
 import { UserError } from '../engine/language-model.js';
+import { rethrowFileSystemError } from './file-errors.js';
 
 export const RUN_FILE = 'run.json';
 
-/** Creates `root/<name>-<timestamp>` (or uses `resumeDir`) and returns its path. */
+/**
+ * A run name as one folder-name component: anything but letters, digits, `.`, `_` and `-` becomes
+ * `_`, and leading dots go, so a name such as `../../x` (from `--name`) can never leave `--out`.
+ */
+export function runFolderName(name: string): string {
+  const safe = name.normalize('NFC').replace(/[^\p{L}\p{N}._-]/gu, '_').replace(/^\.+/, '');
+  return safe === '' ? 'run' : safe;
+}
+
+/**
+ * Creates `root/<name>-<timestamp>` and returns its path. The folder is made with an exclusive
+ * mkdir (no `recursive`): two processes that ask in the same second both try the same name, one
+ * mkdir fails with EEXIST, and that process moves on to `-2`, `-3`, … — so no two runs ever share a
+ * folder, which a check-then-create would allow.
+ */
 export function createRunDirectory(root: string, name: string, now: Date = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  let dir = join(root, `${name}-${stamp}`);
-  for (let attempt = 2; existsSync(dir); attempt += 1) dir = join(root, `${name}-${stamp}-${attempt}`);
-  mkdirSync(dir, { recursive: true });
-  return dir;
+  const folder = runFolderName(name);
+  try {
+    mkdirSync(root, { recursive: true });
+  } catch (error) {
+    rethrowFileSystemError(error, root, 'creating the --out folder');
+  }
+  if (!statSync(root).isDirectory()) throw new UserError(`--out ${root}: is a file, not a folder`, 'pass a folder for run directories (it is created when missing), e.g. --out runs');
+  for (let attempt = 1; ; attempt += 1) {
+    const dir = join(root, attempt === 1 ? `${folder}-${stamp}` : `${folder}-${stamp}-${attempt}`);
+    const inside = relative(resolve(root), resolve(dir));
+    if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) throw new Error(`run folder ${dir} would leave ${root}`);
+    try {
+      mkdirSync(dir);
+      return dir;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      rethrowFileSystemError(error, dir, 'creating the run directory');
+    }
+  }
 }
 
 export function writeRunInfo(dir: string, info: unknown): void {
-  writeFileSync(join(dir, RUN_FILE), `${JSON.stringify(info, null, 2)}\n`);
+  const file = join(dir, RUN_FILE);
+  try {
+    writeFileSync(file, `${JSON.stringify(info, null, 2)}\n`);
+  } catch (error) {
+    rethrowFileSystemError(error, file, 'writing run.json');
+  }
 }
 
 export function readRunInfo(dir: string): unknown {
@@ -66,14 +101,34 @@ export class RecordWriter<T> {
   }
 
   append(record: T): void {
-    appendFileSync(this.file, `${JSON.stringify(record)}\n`);
-    const fd = openSync(this.file, 'r');
+    // A full disk may leave part of the line behind: readJsonl drops such a torn last line on resume.
     try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      appendFileSync(this.file, `${JSON.stringify(record)}\n`);
+      const fd = openSync(this.file, 'r');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (error) {
+      rethrowFileSystemError(error, this.file, 'appending a record');
     }
   }
+}
+
+/**
+ * The first record of each key, in file order. Summaries go through this whatever wrote the file,
+ * so a record that appears twice (two writers before the lock existed, a hand-merged file) is
+ * counted once.
+ */
+export function uniqueByKey<T>(records: readonly T[], keyOf: (record: T) => string): T[] {
+  const seen = new Set<string>();
+  return records.filter((record) => {
+    const key = keyOf(record);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Finished keys of a records file (after dropping a torn last line), for resuming. */

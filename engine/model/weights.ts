@@ -6,6 +6,7 @@ import type { GpuContext } from '../gpu/device.js';
 import { chooseWeightFormat, destroyMatrix, uploadStackedMatrix, uploadVector, type GpuMatrix, type MatrixLayout, type WeightFormatChoice } from '../gpu/gpu-tensor.js';
 import type { TensorEntry } from '../checkpoint/safetensors.js';
 import type { MatmulShape } from './matmul-plan.js';
+import { checkWeightsFinite, type WeightCheckTarget } from './weight-check.js';
 
 export interface LayerWeights {
   readonly wqkv: GpuMatrix;
@@ -47,6 +48,8 @@ export async function uploadWeights(context: GpuContext, checkpoint: Checkpoint,
     return found;
   };
   let bytes = 0;
+  // Every uploaded buffer is checked for NaN/Inf on the GPU once all are uploaded (weight-check.ts).
+  const checks: WeightCheckTarget[] = [];
   // Projections are read by the matmul kernels (kn layout); the embedding table is read row by row
   // (nk). A matrix may stack several tensors' rows (w1 over w3), in the format chosen for the first
   // (a checkpoint stores them in one dtype).
@@ -55,11 +58,14 @@ export async function uploadWeights(context: GpuContext, checkpoint: Checkpoint,
     const format = chooseWeightFormat((tensors[0] as TensorEntry).dtype, choice, context.hasShaderF16);
     const uploaded = await uploadStackedMatrix(device, name, tensors, format, maxBinding, layout);
     bytes += uploaded.bytes;
+    checks.push(...matrixCheckTargets(uploaded, tensors));
     return uploaded;
   };
   const vector = async (name: string): Promise<GPUBuffer> => {
-    const buffer = await uploadVector(device, entry(name));
+    const tensor = entry(name);
+    const buffer = await uploadVector(device, tensor);
     bytes += buffer.size;
+    checks.push({ buffer, bytes: buffer.size, format: 'f32', locate: (index) => ({ file: tensor.file, tensor: name, where: `index ${index}` }) });
     return buffer;
   };
   const embed = await matrix('model.tok_embeddings.weight', 'nk');
@@ -77,7 +83,37 @@ export async function uploadWeights(context: GpuContext, checkpoint: Checkpoint,
   }
   const norm = await vector('model.norm.weight');
   const output = await matrix('output.weight');
-  return { embed, layers, norm, output, bytes };
+  const weights = { embed, layers, norm, output, bytes };
+  try {
+    await checkWeightsFinite(context, checks);
+  } catch (error) {
+    destroyWeights(weights);
+    throw error;
+  }
+  return weights;
+}
+
+/** Check targets for a matrix's chunks; positions are named in the stored tensor's own rows and columns. */
+function matrixCheckTargets(matrix: GpuMatrix, tensors: readonly TensorEntry[]): WeightCheckTarget[] {
+  const valueBytes = matrix.format === 'f32' ? 4 : 2;
+  return matrix.chunks.map((chunk) => ({
+    buffer: chunk.buffer,
+    bytes: chunk.rowCount * matrix.cols * valueBytes,
+    format: matrix.format,
+    locate: (index: number) => {
+      // 'kn' chunks are stored transposed: [cols][chunk rows].
+      const transposed = matrix.layout === 'kn';
+      let row = chunk.rowStart + (transposed ? index % chunk.rowCount : Math.floor(index / matrix.cols));
+      const col = transposed ? Math.floor(index / chunk.rowCount) : index % matrix.cols;
+      // A stacked matrix (w1 over w3): find the tensor the row belongs to.
+      for (const tensor of tensors) {
+        const rows = tensor.shape[0] ?? 0;
+        if (row < rows || tensor === tensors[tensors.length - 1]) return { file: tensor.file, tensor: tensor.name, where: `row ${row}, column ${col}` };
+        row -= rows;
+      }
+      return { file: '', tensor: matrix.name, where: `index ${index}` };
+    },
+  }));
 }
 
 export function destroyWeights(weights: ModelWeights): void {

@@ -4,7 +4,7 @@
  * serialised (one GPU model, one KV cache).
  */
 import type { InternLM2Config } from '../checkpoint/config.js';
-import { UserError } from '../errors.js';
+import { NonFiniteScoreError, UserError } from '../errors.js';
 import type {
   EngineCounters, GenerateOptions, GenerateRequest, GenerationResult, LanguageModel, ModelInfo, ScoredContinuation, ScoreRequest, TextTokenizer,
 } from '../language-model.js';
@@ -292,6 +292,9 @@ export class InternLM2Session implements LanguageModel {
         const activeSlots = new Set(active.map((s) => s.slot));
         const result = await this.model.forward(rows, picks, wantLogits);
         this.counters.forwardTokens += rows.length;
+        // Argmax over NaN logits still returns a token; text made from it must never reach a scorer.
+        const broken = result.picks.find((pick) => !Number.isFinite(pick.logSumExp));
+        if (broken) throw new NonFiniteScoreError(`generation (${phase}, log-sum-exp ${broken.logSumExp})`);
         if (phase === 'prefill') this.counters.prefillMs += performance.now() - started;
         else this.counters.decodeMs += performance.now() - started;
         if (phase === 'prefill' && promptOfFirst.length > 0) this.rememberPrefix(cacheSlot, 0, promptOfFirst, ropeBase(this.config, promptOfFirst.length));

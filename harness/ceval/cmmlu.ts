@@ -3,7 +3,8 @@
  * `(index),Question,A,B,C,D,Answer` (the first column is pandas' unnamed index) and
  * `DIR/cmmlu/subject_mapping.json`: subject -> {zh, subcategory[], category[]}.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readUtf8File } from '../text-file.js';
 import { join } from 'node:path';
 import { UserError } from '../../engine/language-model.js';
 import { checkHeader, readCsvTable } from './csv-table.js';
@@ -26,8 +27,9 @@ export function loadCmmluMapping(dataDir: string): CmmluSubject[] {
     throw new UserError(`${file}: not found`, 'pass --data-dir DIR where DIR/cmmlu holds subject_mapping.json and dev/, test/ (OpenCompass layout)');
   }
   let json: unknown;
+  const text = readUtf8File(file, 'subject table');
   try {
-    json = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    json = JSON.parse(text) as unknown;
   } catch (error) {
     throw new UserError(`${file}: not valid JSON (${(error as Error).message})`, 'restore subject_mapping.json');
   }

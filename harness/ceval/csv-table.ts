@@ -2,7 +2,8 @@
  * Reads a CSV file into header + rows with the line each row ends on, so that every later complaint
  * about a row can name `file:line`. Parse failures (unclosed quote, ragged rows) become UserErrors.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readUtf8File } from '../text-file.js';
 import { parse } from 'csv-parse/sync';
 import { UserError } from '../../engine/language-model.js';
 
@@ -25,9 +26,10 @@ interface ParsedRecord {
 
 export function readCsvTable(file: string, missingHint: string): CsvTable {
   if (!existsSync(file)) throw new UserError(`${file}: file not found`, missingHint);
+  const text = readUtf8File(file, 'question file');
   let records: ParsedRecord[];
   try {
-    records = parse(readFileSync(file, 'utf8'), { bom: true, info: true, skip_empty_lines: true }) as unknown as ParsedRecord[];
+    records = parse(text, { bom: true, info: true, skip_empty_lines: true }) as unknown as ParsedRecord[];
   } catch (error) {
     throw new UserError(`${file}: not a readable CSV file (${(error as Error).message})`, 'check the quoting of the line it names; every row needs the same number of columns as the header');
   }

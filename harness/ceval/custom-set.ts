@@ -3,7 +3,8 @@
  * e.g. 100 primary-school maths questions with columns question,A,B,C,D,answer. `--columns` maps
  * the fields to other column names: `question=题目,answer=答案`.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readUtf8File } from '../text-file.js';
 import { UserError } from '../../engine/language-model.js';
 import { readCsvTable } from './csv-table.js';
 import { rowsToQuestions, type ChoiceQuestion } from './dataset.js';
@@ -34,7 +35,7 @@ export function loadCustomQuestions(file: string, subject: string, mapping: Colu
   const header: string[] = [];
   let rows: { cells: string[]; line: number }[];
   if (/\.jsonl?$/i.test(file)) {
-    const lines = readFileSync(file, 'utf8').split('\n');
+    const lines = readUtf8File(file, 'question file').split('\n');
     for (const field of CUSTOM_FIELDS) header.push(mapping[field]);
     rows = [];
     lines.forEach((text, index) => {

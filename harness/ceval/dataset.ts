@@ -3,7 +3,8 @@
  * (columns id,question,A,B,C,D,answer[,explanation]; the test split has no answer column) and the
  * subject table (English name, Chinese name, category). Every problem names the file and line.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { readUtf8File } from '../text-file.js';
 import { join } from 'node:path';
 import { UserError } from '../../engine/language-model.js';
 import { CEVAL_SUBJECT_TABLE } from './ceval-subject-table.js';
@@ -23,6 +24,21 @@ export interface ChoiceQuestion {
   /** Undefined for unlabelled splits (C-Eval test). */
   readonly answer: ChoiceLetter | undefined;
   readonly explanation?: string;
+  /**
+   * Why the row cannot be scored, when it cannot: an empty question or empty options (a model would
+   * be scored on letters that stand for nothing). Such rows are skipped and counted, never scored.
+   */
+  readonly problem?: string;
+}
+
+/** What is missing from a row's question and options, or undefined when it is complete. */
+export function rowProblem(question: string, choices: Readonly<Record<ChoiceLetter, string>>): string | undefined {
+  const empty = CHOICE_LETTERS.filter((letter) => choices[letter].trim() === '');
+  const parts = [
+    ...(question.trim() === '' ? ['the question is empty'] : []),
+    ...(empty.length === 4 ? ['all four options are empty'] : empty.length > 0 ? [`option${empty.length > 1 ? 's' : ''} ${empty.join(', ')} ${empty.length > 1 ? 'are' : 'is'} empty`] : []),
+  ];
+  return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
 export interface SubjectInfo {
@@ -66,8 +82,9 @@ export function loadSubjectMapping(dataDir: string): SubjectInfo[] {
   const source = subjectMappingSource(dataDir);
   let table: unknown = CEVAL_SUBJECT_TABLE;
   if (existsSync(source)) {
+    const text = readUtf8File(source, 'subject table');
     try {
-      table = JSON.parse(readFileSync(source, 'utf8')) as unknown;
+      table = JSON.parse(text) as unknown;
     } catch (error) {
       throw new UserError(`${source}: not valid JSON (${(error as Error).message})`, 'restore the official subject_mapping.json or delete it to use the built-in table');
     }
@@ -112,14 +129,18 @@ export function rowsToQuestions(table: CsvTable, subject: string, columns: {
     }
     const [a, b, c, d] = columns.choices;
     const explanation = cell(columns.explanation);
+    const question = cell(columns.question) ?? '';
+    const choices = { A: cell(a) ?? '', B: cell(b) ?? '', C: cell(c) ?? '', D: cell(d) ?? '' };
+    const problem = rowProblem(question, choices);
     return {
       id: (cell(columns.id) ?? '').trim() || String(index),
       subject,
       row: index,
-      question: cell(columns.question) ?? '',
-      choices: { A: cell(a) ?? '', B: cell(b) ?? '', C: cell(c) ?? '', D: cell(d) ?? '' },
+      question,
+      choices,
       answer,
       ...(explanation !== undefined && explanation !== '' ? { explanation } : {}),
+      ...(problem !== undefined ? { problem: `${table.file}:${row.line}: ${problem}` } : {}),
     };
   });
 }

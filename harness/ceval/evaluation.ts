@@ -8,6 +8,7 @@ import { UserError } from '../../engine/language-model.js';
 import type { LanguageModel } from '../../engine/language-model.js';
 import { writeCevalReport, type WrittenReport } from '../../reports/ceval/write-report.js';
 import { createRunDirectory, finishedKeys, readRunInfo, writeRunInfo } from '../records.js';
+import { lockRunDirectory } from '../run-lock.js';
 import { parseColumnMapping } from './custom-set.js';
 import { promptVersion, useChatFormat, type ChatChoice } from './prompt.js';
 import { cevalQuestionSet, cmmluQuestionSet, customQuestionSet, type QuestionSet } from './question-set.js';
@@ -70,37 +71,58 @@ export interface CevalRunRequest {
 }
 
 export async function runCevalEvaluation(model: LanguageModel, request: CevalRunRequest): Promise<CevalRunResult> {
-  const log = request.log ?? ((): void => undefined);
-  let info: CevalRunInfo;
   let runDir: string;
-  let settings = request.settings;
+  let set: QuestionSet | undefined;
   if (request.resumeDir) {
     runDir = request.resumeDir;
-    info = parseCevalRunInfo(readRunInfo(runDir), runDir);
-    const saved = (readRunInfo(runDir) as { settings?: CevalSettings }).settings;
-    if (!saved) throw new UserError(`${runDir}/run.json: no "settings" to resume with`, 'start a new run; this folder was not written by harness ceval');
-    settings = saved;
-    if (info.model.checkpointHash !== model.info.checkpointHash) {
-      throw new UserError(
-        `${runDir}: the run used model ${info.model.name} (checkpoint ${info.model.checkpointHash}), not ${model.info.name} (${model.info.checkpointHash})`,
-        'resume with the same --model the run started with, or start a new run',
-      );
-    }
+    parseCevalRunInfo(readRunInfo(runDir), runDir);
   } else {
-    const set = openQuestionSet(settings);
-    const chat = useChatFormat(settings.chat, model.tokenizer);
-    runDir = createRunDirectory(request.outDir, `${set.name}-${settings.mode}`);
-    info = {
-      schema: CEVAL_RUN_SCHEMA, command: request.command, started: new Date().toISOString(),
-      dataset: set.name, split: set.split, labelled: set.labelled, source: set.source,
-      mode: settings.mode, chat, shots: set.shots, promptStyle: set.promptStyle.id, maxOutLen: settings.maxOutLen,
-      limit: settings.limit ?? null, batchSize: settings.batchSize,
-      version: promptVersion({ style: set.promptStyle.id, shots: set.shots, chat, mode: settings.mode, ...(settings.mode === 'gen' ? { maxOutLen: settings.maxOutLen } : {}) }),
-      model: { name: model.info.name, checkpointHash: model.info.checkpointHash, device: model.info.device, contextLength: model.info.contextLength },
-      subjects: set.subjects, groups: set.groups,
-    };
-    writeRunInfo(runDir, { ...info, settings });
+    set = openQuestionSet(request.settings);
+    // Read every subject's files first: bad data (too few shots, a damaged example) leaves no run folder behind.
+    plannedQuestions(set, request.settings.limit);
+    runDir = createRunDirectory(request.outDir, `${set.name}-${request.settings.mode}`);
   }
+  // One writer per run: a second --resume of the same folder stops here instead of duplicating records.
+  const lock = lockRunDirectory(runDir, `harness ceval ${request.command}`);
+  try {
+    const { info, settings } = set ? startRun(model, request, runDir, set) : resumedRun(model, runDir);
+    return await runLocked(model, request, runDir, info, settings);
+  } finally {
+    lock.release();
+  }
+}
+
+function resumedRun(model: LanguageModel, runDir: string): { info: CevalRunInfo; settings: CevalSettings } {
+  const info = parseCevalRunInfo(readRunInfo(runDir), runDir);
+  const settings = (readRunInfo(runDir) as { settings?: CevalSettings }).settings;
+  if (!settings) throw new UserError(`${runDir}/run.json: no "settings" to resume with`, 'start a new run; this folder was not written by harness ceval');
+  if (info.model.checkpointHash !== model.info.checkpointHash) {
+    throw new UserError(
+      `${runDir}: the run used model ${info.model.name} (checkpoint ${info.model.checkpointHash}), not ${model.info.name} (${model.info.checkpointHash})`,
+      'resume with the same --model the run started with, or start a new run',
+    );
+  }
+  return { info, settings };
+}
+
+function startRun(model: LanguageModel, request: CevalRunRequest, runDir: string, set: QuestionSet): { info: CevalRunInfo; settings: CevalSettings } {
+  const settings = request.settings;
+  const chat = useChatFormat(settings.chat, model.tokenizer);
+  const info: CevalRunInfo = {
+    schema: CEVAL_RUN_SCHEMA, command: request.command, started: new Date().toISOString(),
+    dataset: set.name, split: set.split, labelled: set.labelled, source: set.source,
+    mode: settings.mode, chat, shots: set.shots, promptStyle: set.promptStyle.id, maxOutLen: settings.maxOutLen,
+    limit: settings.limit ?? null, batchSize: settings.batchSize,
+    version: promptVersion({ style: set.promptStyle.id, shots: set.shots, chat, mode: settings.mode, ...(settings.mode === 'gen' ? { maxOutLen: settings.maxOutLen } : {}) }),
+    model: { name: model.info.name, checkpointHash: model.info.checkpointHash, device: model.info.device, contextLength: model.info.contextLength },
+    subjects: set.subjects, groups: set.groups,
+  };
+  writeRunInfo(runDir, { ...info, settings });
+  return { info, settings };
+}
+
+async function runLocked(model: LanguageModel, request: CevalRunRequest, runDir: string, info: CevalRunInfo, settings: CevalSettings): Promise<CevalRunResult> {
+  const log = request.log ?? ((): void => undefined);
   const set = openQuestionSet(settings);
   const recordsFile = join(runDir, RECORDS_FILE);
   const finished = finishedKeys<CevalRecord>(recordsFile, recordKey);

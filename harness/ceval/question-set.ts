@@ -5,9 +5,9 @@
  */
 import { basename, extname } from 'node:path';
 import { UserError } from '../../engine/language-model.js';
-import { loadCmmluMapping, loadCmmluSplit } from './cmmlu.js';
+import { cmmluSplitFile, loadCmmluMapping, loadCmmluSplit } from './cmmlu.js';
 import { loadCustomQuestions, type ColumnMapping } from './custom-set.js';
-import { loadCevalSplit, loadSubjectMapping, subjectMappingSource, type ChoiceQuestion } from './dataset.js';
+import { cevalSplitFile, loadCevalSplit, loadSubjectMapping, subjectMappingSource, type ChoiceQuestion } from './dataset.js';
 import { CEVAL_PROMPT, CMMLU_PROMPT, CUSTOM_PROMPT, type PromptStyle } from './prompt.js';
 import { categoryGroups, type GroupDefinition } from './statistics.js';
 
@@ -46,6 +46,24 @@ export const CEVAL_HARD_SUBJECTS = [
   'college_physics', 'high_school_mathematics', 'high_school_chemistry', 'high_school_physics',
 ] as const;
 
+/**
+ * The first `shots` rows of a dev split as examples. A split with fewer rows is refused (run.json
+ * would say 5-shot while fewer were used), and so is an example with an empty question or option:
+ * it would damage the prompt of every question of the subject.
+ */
+export function takeShots(dev: readonly ChoiceQuestion[], shots: number, file: string): ChoiceQuestion[] {
+  if (dev.length < shots) {
+    throw new UserError(
+      `${file}: --shots ${shots} needs ${shots} example rows, but the file has ${dev.length}`,
+      `pass --shots ${dev.length} (or fewer) for this subject, or restore the dev file from the dataset release`,
+    );
+  }
+  const taken = dev.slice(0, shots);
+  const damaged = taken.find((q) => q.problem !== undefined);
+  if (damaged) throw new UserError(`${damaged.problem ?? file} (an example row used in every prompt)`, 'fix the row in the dev file, or lower --shots so it is not used');
+  return taken;
+}
+
 function selectSubjects(all: readonly SubjectEntry[], requested: readonly string[] | undefined, setName: string): SubjectEntry[] {
   if (!requested || requested.length === 0) return [...all];
   const known = new Map(all.map((s) => [s.subject, s]));
@@ -80,7 +98,7 @@ export function cevalQuestionSet(dataDir: string, split: 'val' | 'test' | 'dev',
     shots,
     source: `${dataDir}/ceval/formal_ceval (subjects: ${subjectMappingSource(dataDir)})`,
     loadSubject: (subject) => ({
-      shots: shots > 0 ? loadCevalSplit(dataDir, subject, 'dev').slice(0, shots) : [],
+      shots: shots > 0 ? takeShots(loadCevalSplit(dataDir, subject, 'dev'), shots, cevalSplitFile(dataDir, subject, 'dev')) : [],
       questions: loadCevalSplit(dataDir, subject, split),
     }),
   };
@@ -99,7 +117,7 @@ export function cmmluQuestionSet(dataDir: string, subjects?: readonly string[], 
     shots,
     source: `${dataDir}/cmmlu`,
     loadSubject: (subject) => ({
-      shots: shots > 0 ? loadCmmluSplit(dataDir, subject, 'dev').slice(0, shots) : [],
+      shots: shots > 0 ? takeShots(loadCmmluSplit(dataDir, subject, 'dev'), shots, cmmluSplitFile(dataDir, subject, 'dev')) : [],
       questions: loadCmmluSplit(dataDir, subject, 'test'),
     }),
   };
@@ -124,6 +142,6 @@ export function customQuestionSet(file: string, mapping: ColumnMapping, name?: s
     promptStyle: CUSTOM_PROMPT,
     shots,
     source: file,
-    loadSubject: () => ({ shots: questions.slice(0, shots), questions: questions.slice(shots) }),
+    loadSubject: () => ({ shots: takeShots(questions, shots, file), questions: questions.slice(shots) }),
   };
 }

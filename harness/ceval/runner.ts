@@ -5,7 +5,7 @@
  * on batching). gen mode: greedy `generateBatch`, answer extracted from the text.
  * Finished questions (by subject and row) are skipped, which is what `--resume` relies on.
  */
-import type { LanguageModel } from '../../engine/language-model.js';
+import { NonFiniteScoreError, type GenerationResult, type LanguageModel } from '../../engine/language-model.js';
 import { RecordWriter } from '../records.js';
 import type { ShardWork } from '../scale/shard.js';
 import { extractChoice } from './answer-extraction.js';
@@ -59,7 +59,7 @@ export async function prepareQuestion(model: LanguageModel, set: QuestionSet, su
   const promptText = await tokenizer.decode(promptIds, false);
   const needed = mode === 'ppl' ? promptIds.length + Math.max(...continuations.map((c) => c.length)) : promptIds.length + 1;
   const context = model.info.contextLength;
-  const skipReason = needed > context
+  const skipReason = question.problem !== undefined ? `not scorable: ${question.problem}` : needed > context
     ? `prompt is ${promptIds.length} tokens (${mode === 'ppl' ? 'with the longest letter' : 'with one new token'}: ${needed}), longer than the model's context of ${context} tokens`
     : undefined;
   return { question, promptText, promptIds, continuations, ...(skipReason ? { skipReason } : {}) };
@@ -98,6 +98,12 @@ async function runBatch(model: LanguageModel, set: QuestionSet, batch: readonly 
     runnable.forEach((prepared, index) => {
       const scored = results[index] ?? [];
       const choices = Object.fromEntries(CHOICE_LETTERS.map((letter, i) => [letter, scored[i]?.sumLogprob ?? Number.NaN])) as Record<ChoiceLetter, number>;
+      // A NaN or infinite log-prob (damaged or overflowing weights) would make argmax pick A: never score it.
+      const nonFinite = CHOICE_LETTERS.filter((letter) => !Number.isFinite(choices[letter]));
+      if (nonFinite.length > 0) {
+        records.set(prepared, modelErrorRecord(set, prepared, 'ppl', `non-finite log-probability for ${nonFinite.join(', ')} (${nonFinite.map((l) => String(choices[l])).join(', ')})`));
+        return;
+      }
       const extracted = argmaxLetter(choices);
       const target = prepared.question.answer;
       records.set(prepared, {
@@ -109,12 +115,21 @@ async function runBatch(model: LanguageModel, set: QuestionSet, batch: readonly 
     });
   } else if (runnable.length > 0) {
     const context = model.info.contextLength;
-    const results = await model.generateBatch(runnable.map((p) => ({
-      promptIds: p.promptIds,
-      options: { maxNewTokens: Math.min(options.maxOutLen, context - p.promptIds.length), stopTokenIds: model.tokenizer.stopTokenIds },
-    })));
+    let results: GenerationResult[];
+    try {
+      results = await model.generateBatch(runnable.map((p) => ({
+        promptIds: p.promptIds,
+        options: { maxNewTokens: Math.min(options.maxOutLen, context - p.promptIds.length), stopTokenIds: model.tokenizer.stopTokenIds },
+      })));
+    } catch (error) {
+      // Non-finite logits: the generated text would be noise read as an answer; every question of the batch is an error record.
+      if (!(error instanceof NonFiniteScoreError)) throw error;
+      for (const prepared of runnable) records.set(prepared, modelErrorRecord(set, prepared, 'gen', error.message));
+      results = [];
+    }
     const ms = (performance.now() - started) / runnable.length;
     runnable.forEach((prepared, index) => {
+      if (records.has(prepared)) return;
       const result = results[index];
       const output = result?.text ?? '';
       const extracted = extractChoice(output) ?? null;
@@ -131,6 +146,14 @@ async function runBatch(model: LanguageModel, set: QuestionSet, batch: readonly 
     ...baseRecord(set, prepared, options.mode), extracted: null, correct: null, n_tokens: 0, ms: 0,
     status: 'skipped', skip_reason: prepared.skipReason ?? 'not run',
   });
+}
+
+/**
+ * A question the model could not score: counted with the skipped ones (never scored), its reason
+ * starting "model error" so reports and records tell it apart from a too-long prompt.
+ */
+function modelErrorRecord(set: QuestionSet, prepared: PreparedQuestion, mode: EvaluationMode, reason: string): CevalRecord {
+  return { ...baseRecord(set, prepared, mode), extracted: null, correct: null, n_tokens: 0, ms: 0, status: 'skipped', skip_reason: `model error: ${reason}` };
 }
 
 /** The questions of each chosen subject, after `--limit`. */

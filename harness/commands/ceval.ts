@@ -11,6 +11,7 @@ import { writeCevalReport } from '../../reports/ceval/write-report.js';
 import { modelOptions, openModel } from '../model-options.js';
 import { runCevalShard } from '../scale/ceval-shard.js';
 import { shardOptions, shardedRunFrom } from '../scale/sharded-run.js';
+import { refuseConflicts, refuseEmptyValues, refuseWithout } from './flag-checks.js';
 
 interface CevalArguments {
   model?: string;
@@ -18,7 +19,7 @@ interface CevalArguments {
   featureLevel?: string;
   weights?: string;
   mode: 'ppl' | 'gen';
-  preset: 'ceval' | 'cmmlu';
+  preset?: 'ceval' | 'cmmlu';
   dataDir: string;
   subjects?: string[];
   split: 'val' | 'test' | 'dev';
@@ -43,10 +44,23 @@ function settingsFrom(args: ArgumentsCamelCase<CevalArguments>): CevalSettings {
   if (!Number.isInteger(args.maxOutLen) || args.maxOutLen < 1) throw new UserError(`--max-out-len ${args.maxOutLen}: expected a whole number ≥ 1`, 'OpenCompass uses 16 for C-Eval gen');
   if (!Number.isInteger(args.batchSize) || args.batchSize < 1) throw new UserError(`--batch-size ${args.batchSize}: expected a whole number ≥ 1`, 'e.g. --batch-size 8');
   return {
-    preset: args.preset, custom: args.custom, columns: args.columns, name: args.name, dataDir: args.dataDir,
+    preset: args.preset ?? 'ceval', custom: args.custom, columns: args.columns, name: args.name, dataDir: args.dataDir,
     subjects: subjects && subjects.length > 0 ? subjects : undefined, split: args.split, limit: args.limit, shots: args.shots,
     chat: args.chat, mode: args.mode, maxOutLen: args.maxOutLen, batchSize: args.batchSize,
   };
+}
+
+/** Empty values and contradictory flags, refused with the reason before anything runs. */
+function checkCevalFlags(args: ArgumentsCamelCase<CevalArguments>): void {
+  refuseEmptyValues(args, ['model', 'gpuMemory', 'dataDir', 'subjects', 'custom', 'columns', 'name', 'out', 'resume', 'showPrompt', 'report']);
+  refuseConflicts(args, [
+    { flags: ['custom', 'subjects'], reason: 'a --custom file is one subject of its own; --subjects picks C-Eval/CMMLU subjects' },
+    { flags: ['custom', 'preset'], reason: '--custom replaces the preset question set' },
+    { flags: ['resume', 'report'], reason: '--report rewrites a finished run\'s report without a model; --resume continues the run (and writes the report at the end)' },
+    { flags: ['showPrompt', 'resume'], reason: '--show-prompt prints one prompt and exits; it runs nothing to resume' },
+    { flags: ['showPrompt', 'report'], reason: '--show-prompt needs a model and --report runs none' },
+  ]);
+  refuseWithout(args, 'custom', ['name', 'columns'], 'they describe a custom question file');
 }
 
 const command: CommandModule<object, CevalArguments> = {
@@ -56,7 +70,7 @@ const command: CommandModule<object, CevalArguments> = {
     .options(modelOptions)
     .options(shardOptions)
     .option('mode', { type: 'string', choices: ['ppl', 'gen'] as const, default: 'ppl' as const, describe: 'ppl: score A/B/C/D after one shared prompt; gen: greedy generation, letter read from the text' })
-    .option('preset', { type: 'string', choices: ['ceval', 'cmmlu'] as const, default: 'ceval' as const, describe: 'question set: C-Eval (DIR/ceval/formal_ceval) or CMMLU (DIR/cmmlu)' })
+    .option('preset', { type: 'string', choices: ['ceval', 'cmmlu'] as const, describe: 'question set: C-Eval (DIR/ceval/formal_ceval) or CMMLU (DIR/cmmlu); default ceval' })
     .option('data-dir', { type: 'string', default: './data', describe: 'data folder in OpenCompass layout (holds ceval/ and cmmlu/)' })
     .option('subjects', { type: 'string', array: true, describe: 'subjects to run (space or comma separated); default all' })
     .option('split', { type: 'string', choices: ['val', 'test', 'dev'] as const, default: 'val' as const, describe: 'C-Eval split; test has no answers and writes submission.json' })
@@ -73,6 +87,7 @@ const command: CommandModule<object, CevalArguments> = {
     .option('show-prompt', { type: 'string', describe: 'print the fully rendered prompt of SUBJECT\'s first question and exit' })
     .option('report', { type: 'string', describe: 'rewrite the tables and report.html of RUN_DIR from its records (no model)' }) as unknown as Argv<CevalArguments>,
   handler: async (args) => {
+    checkCevalFlags(args);
     if (args.report) {
       const written = writeCevalReport(args.report);
       process.stdout.write(`${written.text}\n${written.files.map((f) => `wrote ${f}`).join('\n')}\n`);

@@ -6,20 +6,23 @@
  * run (labels from Contamination_Detector annotations or from the n-gram overlap).
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UserError } from '../../engine/language-model.js';
 import { modelOptions, openModel, type ModelArguments } from '../model-options.js';
-import { createRunDirectory, readRunInfo, writeRunInfo } from '../records.js';
+import { refuseConflicts, refuseEmptyValues } from './flag-checks.js';
+import { createRunDirectory, readJsonl, readRunInfo, writeRunInfo } from '../records.js';
+import { lockRunDirectory } from '../run-lock.js';
 import { loadCevalItems, loadItemFile, type ContaminationItem } from '../contamination/items.js';
 import { DEFAULT_NGRAM_RULES } from '../contamination/ngram-index.js';
 import { listCorpusFiles } from '../contamination/corpus-scan.js';
 import { runContamination, type ContaminationPlan } from '../contamination/runner.js';
-import type { ProbeName } from '../contamination/contamination-records.js';
+import { CONTAMINATION_RECORDS_FILE, type ContaminationRecord, type ProbeName } from '../contamination/contamination-records.js';
 import { loadContaminationAnnotations } from '../contamination/annotations.js';
 import { readCevalOutcomes } from '../contamination/impact.js';
 import { writeContaminationReport } from '../../reports/contamination/write-contamination-report.js';
 import { summaryMarkdown } from '../../reports/contamination/contamination-tables.js';
-import { addToRunInfo, claimRunInfo, shardOptions, shardedRunFrom, shardWork } from '../scale/sharded-run.js';
+import { addToRunInfo, claimRunInfo, lockShard, shardOptions, shardedRunFrom, shardWork } from '../scale/sharded-run.js';
 
 const RUN_SCHEMA = 'gnomon.contamination.run.v1';
 const PROBE_CHOICES = ['ngram', 'likelihood', 'option-order'] as const;
@@ -116,6 +119,23 @@ function loadBenchmark(settings: ContaminationSettings): ContaminationItem[] {
   });
 }
 
+/** What run.json holds besides the settings: item counts and the model that scored the records. */
+interface StoredRunInfo {
+  readonly items?: { readonly benchmark: number; readonly reference: number };
+  readonly model_info?: { readonly name: string; readonly device: string; readonly checkpointHash: string };
+}
+
+function storedModelName(info: StoredRunInfo): string | null {
+  return info.model_info ? `${info.model_info.name} on ${info.model_info.device}` : null;
+}
+
+/** Item counts of a run written before run.json stored them: distinct items per set in its records. */
+function countedItems(runDir: string): { benchmark: number; reference: number } {
+  const records = readJsonl<ContaminationRecord>(join(runDir, CONTAMINATION_RECORDS_FILE));
+  const keys = (set: string): number => new Set(records.filter((r) => r.set === set).map((r) => r.item_key)).size;
+  return { benchmark: keys('benchmark'), reference: keys('reference') };
+}
+
 function storedSettings(runDir: string): ContaminationSettings {
   const info = readRunInfo(runDir) as { schema?: unknown; settings?: ContaminationSettings };
   if (info.schema !== RUN_SCHEMA || !info.settings) throw new UserError(`${runDir}/run.json: not a contamination run`, 'pass a folder that `harness contamination` created');
@@ -163,9 +183,15 @@ const command: CommandModule<object, ContaminationArguments> = {
     .option('resume', { type: 'string', describe: 'continue the run in RUN_DIR with its stored settings, skipping finished items' })
     .option('report', { type: 'string', describe: 'rewrite summary and report.html of RUN_DIR from its records (no model); add --ceval-run/--annotations to include accuracy' }) as unknown as Argv<ContaminationArguments>,
   handler: async (args) => {
+    refuseEmptyValues(args, ['model', 'gpuMemory', 'dataset', 'dataDir', 'subjects', 'corpus', 'corpusField', 'reference', 'probes', 'seed', 'cevalRun', 'annotations', 'out', 'resume', 'report']);
+    refuseConflicts(args, [
+      { flags: ['resume', 'report'], reason: '--report rewrites a finished run\'s summary without a model; --resume continues the run (and writes the summary at the end)' },
+    ]);
     if (args.report) {
       const settings = storedSettings(args.report);
-      const written = writeContaminationReport(args.report, subtitleOf(settings, 0, 0, null).slice(0, 2), impactInputs(args.cevalRun, args.annotations));
+      const stored = readRunInfo(args.report) as StoredRunInfo;
+      const counts = stored.items ?? countedItems(args.report);
+      const written = writeContaminationReport(args.report, subtitleOf(settings, counts.benchmark, counts.reference, storedModelName(stored)), impactInputs(args.cevalRun, args.annotations));
       process.stdout.write(`${summaryMarkdown(written.summary)}${written.files.map((f) => `wrote ${f}`).join('\n')}\n`);
       return;
     }
@@ -179,35 +205,53 @@ const command: CommandModule<object, ContaminationArguments> = {
     if (settings.probes.includes('ngram') && settings.corpus.length > 0) listCorpusFiles(settings.corpus);
     const shardRun = shardedRunFrom('contamination', args);
     const runDir = shardRun?.runDir ?? args.resume ?? createRunDirectory(args.out, 'contamination');
-    const runInfo = { schema: RUN_SCHEMA, command: 'contamination', settings, argv: process.argv.slice(2), started: new Date().toISOString() };
-    if (shardRun) claimRunInfo(shardRun, runInfo);
-    else if (!args.resume) writeRunInfo(runDir, runInfo);
-    process.stderr.write(`run directory: ${runDir}\n${benchmark.length} benchmark item(s), ${reference.length} reference item(s)\n`);
-    const plan: ContaminationPlan = {
-      benchmark, reference, probes: settings.probes, corpus: settings.corpus, corpusField: settings.corpusField,
-      rules: DEFAULT_NGRAM_RULES, minKPercent: settings.minK, orders: settings.orders, seed: settings.seed, batchSize: settings.batchSize,
-    };
-    let modelName: string | null = null;
-    const model = await runContamination(plan, runDir, {
-      openModel: async () => {
-        const opened = await openModel(settings.model);
-        modelName = `${opened.info.name} on ${opened.info.device}`;
-        // Shards share run.json: they add the model with an atomic rename instead of rewriting it in place.
-        if (shardRun) addToRunInfo(runDir, { model_info: opened.info });
-        else writeRunInfo(runDir, { ...(readRunInfo(runDir) as object), model_info: opened.info });
-        return opened;
-      },
-      log: (line) => process.stderr.write(`${line}\n`),
-    }, shardRun && shardWork(shardRun));
+    // One writer per run (per shard, in a sharded run): a second --resume of the same folder stops here instead of duplicating records.
+    const lock = shardRun ? lockShard(shardRun, `harness ${process.argv.slice(2).join(' ')}`) : lockRunDirectory(runDir, `harness ${process.argv.slice(2).join(' ')}`);
+    let model: Awaited<ReturnType<typeof runContamination>>;
     try {
-      if (shardRun) {
-        process.stdout.write(`shard ${shardRun.shard.index}/${shardRun.shard.count} done; when every shard is done: harness merge ${runDir}\n`);
-        return;
+      const items = { benchmark: benchmark.length, reference: reference.length };
+      const runInfo = { schema: RUN_SCHEMA, command: 'contamination', settings, items, argv: process.argv.slice(2), started: new Date().toISOString() };
+      if (shardRun) claimRunInfo(shardRun, runInfo);
+      else if (!args.resume) writeRunInfo(runDir, runInfo);
+      const stored = readRunInfo(runDir) as StoredRunInfo;
+      process.stderr.write(`run directory: ${runDir}\n${benchmark.length} benchmark item(s), ${reference.length} reference item(s)\n`);
+      const plan: ContaminationPlan = {
+        benchmark, reference, probes: settings.probes, corpus: settings.corpus, corpusField: settings.corpusField,
+        rules: DEFAULT_NGRAM_RULES, minKPercent: settings.minK, orders: settings.orders, seed: settings.seed, batchSize: settings.batchSize,
+      };
+      // A run that finished its model probes earlier keeps the model line it was scored with.
+      let modelName = storedModelName(stored);
+      model = await runContamination(plan, runDir, {
+        openModel: async () => {
+          const opened = await openModel(settings.model);
+          const before = stored.model_info;
+          if (before && before.checkpointHash !== opened.info.checkpointHash) {
+            await opened.dispose();
+            throw new UserError(
+              `${runDir}: its records were scored with ${before.name} (checkpoint ${before.checkpointHash}), but ${settings.model.model ?? 'the demo model'} is now ${opened.info.name} (${opened.info.checkpointHash})`,
+              'resume with the checkpoint the run started with (restore the files), or start a new run',
+            );
+          }
+          modelName = `${opened.info.name} on ${opened.info.device}`;
+          // Shards share run.json: they add the model with an atomic rename instead of rewriting it in place.
+          if (shardRun) addToRunInfo(runDir, { model_info: opened.info });
+          else writeRunInfo(runDir, { ...(readRunInfo(runDir) as object), items, model_info: opened.info });
+          return opened;
+        },
+        log: (line) => process.stderr.write(`${line}\n`),
+      }, shardRun && shardWork(shardRun));
+      try {
+        if (shardRun) {
+          process.stdout.write(`shard ${shardRun.shard.index}/${shardRun.shard.count} done; when every shard is done: harness merge ${runDir}\n`);
+          return;
+        }
+        const written = writeContaminationReport(runDir, subtitleOf(settings, benchmark.length, reference.length, modelName), impact);
+        process.stdout.write(`${summaryMarkdown(written.summary)}${written.files.map((f) => `wrote ${f}`).join('\n')}\n`);
+      } finally {
+        await model?.dispose();
       }
-      const written = writeContaminationReport(runDir, subtitleOf(settings, benchmark.length, reference.length, modelName), impact);
-      process.stdout.write(`${summaryMarkdown(written.summary)}${written.files.map((f) => `wrote ${f}`).join('\n')}\n`);
     } finally {
-      await model?.dispose();
+      lock.release();
     }
   },
 };

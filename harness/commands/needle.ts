@@ -14,6 +14,7 @@ import { TASK_KINDS, type NeedleTaskKind } from '../needle/tasks.js';
 import { modelOptions, openModel } from '../model-options.js';
 import { runNeedleShard } from '../scale/needle-shard.js';
 import { shardOptions, shardedRunFrom } from '../scale/sharded-run.js';
+import { refuseConflicts, refuseEmptyValues } from './flag-checks.js';
 
 interface NeedleArguments {
   model?: string;
@@ -90,6 +91,12 @@ const command: CommandModule<object, NeedleArguments> = {
     .option('report', { type: 'string', describe: 'rewrite the heatmaps, tables and report.html of RUN_DIR from its records (no model)' })
     .option('show-prompt', { type: 'boolean', default: false, describe: 'print the first cell\'s prompt (shortest length, first depth) and its token counts, then exit' }) as unknown as Argv<NeedleArguments>,
   handler: async (args) => {
+    refuseEmptyValues(args, ['model', 'gpuMemory', 'lengths', 'depths', 'seed', 'haystack', 'out', 'resume', 'report']);
+    refuseConflicts(args, [
+      { flags: ['resume', 'report'], reason: '--report rewrites a finished run\'s report without a model; --resume continues the run (and writes the report at the end)' },
+      { flags: ['showPrompt', 'resume'], reason: '--show-prompt prints one prompt and exits; it runs nothing to resume' },
+      { flags: ['showPrompt', 'report'], reason: '--show-prompt needs a model and --report runs none' },
+    ]);
     if (args.report) {
       const written = rewriteNeedleReport(args.report);
       process.stdout.write(`${written.text}\n${written.report.files.map((f) => `wrote ${f}`).join('\n')}\n`);

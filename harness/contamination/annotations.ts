@@ -5,7 +5,8 @@
  * with `row` the 0-based data row of the subject's val CSV. As in OpenCompass, the first label of
  * each list is the item's label.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readUtf8File } from '../text-file.js';
 import { UserError } from '../../engine/language-model.js';
 
 export const ANNOTATION_LABELS = ['clean', 'input contamination', 'input-and-label contamination'] as const;
@@ -32,8 +33,9 @@ export function parseContaminationAnnotations(json: unknown, file: string): Map<
 export function loadContaminationAnnotations(file: string): Map<string, AnnotationLabel> {
   if (!existsSync(file)) throw new UserError(`--annotations ${file}: file not found`, 'download ceval_annotations.json from the Contamination_Detector releases, or leave --annotations out');
   let json: unknown;
+  const text = readUtf8File(file, 'annotation file');
   try {
-    json = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    json = JSON.parse(text) as unknown;
   } catch (error) {
     throw new UserError(`${file}: not valid JSON (${(error as Error).message})`, 'pass the annotation file as downloaded');
   }

@@ -31,14 +31,17 @@ export interface NgramRecord extends RecordBase {
 
 export interface LikelihoodRecord extends RecordBase {
   readonly probe: 'likelihood';
-  /** null when the item has no scorable token. */
+  /** null when the item could not be scored; `unscored_reason` says why. */
   readonly likelihood: LikelihoodScores | null;
+  /** Why `likelihood` is null: no scorable token, "skipped: …" (longer than the context), "model error: …". */
+  readonly unscored_reason?: string;
 }
 
 export interface OptionOrderRecord extends RecordBase {
   readonly probe: 'option_order';
-  /** null for items without options. */
+  /** null for items without options, or when the item could not be scored (`unscored_reason`). */
   readonly option_order: OptionOrderScores | null;
+  readonly unscored_reason?: string;
   readonly ms: number;
 }
 

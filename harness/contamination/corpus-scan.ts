@@ -4,10 +4,12 @@
  * one string field per record (n-grams never span records). Memory is bounded by the benchmark
  * index plus one chunk or one record, whatever the corpus size.
  */
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, lstatSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { extname, join } from 'node:path';
 import { UserError } from '../../engine/language-model.js';
+import { rethrowFileSystemError } from '../file-errors.js';
+import { fileTextProblem, textProblemError } from '../text-file.js';
 import { foldText, foldedUnits } from './normalise.js';
 import { NgramMatcher, type BenchmarkNgramIndex, type CorpusLocation } from './ngram-index.js';
 
@@ -23,6 +25,10 @@ export interface CorpusScanStats {
   readonly files: readonly (CorpusFile & { documents: number; recordsWithoutField: number })[];
   /** Files inside directories skipped for their extension. */
   readonly skipped: readonly string[];
+  /** Binary files (a NUL byte at `offset`) inside directories: skipped and counted, never scanned as text. */
+  readonly skippedBinary: readonly { readonly file: string; readonly offset: number }[];
+  /** FIFOs, sockets and devices inside directories: skipped and counted. */
+  readonly skippedNotRegular: readonly string[];
   readonly bytes: number;
   readonly units: number;
   /** Corpus positions where some benchmark n-gram was found. */
@@ -35,14 +41,52 @@ const CHUNK_BYTES = 1 << 20;
 /** A "word" longer than this (no space, no CJK) is cut rather than buffered without bound. */
 const MAX_CARRY_CHARACTERS = 1 << 20;
 
-/** Expands `--corpus` paths: files as given, directories recursively (text and JSONL files only). */
-export function listCorpusFiles(paths: readonly string[]): { files: CorpusFile[]; skipped: string[] } {
+export interface CorpusListing {
+  readonly files: CorpusFile[];
+  /** Files inside folders skipped for their extension. */
+  readonly skipped: string[];
+  /** Things inside folders that are not regular files (FIFOs, sockets, devices): skipped and counted. */
+  readonly notRegular: string[];
+}
+
+function statOrRefuse(path: string): Stats {
+  try {
+    return statSync(path);
+  } catch (error) {
+    rethrowFileSystemError(error, path, 'listing the corpus');
+  }
+}
+
+/**
+ * Expands `--corpus` paths: files as given, directories recursively (text and JSONL files only).
+ * What a user's folder can hold and gnomon cannot read — a dangling link, a link loop, a folder it
+ * may not list — is refused with a two-line error naming the path; a FIFO, socket or device inside a
+ * folder is skipped and counted (reading a FIFO would block forever).
+ */
+export function listCorpusFiles(paths: readonly string[]): CorpusListing {
   const files: CorpusFile[] = [];
   const skipped: string[] = [];
-  const visit = (path: string, explicit: boolean): void => {
-    const stat = statSync(path);
+  const notRegular: string[] = [];
+  const visit = (path: string, explicit: boolean, ancestors: readonly string[]): void => {
+    const stat = statOrRefuse(path);
     if (stat.isDirectory()) {
-      for (const name of readdirSync(path).sort()) visit(join(path, name), false);
+      // A link back to a folder being listed would recurse until the path is too long.
+      const real = realpathSync(path);
+      if (ancestors.includes(real)) {
+        throw new UserError(`--corpus: ${path} is a symbolic link loop (it leads back to ${real}, a folder already being listed)`, 'remove the link (ls -l shows where it points), or pass the folders you mean one by one');
+      }
+      let names: string[];
+      try {
+        names = readdirSync(path).sort();
+      } catch (error) {
+        rethrowFileSystemError(error, path, 'listing the corpus folder');
+      }
+      for (const name of names) visit(join(path, name), false, [...ancestors, real]);
+      return;
+    }
+    if (!stat.isFile()) {
+      if (explicit) throw new UserError(`--corpus ${path}: not a regular file (a FIFO, socket or device)`, 'pass text (.txt/.md) or JSONL files, or folders holding them');
+      notRegular.push(path);
       return;
     }
     const extension = extname(path).toLowerCase();
@@ -52,11 +96,42 @@ export function listCorpusFiles(paths: readonly string[]): { files: CorpusFile[]
     else skipped.push(path);
   };
   for (const path of paths) {
-    if (!existsSync(path)) throw new UserError(`--corpus ${path}: no such file or directory`, 'pass text (.txt/.md) or JSONL files, or folders holding them');
-    visit(path, true);
+    if (path.trim() === '') throw new UserError('--corpus: an empty path', 'pass text (.txt/.md) or JSONL files, or folders holding them');
+    if (!existsSync(path) && !isSymbolicLink(path)) throw new UserError(`--corpus ${path}: no such file or directory`, 'pass text (.txt/.md) or JSONL files, or folders holding them');
+    visit(path, true, []);
   }
   if (files.length === 0) throw new UserError(`--corpus ${paths.join(' ')}: no .txt, .md or .jsonl files found`, 'point --corpus at the corpus files or the folder holding them');
-  return { files, skipped };
+  return { files, skipped, notRegular };
+}
+
+function isSymbolicLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Checks every listed file's bytes before the scan starts (bounded memory; the native UTF-8 check
+ * reads hundreds of MB per second): a file that is not UTF-8 text is refused with its first bad
+ * byte, since its n-grams would silently match nothing; a binary file (NUL bytes) inside a folder is
+ * skipped and counted, and refused when named explicitly.
+ */
+export function checkCorpusText(listing: CorpusListing, explicit: readonly string[]): { files: CorpusFile[]; binary: { file: string; offset: number }[] } {
+  const files: CorpusFile[] = [];
+  const binary: { file: string; offset: number }[] = [];
+  for (const corpusFile of listing.files) {
+    const problem = fileTextProblem(corpusFile.file);
+    if (problem?.kind === 'binary' && !explicit.includes(corpusFile.file)) {
+      binary.push({ file: corpusFile.file, offset: problem.offset });
+      continue;
+    }
+    if (problem) throw textProblemError(corpusFile.file, problem, 'corpus file');
+    files.push(corpusFile);
+  }
+  if (files.length === 0) throw new UserError(`--corpus ${explicit.join(' ')}: every corpus file is binary (${binary.length} skipped)`, 'point --corpus at UTF-8 text or JSONL files');
+  return { files, binary };
 }
 
 export interface ScanOptions {
@@ -68,7 +143,9 @@ export interface ScanOptions {
 
 /** Scans every corpus file; matches are recorded in `index` (read them with `index.overlaps()`). */
 export async function scanCorpus(index: BenchmarkNgramIndex, paths: readonly string[], options: ScanOptions): Promise<CorpusScanStats> {
-  const { files, skipped } = listCorpusFiles(paths);
+  const listing = listCorpusFiles(paths);
+  const { files, binary } = checkCorpusText(listing, paths);
+  const { skipped, notRegular } = listing;
   const totalBytes = files.reduce((sum, f) => sum + f.bytes, 0);
   let location: CorpusLocation = { file: '', line: 0 };
   // The line of a match inside a text chunk is worked out only when an item's first match is found.
@@ -155,7 +232,7 @@ export async function scanCorpus(index: BenchmarkNgramIndex, paths: readonly str
     bytesBefore += corpusFile.bytes;
     results.push({ ...corpusFile, documents, recordsWithoutField });
   }
-  return { files: results, skipped, bytes: totalBytes, units, matches: matcher.matches };
+  return { files: results, skipped, skippedBinary: binary, skippedNotRegular: notRegular, bytes: totalBytes, units, matches: matcher.matches };
 }
 
 /** Index of the last character at which the text can be cut without splitting a unit, or -1. */

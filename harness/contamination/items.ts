@@ -4,11 +4,12 @@
  * items of the same kind). Items are keyed `<subject>-<row>` (0-based data row), the key format of
  * Contamination_Detector's annotation files, so imported clean/dirty labels line up.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { UserError } from '../../engine/language-model.js';
 import { CHOICE_LETTERS, loadCevalSplit, loadSubjectMapping, type ChoiceLetter, type ChoiceQuestion, type CevalSplit } from '../ceval/dataset.js';
 import { loadCustomQuestions, parseColumnMapping } from '../ceval/custom-set.js';
+import { readUtf8File } from '../text-file.js';
 
 export interface ContaminationItem {
   /** `<subject>-<row>`: unique within a set. */
@@ -75,7 +76,7 @@ export function loadItemFile(file: string, flag: string): ContaminationItem[] {
   const subject = basename(file, extname(file));
   if (extname(file).toLowerCase() === '.txt') {
     const items: ContaminationItem[] = [];
-    readFileSync(file, 'utf8').split('\n').forEach((line) => {
+    readUtf8File(file, `${flag} file`).split('\n').forEach((line) => {
       if (line.trim() === '') return;
       const row = items.length;
       items.push({ key: `${subject}-${row}`, id: String(row), subject, row, question: line.trim(), choices: undefined, answer: undefined });

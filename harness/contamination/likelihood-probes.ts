@@ -21,8 +21,6 @@ import type { LanguageModel, ScoreRequest } from '../../engine/language-model.js
 export interface LikelihoodScores {
   /** Tokens scored (the first token is unscored when the tokenizer has no bos). */
   readonly tokens: number;
-  /** Whether the text was cut to fit the model's context. */
-  readonly truncated: boolean;
   readonly meanNll: number;
   readonly minK: number;
   readonly minKPercent: number;
@@ -48,10 +46,10 @@ export function zlibCompressedBytes(text: string): number {
   return deflateSync(Buffer.from(text, 'utf8'), { level: 6 }).length;
 }
 
-export function likelihoodScores(logprobs: readonly number[], text: string, kPercent: number, truncated = false): LikelihoodScores {
+export function likelihoodScores(logprobs: readonly number[], text: string, kPercent: number): LikelihoodScores {
   const meanNll = meanNegativeLogLikelihood(logprobs);
   const zlibBytes = zlibCompressedBytes(text);
-  return { tokens: logprobs.length, truncated, meanNll, minK: minKPercentLogprob(logprobs, kPercent), minKPercent: kPercent, zlibBytes, zlibRatio: meanNll / zlibBytes };
+  return { tokens: logprobs.length, meanNll, minK: minKPercentLogprob(logprobs, kPercent), minKPercent: kPercent, zlibBytes, zlibRatio: meanNll / zlibBytes };
 }
 
 export type LikelihoodMethod = 'mean_nll' | 'min_k' | 'zlib_ratio';
@@ -74,13 +72,18 @@ export interface ScoreTextsOptions {
   readonly kPercent: number;
   /** Items per `scoreBatch` call; results do not depend on it. */
   readonly batchSize: number;
-  /** Called with each batch's results as they finish, for records written one by one. */
-  readonly onScored?: (index: number, scores: LikelihoodScores | null) => void;
+  /**
+   * Called with each batch's results as they finish, for records written one by one; an unscored
+   * text gets null and the reason (no scorable token, longer than the context, a model error).
+   */
+  readonly onScored?: (index: number, scores: LikelihoodScores | null, unscoredReason?: string) => void;
 }
 
 /**
- * Scores texts through the model in batches. A text with no scorable token gets null. The prefix is
- * [bos] when the tokenizer has one; otherwise the first token is the prefix (and goes unscored).
+ * Scores texts through the model in batches. The prefix is [bos] when the tokenizer has one;
+ * otherwise the first token is the prefix (and goes unscored). A text is never cut to fit: one
+ * longer than the context is skipped with its reason (as `harness ceval` skips long prompts), and so
+ * is one whose log-probs come back NaN or infinite — neither enters any mean.
  */
 export async function scoreTexts(model: LanguageModel, texts: readonly string[], options: ScoreTextsOptions): Promise<(LikelihoodScores | null)[]> {
   const results: (LikelihoodScores | null)[] = [];
@@ -88,26 +91,36 @@ export async function scoreTexts(model: LanguageModel, texts: readonly string[],
   for (let start = 0; start < texts.length; start += options.batchSize) {
     const batch = texts.slice(start, start + options.batchSize);
     const encoded = await Promise.all(batch.map((text) => model.tokenizer.encode(text)));
-    const requests: (ScoreRequest & { truncated: boolean })[] = [];
+    const requests: ScoreRequest[] = [];
     const positions: number[] = [];
+    const batchResults: (LikelihoodScores | null)[] = batch.map(() => null);
+    const reasons: (string | undefined)[] = batch.map(() => undefined);
     encoded.forEach((ids, offset) => {
       const prefixIds = bos !== undefined ? [bos] : ids.slice(0, 1);
       const rest = bos !== undefined ? ids : ids.slice(1);
-      const room = Math.max(0, model.info.contextLength - prefixIds.length);
-      if (rest.length === 0 || prefixIds.length === 0) return;
-      requests.push({ prefixIds, continuations: [rest.slice(0, room)], truncated: rest.length > room });
+      if (rest.length === 0 || prefixIds.length === 0) {
+        reasons[offset] = 'no scorable token';
+        return;
+      }
+      if (prefixIds.length + rest.length > model.info.contextLength) {
+        reasons[offset] = `skipped: ${prefixIds.length + rest.length} tokens (with the prefix), longer than the model's context of ${model.info.contextLength} tokens`;
+        return;
+      }
+      requests.push({ prefixIds, continuations: [rest] });
       positions.push(offset);
     });
-    const scored = requests.length > 0 ? await model.scoreBatch(requests.map(({ prefixIds, continuations }) => ({ prefixIds, continuations }))) : [];
-    const batchResults: (LikelihoodScores | null)[] = batch.map(() => null);
+    const scored = requests.length > 0 ? await model.scoreBatch(requests) : [];
     scored.forEach((result, r) => {
       const offset = positions[r] ?? 0;
       const logprobs = result[0]?.tokenLogprobs ?? [];
-      batchResults[offset] = logprobs.length > 0 ? likelihoodScores(logprobs, batch[offset] ?? '', options.kPercent, requests[r]?.truncated ?? false) : null;
+      const bad = logprobs.findIndex((value) => !Number.isFinite(value));
+      if (logprobs.length === 0) reasons[offset] = 'no scorable token';
+      else if (bad >= 0) reasons[offset] = `model error: non-finite log-probability (${logprobs[bad]}) at token ${bad}`;
+      else batchResults[offset] = likelihoodScores(logprobs, batch[offset] ?? '', options.kPercent);
     });
     batchResults.forEach((scores, offset) => {
       results.push(scores);
-      options.onScored?.(start + offset, scores);
+      options.onScored?.(start + offset, scores, reasons[offset]);
     });
   }
   return results;

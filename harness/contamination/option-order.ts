@@ -63,8 +63,17 @@ export function rankOriginal(logprobs: readonly number[]): Omit<OptionOrderScore
   };
 }
 
-/** Scores one multiple-choice item's option orders; null for items without options. */
-export async function probeOptionOrder(model: LanguageModel, item: ContaminationItem, orders: number, seed: string): Promise<OptionOrderScores | null> {
+/** An item the probe could not score, and why (counted in the summary, never in the rate). */
+export interface OptionOrderSkip {
+  readonly unscoredReason: string;
+}
+
+/**
+ * Scores one multiple-choice item's option orders; null for items without options. An item whose
+ * question and longest order do not fit the context is skipped (returned with its reason) instead
+ * of failing the run, and so is one whose log-probs come back NaN or infinite.
+ */
+export async function probeOptionOrder(model: LanguageModel, item: ContaminationItem, orders: number, seed: string): Promise<OptionOrderScores | OptionOrderSkip | null> {
   const choices = item.choices;
   if (!choices) return null;
   const bos = model.tokenizer.bosId;
@@ -72,6 +81,17 @@ export async function probeOptionOrder(model: LanguageModel, item: Contamination
   const prefixIds = bos !== undefined ? [bos, ...question] : question;
   const permutations = optionOrders(orders, seed, item.key);
   const continuations = await Promise.all(permutations.map((order) => model.tokenizer.encode(renderOptions(choices, order))));
+  const needed = prefixIds.length + Math.max(...continuations.map((c) => c.length));
+  if (needed > model.info.contextLength) {
+    return { unscoredReason: `skipped: question and options are ${needed} tokens, longer than the model's context of ${model.info.contextLength} tokens` };
+  }
   const scored = await model.scoreContinuations(prefixIds, continuations);
-  return { orders: permutations.length, ...rankOriginal(scored.map((s) => s.sumLogprob)) };
+  const logprobs = scored.map((s) => s.sumLogprob);
+  const bad = logprobs.find((value) => !Number.isFinite(value));
+  if (bad !== undefined) return { unscoredReason: `model error: non-finite log-probability (${bad})` };
+  return { orders: permutations.length, ...rankOriginal(logprobs) };
+}
+
+export function isOptionOrderSkip(result: OptionOrderScores | OptionOrderSkip | null): result is OptionOrderSkip {
+  return result !== null && 'unscoredReason' in result;
 }

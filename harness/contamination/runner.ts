@@ -14,7 +14,7 @@ import { contaminationWorkList } from '../scale/contamination-work.js';
 import { BenchmarkNgramIndex, type NgramRules } from './ngram-index.js';
 import { scanCorpus } from './corpus-scan.js';
 import { scoreTexts } from './likelihood-probes.js';
-import { probeOptionOrder } from './option-order.js';
+import { isOptionOrderSkip, probeOptionOrder } from './option-order.js';
 import { overlapText, probeText, type ContaminationItem } from './items.js';
 import {
   CONTAMINATION_RECORDS_FILE, CONTAMINATION_RECORD_SCHEMA, CORPUS_SCAN_FILE, contaminationRecordKey,
@@ -82,6 +82,8 @@ export async function runContamination(plan: ContaminationPlan, runDir: string, 
         if (ngram && todoKeys.has(item.key)) writer.append({ ...identity('benchmark', item), probe: 'ngram', ngram });
       });
       callbacks.log(`n-gram overlap: ${stats.files.length} corpus file(s), ${(stats.bytes / 1e6).toFixed(1)} MB, ${stats.units} units scanned`);
+      if (stats.skippedBinary.length > 0) callbacks.log(`  skipped ${stats.skippedBinary.length} binary file(s) (NUL bytes), e.g. ${stats.skippedBinary[0]?.file ?? ''}; listed in ${CORPUS_SCAN_FILE}`);
+      if (stats.skippedNotRegular.length > 0) callbacks.log(`  skipped ${stats.skippedNotRegular.length} FIFO/socket/device file(s), e.g. ${stats.skippedNotRegular[0] ?? ''}`);
     }
   }
 
@@ -101,9 +103,9 @@ export async function runContamination(plan: ContaminationPlan, runDir: string, 
       await scoreTexts(scoring, todo.map(probeText), {
         kPercent: plan.minKPercent,
         batchSize: plan.batchSize,
-        onScored: (index, likelihood) => {
+        onScored: (index, likelihood, unscoredReason) => {
           const item = todo[index];
-          if (item) writer.append({ ...identity(set, item), probe: 'likelihood', likelihood });
+          if (item) writer.append({ ...identity(set, item), probe: 'likelihood', likelihood, ...(unscoredReason !== undefined ? { unscored_reason: unscoredReason } : {}) });
         },
       });
     }
@@ -118,7 +120,9 @@ export async function runContamination(plan: ContaminationPlan, runDir: string, 
       for (const item of todo) {
         const started = performance.now();
         const scores = await probeOptionOrder(scoring, item, plan.orders, plan.seed);
-        writer.append({ ...identity(set, item), probe: 'option_order', option_order: scores, ms: Math.round(performance.now() - started) });
+        const ms = Math.round(performance.now() - started);
+        if (isOptionOrderSkip(scores)) writer.append({ ...identity(set, item), probe: 'option_order', option_order: null, unscored_reason: scores.unscoredReason, ms });
+        else writer.append({ ...identity(set, item), probe: 'option_order', option_order: scores, ms });
       }
     }
   }

@@ -8,7 +8,8 @@ import { UserError } from '../../engine/language-model.js';
 import type { LanguageModel } from '../../engine/language-model.js';
 import { writeNeedleReport, type WrittenNeedleReport } from '../../reports/needle/write-needle-report.js';
 import { summaryText } from '../../reports/needle/needle-tables.js';
-import { createRunDirectory, readJsonl, readRunInfo, writeRunInfo } from '../records.js';
+import { createRunDirectory, readJsonl, readRunInfo, uniqueByKey, writeRunInfo } from '../records.js';
+import { lockRunDirectory } from '../run-lock.js';
 import { formatTokenCount, type NeedleGrid } from './grid.js';
 import { loadHaystack, type Haystack, type HaystackLanguage } from './haystack.js';
 import type { NeedleJudge } from './judge.js';
@@ -96,6 +97,16 @@ export async function runNeedle(model: LanguageModel, options: NeedleRunOptions)
     settings = validateSettings(options.settings);
     dir = createRunDirectory(options.outDir, `needle-${settings.task.kind}`);
   }
+  // One writer per run: a second --resume of the same folder stops here instead of duplicating cells.
+  const lock = lockRunDirectory(dir, `harness needle ${options.argv}`);
+  try {
+    return await runLockedNeedle(model, options, dir, settings);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLockedNeedle(model: LanguageModel, options: NeedleRunOptions, dir: string, settings: NeedleSettings): Promise<NeedleRunResult> {
   const haystack = loadHaystack(settings.haystack, settings.language);
   if (!options.resumeDir) {
     const info: NeedleRunInfo = {
@@ -120,7 +131,7 @@ export async function runNeedle(model: LanguageModel, options: NeedleRunOptions)
 export function rewriteNeedleReport(dir: string): { report: WrittenNeedleReport; text: string } {
   const info = readRunInfo(dir) as Partial<NeedleRunInfo>;
   if (info.command !== 'needle' || !info.settings || !info.model) throw new UserError(`${dir}/run.json: not a needle run`, 'pass a folder made by harness needle');
-  const records = readJsonl<NeedleRecord>(join(dir, RECORDS_FILE));
+  const records = uniqueByKey(readJsonl<NeedleRecord>(join(dir, RECORDS_FILE)), (record) => record.key);
   const haystack = { name: info.settings.haystack, file: info.haystackFile ?? '', language: info.settings.language ?? 'en', sentences: [] } satisfies Haystack;
   const report = writeNeedleReport(dir, records, reportContext(info.settings, haystack, info.model, info.argv ?? ''), info.settings.threshold);
   return { report, text: summaryText(report.summary) };

@@ -4,8 +4,8 @@
  * in flight and `--resume` skips every finished key.
  */
 import type { LanguageModel } from '../../engine/language-model.js';
-import { finishedKeys, readJsonl, RecordWriter } from '../records.js';
 import type { ShardWork } from '../scale/shard.js';
+import { finishedKeys, readJsonl, RecordWriter, uniqueByKey } from '../records.js';
 import { cellSeed } from './cell-seed.js';
 import { cellKey, gridCells, type GridCell, type NeedleGrid } from './grid.js';
 import type { Haystack } from './haystack.js';
@@ -62,7 +62,7 @@ export async function runNeedleSweep(model: LanguageModel, options: SweepOptions
     options.onRecord?.(record, finished.size + ran, cells.length);
   }
   return {
-    records: readJsonl<NeedleRecord>(options.recordsFile),
+    records: uniqueByKey(readJsonl<NeedleRecord>(options.recordsFile), (record) => record.key),
     ran,
     skipped: cells.length - ran,
     wallMs: performance.now() - started,

@@ -10,7 +10,7 @@ import { recordKey, type CevalRecord } from '../ceval/record.js';
 import { CEVAL_RUN_SCHEMA, type CevalRunInfo } from '../ceval/run-info.js';
 import { runQuestionSet, type CevalRunSummary } from '../ceval/runner.js';
 import { finishedKeys } from '../records.js';
-import { claimRunInfo, shardWork, type ShardedRun } from './sharded-run.js';
+import { claimRunInfo, lockShard, shardWork, type ShardedRun } from './sharded-run.js';
 
 export async function runCevalShard(model: LanguageModel, settings: CevalSettings, run: ShardedRun, command: string, log: (line: string) => void): Promise<CevalRunSummary> {
   const set = openQuestionSet(settings);
@@ -24,6 +24,16 @@ export async function runCevalShard(model: LanguageModel, settings: CevalSetting
     model: { name: model.info.name, checkpointHash: model.info.checkpointHash, device: model.info.device, contextLength: model.info.contextLength },
     subjects: set.subjects, groups: set.groups,
   };
+  const lock = lockShard(run, `harness ${command}`);
+  try {
+    return await runLockedShard(model, settings, run, info, log);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLockedShard(model: LanguageModel, settings: CevalSettings, run: ShardedRun, info: CevalRunInfo, log: (line: string) => void): Promise<CevalRunSummary> {
+  const set = openQuestionSet(settings);
   claimRunInfo(run, { ...info, settings });
   const work = shardWork(run);
   const finished = finishedKeys<CevalRecord>(work.recordsFile, recordKey);

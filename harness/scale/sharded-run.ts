@@ -5,10 +5,12 @@
  * it, so a shard restarted by Slurm or Kubernetes skips what it finished. Reports are written once,
  * by `harness merge RUN`, from the merged records.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UserError } from '../../engine/language-model.js';
 import { RUN_FILE } from '../records.js';
+import { LOCK_FILE, lockRunDirectory, type RunLock } from '../run-lock.js';
 import { createFileExclusively, planShards, writeOrCheckShardPlan } from './shard-plan.js';
 import { parseShard, shardLabel, shardRecordsName, type Shard, type ShardWork } from './shard.js';
 
@@ -113,4 +115,28 @@ export function shardWork(run: ShardedRun): ShardWork {
       return units.filter((_unit, i) => plan.units[i]?.shard === run.shard.index);
     },
   };
+}
+
+/**
+ * One writer per shard: the run-folder lock (harness/run-lock.ts) taken on the shard's own folder
+ * `RUN/.shards/I-of-N`, so the shards of a run write side by side while two copies of one shard
+ * cannot. Under a scheduler (Slurm array task, Kubernetes indexed pod) only one attempt of a shard
+ * runs at a time, so a lock left on another machine by an attempt that was requeued or evicted is
+ * stale: it is removed instead of blocking the new attempt (on the same machine the lock already
+ * recognises a dead holder).
+ */
+export function lockShard(run: ShardedRun, command: string): RunLock {
+  const dir = join(run.runDir, '.shards', `${run.shard.index}-of-${run.shard.count}`);
+  mkdirSync(dir, { recursive: true });
+  const underScheduler = process.env.SLURM_ARRAY_TASK_ID !== undefined || process.env.JOB_COMPLETION_INDEX !== undefined;
+  const file = join(dir, LOCK_FILE);
+  if (underScheduler && existsSync(file)) {
+    try {
+      const holder = JSON.parse(readFileSync(file, 'utf8')) as { host?: unknown };
+      if (typeof holder.host === 'string' && holder.host !== hostname()) unlinkSync(file);
+    } catch {
+      // Unreadable or already gone: lockRunDirectory decides.
+    }
+  }
+  return lockRunDirectory(dir, command);
 }

@@ -62,7 +62,7 @@ zlib-compressed UTF-8 text. AUROC is the probability that a benchmark item looks
 higher Min-K%, lower zlib ratio); 0.5 means no difference. Its 95% interval is score-type from the Hanley–McNeil variance (it stays wide in small samples, even at AUROC 1); the
 Mann–Whitney test uses the normal approximation with tie and continuity corrections.</p>
 ${hasReference ? '' : '<p class="note">No reference set was given (--reference FILE), so the histograms show the benchmark alone and no claim can be made.</p>'}
-${summary.unscoredLikelihood ? `<p class="note">${summary.unscoredLikelihood} item(s) had no scorable token and are counted as unscored.</p>` : ''}
+${summary.unscoredLikelihood ? `<p class="note">${summary.unscoredLikelihood} item(s) could not be scored (${summary.unscored.filter((u) => u.probe === 'likelihood').map((u) => `${u.count} ${u.set}: ${escapeHtml(u.reason)}`).join('; ')}) and are counted as unscored, in no figure.</p>` : ''}
 <div style="display:flex;flex-wrap:wrap;gap:12px">${charts}</div>`,
   };
 }

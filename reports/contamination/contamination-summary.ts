@@ -65,6 +65,38 @@ export interface ContaminationSummary {
   readonly optionOrder: readonly OptionOrderSummary[];
   readonly impact: readonly ImpactTable[];
   readonly unscoredLikelihood: number;
+  /** Items a model probe could not score, by probe, set and kind of reason: counted, never in a figure. */
+  readonly unscored: readonly UnscoredCount[];
+}
+
+export interface UnscoredCount {
+  readonly probe: 'likelihood' | 'option_order';
+  readonly set: ItemSet;
+  /** "longer than the context", "model error" or "no scorable token". */
+  readonly reason: string;
+  readonly count: number;
+}
+
+function unscoredKind(reason: string | undefined): string {
+  if (reason === undefined) return 'no scorable token';
+  if (reason.startsWith('skipped:')) return 'longer than the context';
+  if (reason.startsWith('model error:')) return 'model error (non-finite log-probability)';
+  return reason;
+}
+
+/** Unscored items per (probe, set, reason); option-order records of items without options are not items of that probe. */
+function unscoredCounts(records: readonly ContaminationRecord[]): UnscoredCount[] {
+  const counts = new Map<string, UnscoredCount>();
+  for (const r of records) {
+    if (r.probe === 'ngram') continue;
+    const unscored = r.probe === 'likelihood' ? r.likelihood === null : r.option_order === null && r.unscored_reason !== undefined;
+    if (!unscored) continue;
+    const reason = unscoredKind(r.unscored_reason);
+    const key = `${r.probe}:${r.set}:${reason}`;
+    const before = counts.get(key);
+    counts.set(key, { probe: r.probe, set: r.set, reason, count: (before?.count ?? 0) + 1 });
+  }
+  return [...counts.values()];
 }
 
 export interface ImpactInputs {
@@ -167,5 +199,5 @@ export function summariseContamination(records: readonly ContaminationRecord[], 
     }
   }
   const minK = likelihoodRecords.find((r) => r.likelihood !== null)?.likelihood?.minKPercent ?? null;
-  return { ngram, likelihood, minKPercent: minK, optionOrder, impact: tables, unscoredLikelihood: likelihoodRecords.filter((r) => r.likelihood === null).length };
+  return { ngram, likelihood, minKPercent: minK, optionOrder, impact: tables, unscoredLikelihood: likelihoodRecords.filter((r) => r.likelihood === null).length, unscored: unscoredCounts(records) };
 }

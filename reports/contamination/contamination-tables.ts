@@ -80,6 +80,9 @@ export function summaryMarkdown(summary: ContaminationSummary): string {
     const c = summary.ngram.counts;
     parts.push('', `n-gram labels over ${summary.ngram.items} items: clean ${c.clean}, partial ${c.partial}, dirty ${c.dirty}, too short ${c['too-short']}.`);
   }
+  if (summary.unscored.length > 0) {
+    parts.push('', `Not scored (counted here, in no figure above): ${summary.unscored.map((u) => `${u.probe === 'option_order' ? 'option order' : 'likelihood'} ${u.set}: ${u.count} ${u.reason}`).join('; ')}.`);
+  }
   for (const table of summary.impact) {
     parts.push('', `### Accuracy by label — ${table.source} (${table.mode})`, '', markdownTable(['label', 'questions', 'scored', 'accuracy', '95% CI (Wilson)'], impactRows(table)), '', impactDifferenceLine(table));
   }

@@ -4,8 +4,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readJsonl } from '../../harness/records.js';
-import { CONTAMINATION_RECORDS_FILE, type ContaminationRecord } from '../../harness/contamination/contamination-records.js';
+import { readJsonl, uniqueByKey } from '../../harness/records.js';
+import { CONTAMINATION_RECORDS_FILE, contaminationRecordKey, type ContaminationRecord } from '../../harness/contamination/contamination-records.js';
 import { summariseContamination, type ContaminationSummary, type ImpactInputs } from './contamination-summary.js';
 import { itemsCsv, summaryMarkdown } from './contamination-tables.js';
 import { renderContaminationPage } from './contamination-html.js';
@@ -28,7 +28,7 @@ function summaryForJson(summary: ContaminationSummary): unknown {
 }
 
 export function writeContaminationReport(runDir: string, subtitle: readonly string[], impact?: ImpactInputs): WrittenReport {
-  const records = readJsonl<ContaminationRecord>(join(runDir, CONTAMINATION_RECORDS_FILE));
+  const records = uniqueByKey(readJsonl<ContaminationRecord>(join(runDir, CONTAMINATION_RECORDS_FILE)), contaminationRecordKey);
   const summary = summariseContamination(records, impact);
   const files = {
     'summary.json': `${JSON.stringify(summaryForJson(summary), null, 2)}\n`,

@@ -29,3 +29,42 @@ export function tensorEntry(header: SafetensorsHeader, name: string): { dtype: s
   if (!entry || !('data_offsets' in entry)) throw new Error(`test setup: no tensor ${name} in header`);
   return entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
 }
+
+/**
+ * Overwrites one value of a tensor in place (its element `index`, row-major), in the tensor's own
+ * dtype: what a damaged download or a diverged training step leaves in a checkpoint. F32 and BF16
+ * take any float (BF16 keeps the upper half of the f32 bits, which preserves NaN and ±Inf); F16
+ * takes NaN and ±Inf only.
+ */
+export function writeTensorValue(file: string, name: string, index: number, value: number): void {
+  const bytes = readFileSync(file);
+  const headerLength = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as SafetensorsHeader;
+  const entry = tensorEntry(header, name);
+  const start = 8 + headerLength + entry.data_offsets[0];
+  if (entry.dtype === 'F32') {
+    bytes.writeFloatLE(value, start + 4 * index);
+  } else if (entry.dtype === 'BF16') {
+    const f32 = Buffer.alloc(4);
+    f32.writeFloatLE(value);
+    bytes.writeUInt16LE(f32.readUInt16LE(2), start + 2 * index);
+  } else if (entry.dtype === 'F16') {
+    if (!Number.isNaN(value) && Number.isFinite(value)) throw new Error('test setup: F16 surgery writes only NaN or ±Inf');
+    bytes.writeUInt16LE(Number.isNaN(value) ? 0x7e00 : value > 0 ? 0x7c00 : 0xfc00, start + 2 * index);
+  } else {
+    throw new Error(`test setup: cannot write a value into a ${entry.dtype} tensor`);
+  }
+  writeFileSync(file, bytes);
+}
+
+/** Sets every value of an F32 tensor to `value` (finite values that overflow f32 arithmetic downstream). */
+export function fillF32Tensor(file: string, name: string, value: number): void {
+  const bytes = readFileSync(file);
+  const headerLength = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as SafetensorsHeader;
+  const entry = tensorEntry(header, name);
+  if (entry.dtype !== 'F32') throw new Error(`test setup: ${name} is ${entry.dtype}, not F32`);
+  const [begin, end] = entry.data_offsets;
+  for (let at = 8 + headerLength + begin; at < 8 + headerLength + end; at += 4) bytes.writeFloatLE(value, at);
+  writeFileSync(file, bytes);
+}
