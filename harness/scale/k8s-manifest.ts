@@ -64,6 +64,9 @@ export function shardJobManifest(job: KubernetesJob): string {
     // count as no failure at all: the replacement pod resumes the shard from its records.
     '  backoffLimitPerIndex: 3',
     `  backoffLimit: ${3 * job.shards}`,
+    // A replacement pod starts only once the failed one is gone, so two attempts of a shard never
+    // write at once (with a podFailurePolicy this is the default; said here for the reader).
+    '  podReplacementPolicy: Failed',
     '  podFailurePolicy:',
     '    rules:',
     '      - action: Ignore',

@@ -164,7 +164,7 @@ describe('harness submit', () => {
   it('writes an Indexed Job with the shard from JOB_COMPLETION_INDEX, a GPU per pod, a shared volume, and a merge Job', () => {
     const k8s = { name: 'gnomon-needle-x', shards: 8, image: 'registry/gnomon:1', volumeClaim: 'runs-pvc', mountPath: '/runs', runDir: '/runs/needle-x', command: ['needle', '--lengths', '1k..32k'], gpusPerPod: 1 };
     const manifest = shardJobManifest(k8s);
-    for (const line of ['kind: Job', '  completionMode: Indexed', '  completions: 8', '  parallelism: 8', '      restartPolicy: Never', '          - type: DisruptionTarget', '              nvidia.com/gpu: 1', '            claimName: "runs-pvc"', '              mountPath: "/runs"', '          image: "registry/gnomon:1"']) {
+    for (const line of ['kind: Job', '  completionMode: Indexed', '  completions: 8', '  parallelism: 8', '      restartPolicy: Never', '          - type: DisruptionTarget', '  podReplacementPolicy: Failed', '              nvidia.com/gpu: 1', '            claimName: "runs-pvc"', '              mountPath: "/runs"', '          image: "registry/gnomon:1"']) {
       expect(manifest).toContain(`${line}\n`);
     }
     expect(manifest).toContain('exec harness needle --lengths 1k..32k --shard \\"$JOB_COMPLETION_INDEX/8\\" --run-dir /runs/needle-x');
