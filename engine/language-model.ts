@@ -36,12 +36,24 @@ export interface ScoredContinuation {
   /** log p(token_i | prefix, continuation[..i]) for each continuation token, natural log. */
   readonly tokenLogprobs: readonly number[];
   readonly sumLogprob: number;
+  /**
+   * Present only when the request set `prefixLogprobs`: log p(prefix[i] | prefix[..i]) for
+   * i = 1 … prefix length − 1 (the first token has no prediction). It is computed once per request
+   * and every continuation of the request carries the same array.
+   */
+  readonly prefixTokenLogprobs?: readonly number[];
 }
 
 export interface ScoreRequest {
   /** Shared context, computed once for all continuations. Must be non-empty (start with bos). */
   readonly prefixIds: readonly number[];
   readonly continuations: readonly (readonly number[])[];
+  /**
+   * Also return the prefix's own token log-probs (`prefixTokenLogprobs`), for whole-sequence scores
+   * such as OpenCompass's mean token loss over prefix + continuation. Default false. The prefix is
+   * still computed once for all continuations.
+   */
+  readonly prefixLogprobs?: boolean;
 }
 
 export interface SamplingOptions {

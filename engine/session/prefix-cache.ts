@@ -11,6 +11,11 @@ export interface CachedPrefix {
   readonly ids: readonly number[];
   /** RoPE base the keys were rotated with (dynamic NTK makes it depend on the sequence length). */
   readonly ropeBase: number;
+  /**
+   * log p(ids[j + 1] | ids[..j]) for j = 0 … ids.length − 2, when the prefix was scored with its own
+   * log-probs (`ScoreRequest.prefixLogprobs`); a reused row's prediction then need not run again.
+   */
+  readonly logprobs?: readonly number[];
 }
 
 /**
@@ -18,10 +23,16 @@ export interface CachedPrefix {
  * last token (its row must run to produce the next-token distribution), and only when the RoPE base
  * is the same.
  */
-export function reusableLength(cached: CachedPrefix | undefined, ids: readonly number[], ropeBase: number): number {
+export function reusableLength(cached: CachedPrefix | undefined, ids: readonly number[], ropeBase: number, needLogprobs = false): number {
   if (!cached || cached.ropeBase !== ropeBase) return 0;
   const limit = Math.min(cached.ids.length, ids.length - 1);
   let length = 0;
   while (length < limit && cached.ids[length] === ids[length]) length += 1;
+  if (needLogprobs) {
+    // Reused rows 0 … length−1 predict positions 1 … length: the cache must hold those log-probs,
+    // and position `length` must be the same token in both sequences.
+    length = Math.min(length, cached.logprobs?.length ?? 0);
+    if (length > 0 && cached.ids[length] !== ids[length]) length -= 1;
+  }
   return length;
 }

@@ -107,18 +107,18 @@ export class InternLM2Session implements LanguageModel {
   }
 
   /** Copies the reusable part of the cached prefix into `slot`; returns how many positions it covers. */
-  private reusePrefix(cacheSlot: number, slot: number, ids: readonly number[], base: number): number {
+  private reusePrefix(cacheSlot: number, slot: number, ids: readonly number[], base: number, needLogprobs = false): number {
     if (cacheSlot < 0) return 0;
-    const length = reusableLength(this.cachedPrefix, ids, base);
+    const length = reusableLength(this.cachedPrefix, ids, base, needLogprobs);
     if (length > 0) this.model.copyKvPrefix(cacheSlot, [slot], length);
     return length;
   }
 
-  /** Remembers positions [0, ids.length) of `slot` as the cached prefix. */
-  private rememberPrefix(cacheSlot: number, slot: number, ids: readonly number[], base: number): void {
+  /** Remembers positions [0, ids.length) of `slot` as the cached prefix (with its log-probs when known). */
+  private rememberPrefix(cacheSlot: number, slot: number, ids: readonly number[], base: number, logprobs?: readonly number[]): void {
     if (cacheSlot < 0) return;
     this.model.copyKvPrefix(slot, [cacheSlot], ids.length);
-    this.cachedPrefix = { ids: [...ids], ropeBase: base };
+    this.cachedPrefix = { ids: [...ids], ropeBase: base, ...(logprobs ? { logprobs: [...logprobs] } : {}) };
   }
 
   scoreContinuations(prefixIds: readonly number[], continuations: readonly (readonly number[])[]): Promise<ScoredContinuation[]> {
@@ -167,15 +167,27 @@ export class InternLM2Session implements LanguageModel {
     const continuationPicks: Pick[] = [];
     // Where each continuation token's log-prob comes from: [call (0 prefix, 1 continuation), pick index].
     const sources: [number, number][][][] = [];
+    // Requests that want their prefix's own log-probs: the values served from the prefix cache, then
+    // the prefix-call pick index of each later position's prediction.
+    const prefixSources: ({ readonly cached: readonly number[]; readonly picks: number[] } | undefined)[] = [];
     let slot = 0;
     for (const request of requests) {
       const prefixLength = request.prefixIds.length;
       const base = ropeBase(this.config, prefixLength);
       const firstSlot = slot;
-      const reused = this.reusePrefix(cacheSlot, firstSlot, request.prefixIds, base);
+      const wantsPrefix = request.prefixLogprobs === true;
+      const reused = this.reusePrefix(cacheSlot, firstSlot, request.prefixIds, base, wantsPrefix);
+      const prefixPickIndices: number[] = [];
       request.prefixIds.forEach((token, position) => {
-        if (position >= reused) prefixRows.push({ token, slot: firstSlot, position, ropeBase: base });
+        if (position < reused) return;
+        prefixRows.push({ token, slot: firstSlot, position, ropeBase: base });
+        const next = request.prefixIds[position + 1];
+        if (wantsPrefix && next !== undefined) {
+          prefixPickIndices.push(prefixPicks.length);
+          prefixPicks.push({ row: prefixRows.length - 1, target: next });
+        }
       });
+      prefixSources.push(wantsPrefix ? { cached: this.cachedPrefix?.logprobs?.slice(0, reused) ?? [], picks: prefixPickIndices } : undefined);
       const lastPrefixRow = prefixRows.length - 1;
       const perContinuation: [number, number][][] = [];
       request.continuations.forEach((continuation, c) => {
@@ -202,8 +214,11 @@ export class InternLM2Session implements LanguageModel {
     }
     const prefixResult = await this.model.forward(prefixRows, prefixPicks);
     this.counters.forwardTokens += prefixRows.length;
+    const prefixLogprobs = prefixSources.map((source) => source
+      ? [...source.cached, ...source.picks.map((index) => prefixResult.picks[index]?.targetLogprob ?? Number.NaN)]
+      : undefined);
     const first = requests[0];
-    if (first) this.rememberPrefix(cacheSlot, 0, first.prefixIds, ropeBase(this.config, first.prefixIds.length));
+    if (first) this.rememberPrefix(cacheSlot, 0, first.prefixIds, ropeBase(this.config, first.prefixIds.length), prefixLogprobs[0]);
     let continuationResult = { picks: [] as { targetLogprob: number }[] };
     if (continuationRows.length > 0) {
       slot = 0;
@@ -216,9 +231,10 @@ export class InternLM2Session implements LanguageModel {
       this.counters.forwardTokens += continuationRows.length;
     }
     this.counters.prefillMs += performance.now() - started;
-    return sources.map((perContinuation) => perContinuation.map((tokenSources) => {
+    return sources.map((perContinuation, r) => perContinuation.map((tokenSources) => {
       const tokenLogprobs = tokenSources.map(([call, index]) => (call === 0 ? prefixResult.picks[index] : continuationResult.picks[index])?.targetLogprob ?? Number.NaN);
-      return { tokenLogprobs, sumLogprob: tokenLogprobs.reduce((a, b) => a + b, 0) };
+      const prefixTokenLogprobs = prefixLogprobs[r];
+      return { tokenLogprobs, sumLogprob: tokenLogprobs.reduce((a, b) => a + b, 0), ...(prefixTokenLogprobs ? { prefixTokenLogprobs } : {}) };
     }));
   }
 

@@ -6,7 +6,9 @@
  * first_capital_postprocess, minus its habit of reading the first letter of any capitalised word.
  * No letter at all is "no answer", reported separately from wrong answers.
  */
-import type { ChoiceLetter } from './dataset.js';
+import { isChoiceLetter, type ChoiceLetter } from './dataset.js';
+import { optionSimilarity } from './opencompass/option-similarity.js';
+import type { OpenCompassVersion } from './opencompass/render.js';
 
 export function stripThinking(text: string): string {
   const closed = text.replace(/<think>[\s\S]*?<\/think>/g, '');
@@ -32,4 +34,49 @@ export function extractChoice(output: string): ChoiceLetter | undefined {
   }
   const match = STANDALONE_LETTER.exec(text);
   return match?.[1] as ChoiceLetter | undefined;
+}
+
+/**
+ * OpenCompass's first_capital_postprocess (opencompass/utils/text_postprocessors.py, 0.2.4 and main):
+ * the first character of the reply for which Python's `str.isupper()` holds — any uppercase letter,
+ * not only A–D (`Answer: C` gives `A`, `根据TCP/IP协议，答案是C` gives `T`) — or '' when there is none.
+ * A single character is upper in Python when it has the Unicode Uppercase property, which
+ * `\p{Uppercase}` tests; iteration is by code point, as Python's.
+ */
+export function firstCapital(output: string): string {
+  for (const char of output) if (/^\p{Uppercase}$/u.test(char)) return char;
+  return '';
+}
+
+/**
+ * How a gen reply is read: gnomon's extractor, OpenCompass's first_capital_postprocess (C-Eval,
+ * CMMLU), or OpenCompass's OptionSimAccEvaluator (custom files; needs the options' texts).
+ */
+export type Extractor = 'gnomon' | 'first-capital' | 'option-sim';
+
+/** What option-sim compares a reply with: the question's options, and which OpenCompass's rules. */
+export interface OptionContext {
+  readonly choices: Readonly<Record<ChoiceLetter, string>>;
+  readonly version: OpenCompassVersion;
+}
+
+export interface ReadAnswer {
+  /** What the extractor returned: a letter, for first-capital any uppercase character, '' for none. */
+  readonly prediction: string;
+  /** The chosen option, or null when the prediction is not one of A–D. */
+  readonly extracted: ChoiceLetter | null;
+}
+
+export function readAnswer(output: string, extractor: Extractor, options?: OptionContext): ReadAnswer {
+  if (extractor === 'option-sim') {
+    if (!options) throw new Error('the option-sim extractor needs the question\'s options');
+    const prediction = optionSimilarity(output, options.choices, options.version);
+    return { prediction, extracted: prediction === '' ? null : prediction };
+  }
+  if (extractor === 'first-capital') {
+    const prediction = firstCapital(output);
+    return { prediction, extracted: isChoiceLetter(prediction) ? prediction : null };
+  }
+  const letter = extractChoice(output);
+  return { prediction: letter ?? '', extracted: letter ?? null };
 }

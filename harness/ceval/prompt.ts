@@ -15,9 +15,11 @@
  *   `答案: ` and in ppl mode the letter follows after a "\n".
  * - CMMLU (cmmlu_gen_c13365.py) puts `答案是: ` at the start of the BOT turn: the answer turn is
  *   `答案是: {answer}`, kept in the prompt for base models and scored before the letter in ppl mode.
- * - ppl mode in OpenCompass compares the mean loss of four full sequences that differ only in the
- *   letter; with single-token letters that ranks the options as the letter's log-probability after
- *   the shared prefix does, which is what scoring continuations of one prefix computes.
+ * - gnomon's own ppl mode ranks the letters by their log-probability after the shared prompt, and
+ *   joins ppl shots like gen ones. That is NOT OpenCompass's rule: OpenCompass compares the mean loss
+ *   of four whole sequences (with a chat template the scored tail is `A<|im_end|>\n`, not the letter
+ *   alone) and its label-keyed ppl templates put `\n` separators between shots. `--compat
+ *   opencompass*` reproduces that exactly (harness/ceval/opencompass/).
  */
 import { createHash } from 'node:crypto';
 import type { ChatMessage, TextTokenizer } from '../../engine/language-model.js';

@@ -1,6 +1,8 @@
 /** One C-Eval-style record per question: the JSONL line the runner appends and reports read. */
 import type { FinishReason } from '../../engine/language-model.js';
+import type { Extractor } from './answer-extraction.js';
 import type { ChoiceLetter } from './dataset.js';
+import type { CompatMode } from './opencompass/compat.js';
 import type { QuestionOutcome } from './statistics.js';
 
 export const CEVAL_RECORD_SCHEMA = 'gnomon.ceval.record.v1';
@@ -23,11 +25,23 @@ export interface CevalRecord {
   /** The prompt exactly as rendered (special tokens as text; bos shown when it was added). */
   readonly prompt: string;
   readonly prompt_tokens: number;
-  /** ppl: natural-log probability of each letter after the prompt. */
+  /**
+   * ppl: natural-log probability of each letter after the prompt; under `--compat opencompass*`
+   * the option's whole-sequence mean token log-prob (minus OpenCompass's mean loss).
+   */
   readonly choices?: Readonly<Record<ChoiceLetter, number>>;
   /** gen: the generated text and why it stopped. */
   readonly output?: string;
   readonly finish_reason?: FinishReason;
+  /** Which prompt/scoring produced the record (absent in records written before `--compat`: gnomon). */
+  readonly compat?: CompatMode;
+  /** Shots in the prompt (fewer than the run's when OpenCompass-style max_seq_len dropping removed some). */
+  readonly shots?: number;
+  /** gen: the extractor and its raw prediction (first-capital may return a non-option capital such as 'T'). */
+  readonly extractor?: Extractor;
+  readonly prediction?: string;
+  /** gen with the option-sim extractor: the options' texts it compared with (so `--report` can rescore). */
+  readonly option_texts?: Readonly<Record<ChoiceLetter, string>>;
   /** The chosen letter; null when the model gave none (gen) or the question was skipped. */
   readonly extracted: ChoiceLetter | null;
   /** null on unlabelled splits (C-Eval test). */

@@ -1,4 +1,6 @@
 /** What a C-Eval run directory's run.json holds: everything reports need besides the records. */
+import type { Extractor } from './answer-extraction.js';
+import type { CompatMode } from './opencompass/compat.js';
 import type { GroupDefinition } from './statistics.js';
 import type { SubjectEntry } from './question-set.js';
 import type { EvaluationMode } from './record.js';
@@ -23,6 +25,13 @@ export interface CevalRunInfo {
   readonly batchSize: number;
   /** Short hash of the prompt settings (OpenCompass's `version` column). */
   readonly version: string;
+  /** Prompt and scoring: gnomon's own or an OpenCompass version's (absent in older runs: gnomon). */
+  readonly compat?: CompatMode;
+  /** `--compat opencompass*`: OpenCompass's max_seq_len (shot dropping) and each subject's own version hash. */
+  readonly maxSeqLen?: number | null;
+  readonly subjectVersions?: Readonly<Record<string, string>>;
+  /** gen: how letters are read from replies. */
+  readonly extractor?: Extractor;
   readonly model: { readonly name: string; readonly checkpointHash: string; readonly device: string; readonly contextLength: number };
   readonly subjects: readonly SubjectEntry[];
   readonly groups: readonly GroupDefinition[];

@@ -3,13 +3,19 @@
  * ppl mode: one scoring request per question — the prompt as a shared prefix and the four letters
  * as continuations — several questions per `scoreBatch` call for throughput (results do not depend
  * on batching). gen mode: greedy `generateBatch`, answer extracted from the text.
+ * `--compat opencompass*`: prompts as that OpenCompass version renders them (opencompass/), ppl
+ * ranked by each option's whole-sequence mean log-prob (the prefix's log-probs come back once with
+ * the prefix-shared request), gen read by the run's extractor.
  * Finished questions (by subject and row) are skipped, which is what `--resume` relies on.
  */
 import { NonFiniteScoreError, type GenerationResult, type LanguageModel } from '../../engine/language-model.js';
 import { RecordWriter } from '../records.js';
 import type { ShardWork } from '../scale/shard.js';
-import { extractChoice } from './answer-extraction.js';
+import { readAnswer, type Extractor } from './answer-extraction.js';
 import { CHOICE_LETTERS, type ChoiceLetter, type ChoiceQuestion } from './dataset.js';
+import type { CompatMode } from './opencompass/compat.js';
+import { prepareOpenCompass } from './opencompass/prepared-question.js';
+import { meanSequenceLogprob, type OpenCompassSettings } from './opencompass/render.js';
 import { continuationIds, encodePrompt, promptHash, promptMessages, renderPromptTexts } from './prompt.js';
 import type { QuestionSet, SubjectEntry } from './question-set.js';
 import { CEVAL_RECORD_SCHEMA, recordKey, type CevalRecord, type EvaluationMode } from './record.js';
@@ -30,6 +36,10 @@ export interface CevalRunOptions {
   /** Run only this shard's questions (`--shard I/N`); `recordsFile` is then the shard's file. */
   readonly shard?: ShardWork;
   readonly onRecord?: (record: CevalRecord, done: number, total: number) => void;
+  /** Absent: gnomon's own prompts and scoring. */
+  readonly openCompass?: OpenCompassSettings | undefined;
+  /** gen: how the letter is read (default gnomon's extractor). */
+  readonly extractor?: Extractor;
 }
 
 export interface CevalRunSummary {
@@ -46,11 +56,14 @@ export interface PreparedQuestion {
   /** ppl: the four letters' token ids after the prompt. */
   readonly continuations: readonly (readonly number[])[];
   readonly skipReason?: string;
+  /** `--compat opencompass*`: shots left after max_seq_len dropping, and the scoring rule. */
+  readonly openCompass?: { readonly compat: CompatMode; readonly shots: number; readonly text: string; readonly scored: Readonly<Record<ChoiceLetter, string>> | null };
 }
 
 /** Renders one question's prompt and tokens; the text is what `--show-prompt` prints. */
 export async function prepareQuestion(model: LanguageModel, set: QuestionSet, subject: SubjectEntry, shots: readonly ChoiceQuestion[],
-  question: ChoiceQuestion, mode: EvaluationMode, chat: boolean, maxOutLen: number): Promise<PreparedQuestion> {
+  question: ChoiceQuestion, mode: EvaluationMode, chat: boolean, maxOutLen: number, openCompass?: OpenCompassSettings): Promise<PreparedQuestion> {
+  if (openCompass) return prepareOpenCompass(model, set, subject, shots, question, openCompass);
   const tokenizer = model.tokenizer;
   const texts = renderPromptTexts(set.promptStyle, promptMessages(set.promptStyle, subject.promptName, shots, question), chat, tokenizer);
   const text = mode === 'ppl' ? texts.scoringPrefixText : texts.generationText;
@@ -68,6 +81,7 @@ export async function prepareQuestion(model: LanguageModel, set: QuestionSet, su
 function baseRecord(set: QuestionSet, prepared: PreparedQuestion, mode: EvaluationMode) {
   const { question } = prepared;
   return {
+    ...(prepared.openCompass ? { compat: prepared.openCompass.compat, shots: prepared.openCompass.shots } : {}),
     schema: CEVAL_RECORD_SCHEMA,
     dataset: set.name,
     split: set.split,
@@ -93,11 +107,20 @@ async function runBatch(model: LanguageModel, set: QuestionSet, batch: readonly 
   const started = performance.now();
   const records = new Map<PreparedQuestion, CevalRecord>();
   if (runnable.length > 0 && options.mode === 'ppl') {
-    const results = await model.scoreBatch(runnable.map((p) => ({ prefixIds: p.promptIds, continuations: p.continuations })));
+    const wholeSequence = options.openCompass !== undefined;
+    const results = await model.scoreBatch(runnable.map((p) => ({ prefixIds: p.promptIds, continuations: p.continuations, ...(wholeSequence ? { prefixLogprobs: true } : {}) })));
     const ms = (performance.now() - started) / runnable.length;
     runnable.forEach((prepared, index) => {
       const scored = results[index] ?? [];
-      const choices = Object.fromEntries(CHOICE_LETTERS.map((letter, i) => [letter, scored[i]?.sumLogprob ?? Number.NaN])) as Record<ChoiceLetter, number>;
+      const letterScore = (i: number): number => {
+        const result = scored[i];
+        if (!result) return Number.NaN;
+        if (!wholeSequence) return result.sumLogprob;
+        // OpenCompass ranks by mean loss over the whole sequence: the shared prefix counts too.
+        if (!result.prefixTokenLogprobs) throw new Error(`${model.info.name}: the model returned no prefix log-probs although the request asked for them (ScoreRequest.prefixLogprobs)`);
+        return meanSequenceLogprob(result.prefixTokenLogprobs, result.tokenLogprobs);
+      };
+      const choices = Object.fromEntries(CHOICE_LETTERS.map((letter, i) => [letter, letterScore(i)])) as Record<ChoiceLetter, number>;
       // A NaN or infinite log-prob (damaged or overflowing weights) would make argmax pick A: never score it.
       const nonFinite = CHOICE_LETTERS.filter((letter) => !Number.isFinite(choices[letter]));
       if (nonFinite.length > 0) {
@@ -132,11 +155,14 @@ async function runBatch(model: LanguageModel, set: QuestionSet, batch: readonly 
       if (records.has(prepared)) return;
       const result = results[index];
       const output = result?.text ?? '';
-      const extracted = extractChoice(output) ?? null;
+      const extractor = options.extractor ?? 'gnomon';
+      const optionContext = extractor === 'option-sim' && options.openCompass ? { choices: prepared.question.choices, version: options.openCompass.compat } : undefined;
+      const { prediction, extracted } = readAnswer(output, extractor, optionContext);
       const target = prepared.question.answer;
       records.set(prepared, {
-        ...baseRecord(set, prepared, 'gen'), output, finish_reason: result?.finishReason ?? 'max_tokens', extracted,
-        correct: target === undefined ? null : extracted === target,
+        ...baseRecord(set, prepared, 'gen'), output, finish_reason: result?.finishReason ?? 'max_tokens', extracted, extractor, prediction,
+        ...(optionContext ? { option_texts: prepared.question.choices } : {}),
+        correct: target === undefined ? null : prediction === target,
         n_tokens: prepared.promptIds.length + (result?.tokenIds.length ?? 0),
         ms, status: 'ok',
       });
@@ -189,7 +215,7 @@ export async function runQuestionSet(model: LanguageModel, set: QuestionSet, opt
       const size = start === 0 ? 1 : options.batchSize;
       const slice = pending.slice(start, start + size);
       start += size;
-      const prepared = await Promise.all(slice.map((q) => prepareQuestion(model, set, subject, shots, q, options.mode, options.chat, options.maxOutLen)));
+      const prepared = await Promise.all(slice.map((q) => prepareQuestion(model, set, subject, shots, q, options.mode, options.chat, options.maxOutLen, options.openCompass)));
       for (const record of await runBatch(model, set, prepared, options)) {
         writer.append(record);
         written += 1;

@@ -3,7 +3,7 @@
  * small sample sizes C-Eval's val subjects have: 19 questions is common, where the normal
  * approximation gives nonsense near 0% or 100%), and groups of subjects: the unweighted mean of
  * subject accuracies (what OpenCompass prints for ceval-stem, ceval, …) with the question-weighted
- * accuracy beside it.
+ * accuracy beside it — only when every member subject ran (a partial group has no number).
  */
 
 export interface GroupDefinition {
@@ -43,9 +43,15 @@ export interface GroupResult {
   /** Subjects of the group that have scored questions in this run. */
   readonly subjectsPresent: number;
   readonly subjectsTotal: number;
-  /** Unweighted mean of subject accuracies (OpenCompass's group number), percent. */
+  /**
+   * Every member subject has scored questions. A partial group has no group number (NaN below):
+   * OpenCompass prints `-` for a group with a missing member, and a mean over the subjects that
+   * happened to run would read as the benchmark's score.
+   */
+  readonly complete: boolean;
+  /** Unweighted mean of subject accuracies (OpenCompass's group number), percent; NaN when partial. */
   readonly meanAccuracy: number;
-  /** Correct / scored over all the group's questions, percent. */
+  /** Correct / scored over all the group's questions, percent; NaN when partial. */
   readonly weightedAccuracy: number;
   readonly count: number;
   readonly correct: number;
@@ -99,12 +105,14 @@ export function groupResults(subjects: readonly SubjectResult[], groups: readonl
     const scored = members.filter((s) => s.count > 0);
     const count = members.reduce((sum, s) => sum + s.count, 0);
     const correct = members.reduce((sum, s) => sum + s.correct, 0);
+    const complete = scored.length === group.subjects.length && scored.length > 0;
     return {
       name: group.name,
       subjectsPresent: scored.length,
       subjectsTotal: group.subjects.length,
-      meanAccuracy: scored.length === 0 ? Number.NaN : scored.reduce((sum, s) => sum + s.accuracy, 0) / scored.length,
-      weightedAccuracy: count === 0 ? Number.NaN : (100 * correct) / count,
+      complete,
+      meanAccuracy: complete ? scored.reduce((sum, s) => sum + s.accuracy, 0) / scored.length : Number.NaN,
+      weightedAccuracy: complete ? (100 * correct) / count : Number.NaN,
       count,
       correct,
       noAnswer: members.reduce((sum, s) => sum + s.noAnswer, 0),

@@ -6,6 +6,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UserError } from '../../engine/language-model.js';
 import { openQuestionSet, runCevalEvaluation, showPrompt, type CevalSettings } from '../ceval/evaluation.js';
+import { parseCompat } from '../ceval/opencompass/compat.js';
 import { plannedQuestions } from '../ceval/runner.js';
 import { writeCevalReport } from '../../reports/ceval/write-report.js';
 import { modelOptions, openModel } from '../model-options.js';
@@ -34,9 +35,13 @@ interface CevalArguments {
   out: string;
   resume?: string;
   showPrompt?: string;
+  json?: boolean;
   report?: string;
   shard?: string;
   runDir?: string;
+  compat: string;
+  maxSeqLen?: number;
+  extract?: 'first-capital' | 'gnomon' | 'option-sim';
 }
 
 function settingsFrom(args: ArgumentsCamelCase<CevalArguments>): CevalSettings {
@@ -47,6 +52,7 @@ function settingsFrom(args: ArgumentsCamelCase<CevalArguments>): CevalSettings {
     preset: args.preset ?? 'ceval', custom: args.custom, columns: args.columns, name: args.name, dataDir: args.dataDir,
     subjects: subjects && subjects.length > 0 ? subjects : undefined, split: args.split, limit: args.limit, shots: args.shots,
     chat: args.chat, mode: args.mode, maxOutLen: args.maxOutLen, batchSize: args.batchSize,
+    compat: parseCompat(args.compat), maxSeqLen: args.maxSeqLen, extract: args.extract,
   };
 }
 
@@ -84,12 +90,16 @@ const command: CommandModule<object, CevalArguments> = {
     .option('name', { type: 'string', describe: 'with --custom: name of the set in tables and prompts (default: file name)' })
     .option('out', { type: 'string', default: 'runs', describe: 'parent folder for run directories' })
     .option('resume', { type: 'string', describe: 'continue the run in RUN_DIR, skipping finished questions (same --model)' })
-    .option('show-prompt', { type: 'string', describe: 'print the fully rendered prompt of SUBJECT\'s first question and exit' })
+    .option('compat', { type: 'string', choices: ['gnomon', 'opencompass-0.2.4', 'opencompass'], default: 'gnomon', describe: 'prompts, ppl scoring, shot dropping, extractor and version hashes of OpenCompass 0.2.4 or current OpenCompass (default: gnomon\'s own)' })
+    .option('max-seq-len', { type: 'number', describe: 'with --compat: OpenCompass\'s max_seq_len; shots are dropped from the end until the prompt fits (default 2048 for 0.2.4, the model\'s context for current)' })
+    .option('extract', { type: 'string', choices: ['first-capital', 'gnomon', 'option-sim'] as const, describe: 'gen: how letters are read (default with --compat: first-capital, or option-sim for --custom; else gnomon); with --report: rescore a gen run' })
+    .option('show-prompt', { type: 'string', describe: 'print the exact prompt of SUBJECT[:ROW] (ROW: 0-based data row, default 0) and exit' })
+    .option('json', { type: 'boolean', describe: 'with --show-prompt: print {subject,row,version,shots,prompt,scored} as JSON' })
     .option('report', { type: 'string', describe: 'rewrite the tables and report.html of RUN_DIR from its records (no model)' }) as unknown as Argv<CevalArguments>,
   handler: async (args) => {
     checkCevalFlags(args);
     if (args.report) {
-      const written = writeCevalReport(args.report);
+      const written = writeCevalReport(args.report, { extractor: args.extract });
       process.stdout.write(`${written.text}\n${written.files.map((f) => `wrote ${f}`).join('\n')}\n`);
       return;
     }
@@ -100,7 +110,8 @@ const command: CommandModule<object, CevalArguments> = {
     const model = await openModel(args);
     try {
       if (args.showPrompt !== undefined) {
-        process.stdout.write(`${await showPrompt(model, settings, args.showPrompt)}\n`);
+        const shown = await showPrompt(model, settings, args.showPrompt);
+        process.stdout.write(args.json ? `${JSON.stringify(shown, null, 2)}\n` : `${shown.prompt}${shown.scored ? `\n[scored: ${Object.entries(shown.scored).map(([letter, text]) => `${letter} ${JSON.stringify(text)}`).join(', ')}]` : ''}\n`);
         return;
       }
       if (shardRun) {

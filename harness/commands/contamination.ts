@@ -19,7 +19,7 @@ import { listCorpusFiles } from '../contamination/corpus-scan.js';
 import { runContamination, type ContaminationPlan } from '../contamination/runner.js';
 import { CONTAMINATION_RECORDS_FILE, type ContaminationRecord, type ProbeName } from '../contamination/contamination-records.js';
 import { loadContaminationAnnotations } from '../contamination/annotations.js';
-import { readCevalOutcomes } from '../contamination/impact.js';
+import { readCevalOutcomes, readCevalRunGroups } from '../contamination/impact.js';
 import { writeContaminationReport } from '../../reports/contamination/write-contamination-report.js';
 import { summaryMarkdown } from '../../reports/contamination/contamination-tables.js';
 import { addToRunInfo, claimRunInfo, lockShard, shardOptions, shardedRunFrom, shardWork } from '../scale/sharded-run.js';
@@ -147,7 +147,7 @@ function impactInputs(cevalRun: string | undefined, annotations: string | undefi
     if (annotations) process.stderr.write('note: --annotations is used with --ceval-run (accuracy on clean vs dirty items); ignored without it\n');
     return undefined;
   }
-  return { outcomes: readCevalOutcomes(cevalRun), ...(annotations ? { annotations: loadContaminationAnnotations(annotations) } : {}) };
+  return { outcomes: readCevalOutcomes(cevalRun), ...readCevalRunGroups(cevalRun), ...(annotations ? { annotations: loadContaminationAnnotations(annotations) } : {}) };
 }
 
 function subtitleOf(settings: ContaminationSettings, benchmark: number, reference: number, model: string | null): string[] {

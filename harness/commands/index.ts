@@ -8,6 +8,7 @@ import doctor from './doctor.js';
 import merge from './merge.js';
 import needle from './needle.js';
 import submit from './submit.js';
+import subjective from './subjective.js';
 
 // Each module's default export is a yargs CommandModule with its own argument type; registering each
 // through its own call keeps those types checked. Add one line per command.
@@ -17,6 +18,7 @@ export const commands: readonly ((parser: Argv) => Argv)[] = [
   (parser) => parser.command(needle),
   (parser) => parser.command(ceval),
   (parser) => parser.command(contamination),
+  (parser) => parser.command(subjective),
   (parser) => parser.command(convertTokenizer),
   (parser) => parser.command(submit),
   (parser) => parser.command(merge),

@@ -7,7 +7,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../engine/language-model.js';
-import { readJsonl } from '../records.js';
+import { parseCevalRunInfo } from '../ceval/run-info.js';
+import { readJsonl, readRunInfo } from '../records.js';
 import { proportionDifference, wilsonInterval, type Proportion, type ProportionDifference } from './statistics.js';
 
 /** What the impact table needs from one line of a `harness ceval` run's records.jsonl. */
@@ -101,4 +102,107 @@ export function impactTables(
     const clean = pool([options.cleanLabel]);
     return { source: options.source, mode, groups, dirtyLabels: options.dirtyLabels, cleanLabel: options.cleanLabel, dirty, clean, difference: proportionDifference(dirty, clean) };
   });
+}
+
+/** A summary group of subjects (the `harness ceval` run's groups: ceval-stem, …, ceval). */
+export interface SubjectGroup {
+  readonly name: string;
+  readonly subjects: readonly string[];
+}
+
+/** OpenCompass's metric names for the three Contamination_Detector labels (AccContaminationEvaluator). */
+export const OPENCOMPASS_CLEAN_METRICS: readonly { readonly label: string; readonly metric: string }[] = [
+  { label: 'clean', metric: 'accuracy - clean' },
+  { label: 'input contamination', metric: 'accuracy - input contaminated' },
+  { label: 'input-and-label contamination', metric: 'accuracy - input-and-label contaminated' },
+];
+
+export interface OpenCompassCleanCell {
+  /** Percent; NaN where the subject has no scored item of the label (OpenCompass's accuracy of an empty list is nan). */
+  readonly accuracy: number;
+  readonly correct: number;
+  readonly scored: number;
+  /** Items of the run with this label (the summarizer's weight). */
+  readonly items: number;
+}
+
+export interface OpenCompassCleanRow {
+  /** `ceval-<subject>` or the group name. */
+  readonly dataset: string;
+  readonly isGroup: boolean;
+  /** Per metric, in OPENCOMPASS_CLEAN_METRICS order. */
+  readonly cells: readonly OpenCompassCleanCell[];
+  /**
+   * Groups only, per metric: OpenCompass's contamination summarizer number (weighted_average with the
+   * subjects' label counts as weights, zero weights skipped), and the default summarizer's unweighted
+   * mean over subjects (NaN when a subject has no item of the label, as nan propagates there). Both
+   * NaN when a member subject did not run: a partial group has no number.
+   */
+  readonly weighted: readonly number[];
+  readonly naive: readonly number[];
+  /** Groups: member subjects present in the run / in the group. */
+  readonly subjects?: string;
+}
+
+/**
+ * The table OpenCompass prints for ceval_clean_ppl (configs/datasets/ceval/ceval_clean_ppl.py with
+ * AccContaminationEvaluator, configs/summarizers/contamination.py): per subject, accuracy on clean,
+ * input-contaminated and input-and-label-contaminated items (items "not labeled" are in none of
+ * them), then per group the weighted average over subjects with the label counts as weights — the
+ * counts OpenCompass hard-codes as `ceval_category_weights`, which are this annotation file's — and
+ * the default summarizer's unweighted mean beside it.
+ */
+export function openCompassCleanTable(outcomes: readonly CevalOutcome[], labelOf: (key: string) => string | undefined,
+  subjectOrder: readonly string[], groups: readonly SubjectGroup[]): OpenCompassCleanRow[] {
+  const perSubject = new Map<string, OpenCompassCleanCell[]>();
+  const cellsOf = (subject: string): OpenCompassCleanCell[] => {
+    let cells = perSubject.get(subject);
+    if (!cells) {
+      cells = OPENCOMPASS_CLEAN_METRICS.map(() => ({ accuracy: Number.NaN, correct: 0, scored: 0, items: 0 }));
+      perSubject.set(subject, cells);
+    }
+    return cells;
+  };
+  for (const outcome of outcomes) {
+    const cells = cellsOf(outcome.subject);
+    const index = OPENCOMPASS_CLEAN_METRICS.findIndex((m) => m.label === labelOf(outcome.key));
+    const cell = cells[index];
+    if (index < 0 || !cell) continue;
+    const scored = outcome.correct !== null;
+    const next = { ...cell, items: cell.items + 1, scored: cell.scored + (scored ? 1 : 0), correct: cell.correct + (outcome.correct === true ? 1 : 0) };
+    cells[index] = { ...next, accuracy: next.scored === 0 ? Number.NaN : (100 * next.correct) / next.scored };
+  }
+  const ordered = [...subjectOrder.filter((s) => perSubject.has(s)), ...[...perSubject.keys()].filter((s) => !subjectOrder.includes(s))];
+  const rows: OpenCompassCleanRow[] = ordered.map((subject) => ({
+    dataset: `ceval-${subject}`, isGroup: false, cells: perSubject.get(subject) ?? [], weighted: [], naive: [],
+  }));
+  for (const group of groups) {
+    const members = group.subjects.map((s) => perSubject.get(s));
+    const present = members.filter((m): m is OpenCompassCleanCell[] => m !== undefined);
+    if (present.length === 0) continue;
+    const complete = present.length === group.subjects.length;
+    const weighted = OPENCOMPASS_CLEAN_METRICS.map((_, i) => {
+      if (!complete) return Number.NaN;
+      const weights = present.reduce((sum, cells) => sum + (cells[i]?.items ?? 0), 0);
+      const numerator = present.reduce((sum, cells) => ((cells[i]?.items ?? 0) === 0 ? sum : sum + (cells[i]?.accuracy ?? Number.NaN) * (cells[i]?.items ?? 0)), 0);
+      return weights === 0 ? Number.NaN : numerator / weights;
+    });
+    const naive = OPENCOMPASS_CLEAN_METRICS.map((_, i) => (complete ? present.reduce((sum, cells) => sum + (cells[i]?.accuracy ?? Number.NaN), 0) / present.length : Number.NaN));
+    const cells = OPENCOMPASS_CLEAN_METRICS.map((_, i) => {
+      const correct = present.reduce((sum, c) => sum + (c[i]?.correct ?? 0), 0);
+      const scored = present.reduce((sum, c) => sum + (c[i]?.scored ?? 0), 0);
+      const items = present.reduce((sum, c) => sum + (c[i]?.items ?? 0), 0);
+      return { accuracy: scored === 0 ? Number.NaN : (100 * correct) / scored, correct, scored, items };
+    });
+    rows.push({ dataset: group.name, isGroup: true, cells, weighted, naive, subjects: complete ? `${present.length}/${group.subjects.length}` : `partial ${present.length}/${group.subjects.length}` });
+  }
+  return rows;
+}
+
+/** The subject order and summary groups of a `harness ceval` run (its run.json), for the OpenCompass table. */
+export function readCevalRunGroups(runDir: string): { subjectOrder: string[]; groups: SubjectGroup[] } {
+  // A bare records.jsonl (no run.json) still gets the per-subject rows, just no groups.
+  if (!existsSync(join(runDir, 'run.json'))) return { subjectOrder: [], groups: [] };
+  const info = parseCevalRunInfo(readRunInfo(runDir), runDir);
+  return { subjectOrder: info.subjects.map((s) => s.subject), groups: info.groups.map((g) => ({ name: g.name, subjects: [...g.subjects] })) };
 }

@@ -124,7 +124,7 @@ export function cevalHtmlReport(info: CevalRunInfo, summary: CevalSummary, allRe
   const overall = summary.groups.find((g) => g.name === summary.dataset);
   const bars = summary.subjects.filter((s) => s.count > 0).map((s) => ({ label: s.subject, value: s.accuracy, low: s.interval.low, high: s.interval.high, count: s.count }));
   const chart = summary.labelled && bars.length > 0
-    ? accuracyBarChart(bars, overall?.meanAccuracy, `${summary.dataset} accuracy per subject, ${summary.model}, ${summary.mode}`)
+    ? accuracyBarChart(bars, overall?.complete ? overall.meanAccuracy : undefined, `${summary.dataset} accuracy per subject, ${summary.model}, ${summary.mode}`)
     : '<p class="note">No labelled questions scored: nothing to chart.</p>';
   const outcomes = `<option value="">all outcomes</option><option value="correct">correct</option><option value="wrong">wrong</option>`
     + `<option value="no-answer">no answer</option><option value="skipped">skipped</option>${summary.labelled ? '' : '<option value="unlabelled">no label</option>'}`;
@@ -132,11 +132,13 @@ export function cevalHtmlReport(info: CevalRunInfo, summary: CevalSummary, allRe
     + `<input type="search" id="filter-text" placeholder="search question text or output" size="40"><span id="shown-count" class="note"></span></div>`
     + '<p class="note">Click a question to see its full prompt.</p>'
     + '<table id="question-table"><thead><tr><th>subject</th><th class="num">id</th><th>target</th><th>extracted</th><th>outcome</th>'
-    + `<th>${summary.mode === 'ppl' ? 'log p(letter | prompt)' : 'output'}</th></tr></thead><tbody></tbody></table>`
+    + `<th>${summary.mode === 'ppl' ? (summary.compat === 'gnomon' ? 'log p(letter | prompt)' : 'mean log p over the whole sequence (OpenCompass)') : 'output'}</th></tr></thead><tbody></tbody></table>`
     + `<script type="application/json" id="question-data">${jsonForScript(browserData(records))}</script>`;
   const overview = [
     `<p>${summary.questions} questions: ${summary.scored} scored, ${summary.correct} correct, ${summary.noAnswer} with no answer, ${summary.skipped} skipped`
-      + `${overall ? ` · ${escapeHtml(summary.dataset)} average ${fixed(overall.meanAccuracy)} (question-weighted ${fixed(overall.weightedAccuracy)})` : ''}.</p>`,
+      + `${overall ? (overall.complete
+        ? ` · ${escapeHtml(summary.dataset)} average ${fixed(overall.meanAccuracy)} (question-weighted ${fixed(overall.weightedAccuracy)})`
+        : ` · ${escapeHtml(summary.dataset)} average – (partial: ${overall.subjectsPresent} of ${overall.subjectsTotal} subjects ran)`) : ''}.</p>`,
     `<p class="note">95% confidence intervals: ${escapeHtml(summary.confidenceMethod)}. Group rows: naive_average is the unweighted mean over subjects (what OpenCompass prints); weighted is correct/scored over the group's questions.</p>`,
     summaryTable(summary),
   ].join('\n');

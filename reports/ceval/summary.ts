@@ -8,6 +8,10 @@ export interface CevalSummary {
   readonly split: string;
   readonly mode: string;
   readonly version: string;
+  /** `--compat opencompass*`: each subject's OpenCompass version hash (the version column's value). */
+  readonly subjectVersions?: Readonly<Record<string, string>>;
+  /** Which prompt and scoring produced the run (gnomon or an OpenCompass version). */
+  readonly compat: string;
   readonly model: string;
   readonly labelled: boolean;
   readonly confidenceMethod: string;
@@ -21,6 +25,11 @@ export interface CevalSummary {
   readonly correct: number;
   readonly tokens: number;
   readonly ms: number;
+  /** Shots the run asked for, and how many scored questions ran with fewer (OpenCompass max_seq_len dropping). */
+  readonly shots: number;
+  readonly fewerShots: number;
+  /** gen: how answers were read. */
+  readonly extractor?: string;
 }
 
 /** The last record per question wins (a resumed run never writes one twice, but be safe). */
@@ -39,6 +48,8 @@ export function summarizeRun(info: CevalRunInfo, allRecords: readonly CevalRecor
     split: info.split,
     mode: info.mode,
     version: info.version,
+    ...(info.subjectVersions ? { subjectVersions: info.subjectVersions } : {}),
+    compat: info.compat ?? 'gnomon',
     model: info.model.name,
     labelled: info.labelled,
     confidenceMethod: CONFIDENCE_METHOD,
@@ -51,5 +62,8 @@ export function summarizeRun(info: CevalRunInfo, allRecords: readonly CevalRecor
     correct: subjects.reduce((sum, s) => sum + s.correct, 0),
     tokens: records.reduce((sum, r) => sum + r.n_tokens, 0),
     ms: records.reduce((sum, r) => sum + r.ms, 0),
+    shots: info.shots,
+    fewerShots: records.filter((r) => r.status === 'ok' && r.shots !== undefined && r.shots < info.shots).length,
+    ...(info.mode === 'gen' ? { extractor: info.extractor ?? 'gnomon' } : {}),
   };
 }

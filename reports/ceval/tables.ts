@@ -20,7 +20,7 @@ export interface SummaryRow {
   readonly weighted: number | null;
   readonly noAnswer: number;
   readonly skipped: number;
-  /** "k/n" subjects present (groups only). */
+  /** "n/n" subjects present, or "partial k/n" when some are missing (then value and weighted are '-'); groups only. */
   readonly subjects: string | null;
 }
 
@@ -31,7 +31,7 @@ function rowName(summary: CevalSummary, subject: string): string {
 export function summaryRows(summary: CevalSummary): SummaryRow[] {
   const metric = summary.labelled ? 'accuracy' : 'predictions';
   const rows: SummaryRow[] = summary.subjects.map((s) => ({
-    dataset: rowName(summary, s.subject), version: summary.version, metric, mode: summary.mode,
+    dataset: rowName(summary, s.subject), version: summary.subjectVersions?.[s.subject] ?? summary.version, metric, mode: summary.mode,
     value: summary.labelled ? s.accuracy : Number.NaN, count: s.count,
     ciLow: summary.labelled && s.count > 0 ? s.interval.low : null, ciHigh: summary.labelled && s.count > 0 ? s.interval.high : null,
     weighted: null, noAnswer: s.noAnswer, skipped: s.skipped, subjects: null,
@@ -40,7 +40,7 @@ export function summaryRows(summary: CevalSummary): SummaryRow[] {
     rows.push({
       dataset: g.name, version: '-', metric: 'naive_average', mode: summary.mode, value: g.meanAccuracy, count: g.count,
       ciLow: null, ciHigh: null, weighted: g.weightedAccuracy, noAnswer: g.noAnswer, skipped: g.skipped,
-      subjects: `${g.subjectsPresent}/${g.subjectsTotal}`,
+      subjects: g.complete ? `${g.subjectsPresent}/${g.subjectsTotal}` : `partial ${g.subjectsPresent}/${g.subjectsTotal}`,
     });
   }
   return rows;
@@ -84,6 +84,18 @@ export function summaryText(summary: CevalSummary): string {
     `${summary.questions} questions: ${summary.scored} scored, ${summary.correct} correct, ${summary.noAnswer} with no answer, ${summary.skipped} skipped.`,
     `n = questions scored; 95% CI = ${summary.confidenceMethod}; group rows: naive_average = unweighted mean over subjects (OpenCompass), weighted = correct/scored over the group's questions.`,
   ];
+  if (summary.compat !== 'gnomon') {
+    footer.push(`Prompts and scoring reproduce ${summary.compat}${summary.mode === 'ppl' ? ' (ppl: lowest mean token loss over each whole sequence)' : ''}; version = each subject's OpenCompass config hash.`);
+  }
+  const extractorNames: Record<string, string> = {
+    'first-capital': 'first-capital extractor (OpenCompass first_capital_postprocess)',
+    'option-sim': 'option-sim extractor (OpenCompass OptionSimAccEvaluator)',
+    gnomon: 'gnomon extractor',
+  };
+  if (summary.extractor !== undefined) footer.push(`Answers read with the ${extractorNames[summary.extractor] ?? summary.extractor}.`);
+  if (summary.fewerShots > 0) footer.push(`${summary.fewerShots} questions ran with fewer than ${summary.shots} shots (shots dropped from the end until the prompt fit max_seq_len, as OpenCompass does).`);
+  const partial = summary.groups.filter((g) => !g.complete);
+  if (partial.length > 0) footer.push(`Partial groups (${partial.map((g) => g.name).join(', ')}): not every member subject ran, so they show '-', not a score.`);
   if (!summary.labelled) footer.push(`${summary.split} split has no answers: predictions are in submission.json (official C-Eval submission format).`);
   return [line(head ?? []), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line), '', ...footer].join('\n') + '\n';
 }

@@ -4,6 +4,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { UserError } from '../../engine/language-model.js';
+import { readAnswer, type Extractor, type OptionContext } from '../../harness/ceval/answer-extraction.js';
 import { readJsonl, readRunInfo } from '../../harness/records.js';
 import { RECORDS_FILE, type CevalRecord } from '../../harness/ceval/record.js';
 import { parseCevalRunInfo } from '../../harness/ceval/run-info.js';
@@ -18,20 +20,50 @@ export interface WrittenReport {
   readonly files: readonly string[];
 }
 
-export function writeCevalReport(runDir: string): WrittenReport {
-  const info = parseCevalRunInfo(readRunInfo(runDir), runDir);
-  const records = readJsonl<CevalRecord>(join(runDir, RECORDS_FILE));
+/**
+ * A gen record with its answer read again by `extractor` (no model needed: the reply is in the
+ * record). ppl and skipped records are unchanged.
+ */
+export function reextract(record: CevalRecord, extractor: Extractor): CevalRecord {
+  if (record.mode !== 'gen' || record.status !== 'ok' || record.output === undefined) return record;
+  let options: OptionContext | undefined;
+  if (extractor === 'option-sim') {
+    if (!record.option_texts || record.compat === undefined || record.compat === 'gnomon') {
+      throw new UserError(`--extract option-sim: the record of ${record.subject} row ${record.row} has no options' texts or OpenCompass version`, 'option-sim rescoring needs a --compat --custom gen run; use --extract first-capital or gnomon');
+    }
+    options = { choices: record.option_texts, version: record.compat };
+  }
+  const { prediction, extracted } = readAnswer(record.output, extractor, options);
+  return { ...record, extractor, prediction, extracted, correct: record.target === null ? null : prediction === record.target };
+}
+
+export interface ReportOptions {
+  /** Rescore a gen run with this extractor; the files get its name (`summary-first-capital.txt`, …) beside the originals. */
+  readonly extractor?: Extractor | undefined;
+}
+
+export function writeCevalReport(runDir: string, options: ReportOptions = {}): WrittenReport {
+  const savedInfo = parseCevalRunInfo(readRunInfo(runDir), runDir);
+  const { extractor } = options;
+  if (extractor !== undefined && savedInfo.mode !== 'gen') {
+    throw new UserError(`--extract ${extractor}: ${runDir} is a ${savedInfo.mode} run; only gen runs read letters from replies`, 'drop --extract for this run');
+  }
+  const info = extractor === undefined ? savedInfo : { ...savedInfo, extractor };
+  const saved = readJsonl<CevalRecord>(join(runDir, RECORDS_FILE));
+  const records = extractor === undefined ? saved : saved.map((r) => reextract(r, extractor));
   const summary = summarizeRun(info, records);
   const text = summaryText(summary);
+  const suffix = extractor === undefined ? '' : `-${extractor}`;
   const outputs: [string, string][] = [
-    ['summary.txt', text],
-    ['summary.csv', summaryCsv(summary)],
-    ['summary.md', summaryMarkdown(summary)],
-    ['summary.json', summaryJson(summary)],
-    ['report.html', cevalHtmlReport(info, summary, records)],
+    [`summary${suffix}.txt`, text],
+    [`summary${suffix}.csv`, summaryCsv(summary)],
+    [`summary${suffix}.md`, summaryMarkdown(summary)],
+    [`summary${suffix}.json`, summaryJson(summary)],
+    [`report${suffix}.html`, cevalHtmlReport(info, summary, records)],
   ];
   if (!info.labelled && info.dataset === 'ceval') {
-    outputs.push(['submission.json', `${JSON.stringify(submissionJson(latestRecords(records), info.subjects.map((s) => s.subject)), null, 4)}\n`]);
+    // The submission carries the predictions of the chosen extractor too.
+    outputs.push([`submission${suffix}.json`, `${JSON.stringify(submissionJson(latestRecords(records), info.subjects.map((s) => s.subject)), null, 4)}\n`]);
   }
   const files = outputs.map(([name, content]) => {
     const file = join(runDir, name);

@@ -6,7 +6,9 @@
 import { escapeHtml, renderHtmlPage, type HtmlSection } from '../html-page.js';
 import type { ContaminationRecord, NgramRecord } from '../../harness/contamination/contamination-records.js';
 import type { ContaminationSummary } from './contamination-summary.js';
-import { PER_ITEM_WARNING, impactDifferenceLine, impactRows, methodRows } from './contamination-tables.js';
+import {
+  OPENCOMPASS_CLEAN_HEADER, OPENCOMPASS_CLEAN_NOTE, PER_ITEM_WARNING, impactDifferenceLine, impactRows, methodRows, openCompassCleanRows,
+} from './contamination-tables.js';
 import { accuracyBarsSvg, histogramSvg } from './contamination-charts.js';
 
 const ITEM_ROWS_SHOWN = 100;
@@ -75,7 +77,9 @@ function impactSection(summary: ContaminationSummary): HtmlSection | null {
 ${accuracyBarsSvg(`Accuracy by label (${t.source}, ${t.mode})`, bars)}
 ${table(['label', 'questions', 'scored', 'accuracy', '95% CI (Wilson)'], impactRows(t), new Set([1, 2, 3]))}
 <p>${escapeHtml(impactDifferenceLine(t))}</p>`;
-  }).join('\n');
+  }).join('\n') + (summary.openCompassClean.length > 0
+    ? `\n<h3>OpenCompass ceval_clean table</h3>\n<p class="note">${escapeHtml(OPENCOMPASS_CLEAN_NOTE)}</p>\n${table(OPENCOMPASS_CLEAN_HEADER, openCompassCleanRows(summary.openCompassClean), new Set([2, 3]))}`
+    : '');
   return {
     id: 'contamination-impact',
     title: 'Accuracy on clean vs dirty items',

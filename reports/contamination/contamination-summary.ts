@@ -8,7 +8,9 @@ import {
 } from '../../harness/contamination/contamination-records.js';
 import { MEMBERSHIP_SCORES, type LikelihoodMethod } from '../../harness/contamination/likelihood-probes.js';
 import type { NgramRules, OverlapLabel } from '../../harness/contamination/ngram-index.js';
-import { impactTables, type CevalOutcome, type ImpactTable } from '../../harness/contamination/impact.js';
+import {
+  impactTables, openCompassCleanTable, type CevalOutcome, type ImpactTable, type OpenCompassCleanRow, type SubjectGroup,
+} from '../../harness/contamination/impact.js';
 import { ANNOTATION_LABELS, type AnnotationLabel } from '../../harness/contamination/annotations.js';
 import {
   aurocWithInterval, binomialTailAtLeast, mannWhitneyU, wilsonInterval, type AurocResult, type MannWhitneyResult, type Proportion,
@@ -64,6 +66,8 @@ export interface ContaminationSummary {
   readonly minKPercent: number | null;
   readonly optionOrder: readonly OptionOrderSummary[];
   readonly impact: readonly ImpactTable[];
+  /** With annotations: OpenCompass's ceval_clean_ppl table (per subject and group, per label). */
+  readonly openCompassClean: readonly OpenCompassCleanRow[];
   readonly unscoredLikelihood: number;
   /** Items a model probe could not score, by probe, set and kind of reason: counted, never in a figure. */
   readonly unscored: readonly UnscoredCount[];
@@ -101,6 +105,9 @@ function unscoredCounts(records: readonly ContaminationRecord[]): UnscoredCount[
 
 export interface ImpactInputs {
   readonly outcomes: readonly CevalOutcome[];
+  /** The ceval run's subjects and summary groups (for OpenCompass's per-subject clean/dirty table). */
+  readonly subjectOrder?: readonly string[];
+  readonly groups?: readonly SubjectGroup[];
   readonly annotations?: ReadonlyMap<string, AnnotationLabel>;
 }
 
@@ -178,9 +185,11 @@ export function summariseContamination(records: readonly ContaminationRecord[], 
   });
 
   const tables: ImpactTable[] = [];
+  let openCompassClean: OpenCompassCleanRow[] = [];
   if (impact) {
     if (impact.annotations) {
       const labels = impact.annotations;
+      openCompassClean = openCompassCleanTable(impact.outcomes, (key) => labels.get(key), impact.subjectOrder ?? [], impact.groups ?? []);
       tables.push(...impactTables(impact.outcomes, (key) => labels.get(key), {
         source: 'Contamination_Detector annotations',
         labelOrder: ANNOTATION_LABELS,
@@ -199,5 +208,5 @@ export function summariseContamination(records: readonly ContaminationRecord[], 
     }
   }
   const minK = likelihoodRecords.find((r) => r.likelihood !== null)?.likelihood?.minKPercent ?? null;
-  return { ngram, likelihood, minKPercent: minK, optionOrder, impact: tables, unscoredLikelihood: likelihoodRecords.filter((r) => r.likelihood === null).length, unscored: unscoredCounts(records) };
+  return { ngram, likelihood, minKPercent: minK, optionOrder, impact: tables, openCompassClean, unscoredLikelihood: likelihoodRecords.filter((r) => r.likelihood === null).length, unscored: unscoredCounts(records) };
 }

@@ -3,7 +3,7 @@
  * page), clean/dirty accuracy tables, and a per-item CSV with every probe's score side by side.
  */
 import type { ContaminationRecord } from '../../harness/contamination/contamination-records.js';
-import type { ImpactTable } from '../../harness/contamination/impact.js';
+import { OPENCOMPASS_CLEAN_METRICS, type ImpactTable, type OpenCompassCleanRow } from '../../harness/contamination/impact.js';
 import type { Proportion } from '../../harness/contamination/statistics.js';
 import type { ContaminationSummary } from './contamination-summary.js';
 
@@ -74,6 +74,29 @@ export function impactDifferenceLine(table: ImpactTable): string {
   return `accuracy on dirty (${table.dirtyLabels.join(' + ')}) ${rate(table.dirty)} − clean ${rate(table.clean)} = ${Number.isFinite(d.difference) ? `${(d.difference * 100).toFixed(1)} points` : '—'}, 95% CI ${interval(d.low, d.high, (v) => `${(v * 100).toFixed(1)}`)} (Newcombe), two-proportion p = ${pValue(d.p)}`;
 }
 
+const ocNumber = (value: number): string => (Number.isNaN(value) ? '-' : value.toFixed(2));
+
+/**
+ * OpenCompass's ceval_clean_ppl table: dataset | metric | value, one row per subject and label, then
+ * the groups' weighted averages (its contamination summarizer) with the unweighted mean beside them.
+ */
+export function openCompassCleanRows(rows: readonly OpenCompassCleanRow[]): string[][] {
+  const out: string[][] = [];
+  for (const row of rows) {
+    OPENCOMPASS_CLEAN_METRICS.forEach(({ metric }, i) => {
+      const cell = row.cells[i];
+      if (!cell) return;
+      out.push(row.isGroup
+        ? [row.dataset, metric, ocNumber(row.weighted[i] ?? Number.NaN), ocNumber(row.naive[i] ?? Number.NaN), `${cell.correct}/${cell.scored}`, row.subjects ?? '']
+        : [row.dataset, metric, ocNumber(cell.accuracy), '', `${cell.correct}/${cell.scored}`, '']);
+    });
+  }
+  return out;
+}
+
+export const OPENCOMPASS_CLEAN_HEADER = ['dataset', 'metric', 'accuracy (OpenCompass)', 'unweighted mean', 'correct/scored', 'subjects'];
+export const OPENCOMPASS_CLEAN_NOTE = "OpenCompass's ceval_clean_ppl numbers: per subject, accuracy on items of each Contamination_Detector label ('-' = no such item: OpenCompass prints nan); groups: its contamination summarizer's weighted average (weights = the subjects' label counts), with the default summarizer's unweighted mean over subjects beside it ('-' when a subject lacks the label). A group with a subject missing from the run is partial and has no number.";
+
 export function summaryMarkdown(summary: ContaminationSummary): string {
   const parts = [`> ${PER_ITEM_WARNING}`, '', markdownTable(['method', 'measures', 'result', '95% CI', 'test', 'how to read'], methodRows(summary).map((r) => [r.method, r.measures, r.result, r.interval, r.test, r.reading]))];
   if (summary.ngram) {
@@ -85,6 +108,9 @@ export function summaryMarkdown(summary: ContaminationSummary): string {
   }
   for (const table of summary.impact) {
     parts.push('', `### Accuracy by label — ${table.source} (${table.mode})`, '', markdownTable(['label', 'questions', 'scored', 'accuracy', '95% CI (Wilson)'], impactRows(table)), '', impactDifferenceLine(table));
+  }
+  if (summary.openCompassClean.length > 0) {
+    parts.push('', '### OpenCompass ceval_clean table', '', OPENCOMPASS_CLEAN_NOTE, '', markdownTable(OPENCOMPASS_CLEAN_HEADER, openCompassCleanRows(summary.openCompassClean)));
   }
   return `${parts.join('\n')}\n`;
 }

@@ -45,10 +45,11 @@ export class ScriptedModel implements LanguageModel {
     };
   }
 
-  private score(prefixIds: readonly number[], continuations: readonly (readonly number[])[]): ScoredContinuation[] {
+  private score(prefixIds: readonly number[], continuations: readonly (readonly number[])[], withPrefix = false): ScoredContinuation[] {
     if (prefixIds.length === 0) throw new Error('scoreContinuations: empty prefix');
     this.counters.forwardTokens += prefixIds.length;
     const logprob = this.options.tokenLogprob ?? (() => -Math.log(this.tokenizer.vocabSize));
+    const prefixTokenLogprobs = withPrefix ? prefixIds.slice(1).map((id, i) => logprob(prefixIds.slice(0, i + 1), id)) : undefined;
     return continuations.map((continuation) => {
       this.counters.forwardTokens += continuation.length;
       const context = [...prefixIds];
@@ -57,7 +58,7 @@ export class ScriptedModel implements LanguageModel {
         context.push(id);
         return value;
       });
-      return { tokenLogprobs, sumLogprob: tokenLogprobs.reduce((a, b) => a + b, 0) };
+      return { tokenLogprobs, sumLogprob: tokenLogprobs.reduce((a, b) => a + b, 0), ...(prefixTokenLogprobs ? { prefixTokenLogprobs } : {}) };
     });
   }
 
@@ -88,7 +89,7 @@ export class ScriptedModel implements LanguageModel {
   async scoreBatch(requests: readonly ScoreRequest[]): Promise<ScoredContinuation[][]> {
     this.calls += 1;
     if (this.options.delayMs) await sleep(this.options.delayMs);
-    return requests.map((r) => this.score(r.prefixIds, r.continuations));
+    return requests.map((r) => this.score(r.prefixIds, r.continuations, r.prefixLogprobs === true));
   }
 
   async generate(promptIds: readonly number[], options: GenerateOptions): Promise<GenerationResult> {

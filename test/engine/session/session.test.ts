@@ -62,6 +62,25 @@ describe('InternLM2 session on tiny-fp32', () => {
     expect(first).not.toEqual(second);
   });
 
+  it('returns the prefix\'s own log-probs when asked, once per request, equal to a full-sequence scoring, also when the prefix cache serves part of it', async () => {
+    const shots = [1, ...ids.slice(20, 60)];
+    const prefix = [...shots, 11, 12, 13];
+    const [full] = await model.scoreContinuations([prefix[0] as number], [prefix.slice(1)]);
+    const first = await model.scoreBatch([{ prefixIds: prefix, continuations: [[30], [31, 32]], prefixLogprobs: true }]);
+    expect(first[0]?.[0]?.prefixTokenLogprobs).toEqual(full?.tokenLogprobs);
+    // The same array on every continuation of the request: computed once.
+    expect(first[0]?.[1]?.prefixTokenLogprobs).toBe(first[0]?.[0]?.prefixTokenLogprobs);
+    const before = model.counters.forwardTokens;
+    const other = [...shots, 14, 15];
+    const second = await model.scoreBatch([{ prefixIds: other, continuations: [[30]], prefixLogprobs: true }]);
+    // The 40 shared shot positions come from the cache (their log-probs too); 3 prefix rows run.
+    expect(model.counters.forwardTokens - before).toBe(3);
+    const [otherFull] = await model.scoreContinuations([other[0] as number], [other.slice(1)]);
+    expect(second[0]?.[0]?.prefixTokenLogprobs).toEqual(otherFull?.tokenLogprobs);
+    const plain = await model.scoreBatch([{ prefixIds: other, continuations: [[30]] }]);
+    expect(plain[0]?.[0]?.prefixTokenLogprobs).toBeUndefined();
+  });
+
   it('prefill-then-decode gives the log-probs of one full prefill', async () => {
     const [full] = await model.scoreContinuations([ids[0] as number], [ids.slice(1, 60)]);
     // Prefill 30 tokens, then extend one token at a time (each continuation step reuses the cache).

@@ -94,8 +94,8 @@ describe('C-Eval prompt, byte for byte (OpenCompass ceval_gen_5f30c7 / ceval_ppl
 
   it('--show-prompt prints the first question of the subject exactly as the model gets it', async () => {
     const settings = { preset: 'ceval', dataDir: tinyCevalDataDir(), split: 'val', chat: 'auto', mode: 'gen', maxOutLen: 16, batchSize: 8 } as const;
-    expect(await showPrompt(new ScriptedModel(), settings, 'computer_network')).toBe(EXPECTED_CHAT);
-    expect(await showPrompt(new ScriptedModel(), { ...settings, chat: 'off' }, 'computer_network')).toBe(EXPECTED_BASE);
+    expect((await showPrompt(new ScriptedModel(), settings, 'computer_network')).prompt).toBe(EXPECTED_CHAT);
+    expect((await showPrompt(new ScriptedModel(), { ...settings, chat: 'off' }, 'computer_network')).prompt).toBe(EXPECTED_BASE);
   });
 
   it('version is a short hash that changes with the prompt settings', () => {

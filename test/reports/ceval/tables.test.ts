@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CEVAL_RECORD_SCHEMA, type CevalRecord } from '../../../harness/ceval/record.js';
 import { CEVAL_RUN_SCHEMA, type CevalRunInfo } from '../../../harness/ceval/run-info.js';
 import { accuracyBarChart } from '../../../reports/ceval/bar-chart.js';
+import { cevalHtmlReport } from '../../../reports/ceval/html-report.js';
 import { summarizeRun } from '../../../reports/ceval/summary.js';
 import { displayWidth, summaryCsv, summaryJson, summaryMarkdown, summaryText } from '../../../reports/ceval/tables.js';
 
@@ -50,7 +51,27 @@ describe('summary tables', () => {
     const ceval = summary.groups.find((g) => g.name === 'ceval');
     expect(ceval?.meanAccuracy).toBeCloseTo((400 / 9 + 25 + 200 / 3) / 3, 10);
     expect(ceval?.weightedAccuracy).toBeCloseTo((100 * 7) / 16, 10);
-    expect(summary.groups.find((g) => g.name === 'ceval-hard')).toMatchObject({ subjectsPresent: 1, subjectsTotal: 2, meanAccuracy: 25 });
+    expect(summary.groups.find((g) => g.name === 'ceval-hard')).toMatchObject({ subjectsPresent: 1, subjectsTotal: 2, complete: false, meanAccuracy: Number.NaN });
+  });
+
+  it('never prints a partial group as a bare number: text, CSV, Markdown, JSON and HTML', () => {
+    // ceval-hard has advanced_mathematics (25%) but not college_physics.
+    const text = summaryText(summary);
+    expect(text).toMatch(/\nceval-hard\s+-\s+naive_average\s+gen\s+-\s+4\s+-\s+-\s+0\s+0\s+partial 1\/2\n/);
+    expect(text).toContain("Partial groups (ceval-hard): not every member subject ran, so they show '-', not a score.");
+    expect(summaryCsv(summary)).toContain('\nceval-hard,-,naive_average,gen,-,4,-,-,-,0,0,partial 1/2\n');
+    expect(summaryMarkdown(summary)).toContain('| ceval-hard | - | naive_average | gen | - | 4 | - | - | 0 | 0 | partial 1/2 |');
+    const json = JSON.parse(summaryJson(summary)) as { groups: { name: string; meanAccuracy: number | null; complete: boolean }[]; rows: { dataset: string; value: number | null }[] };
+    expect(json.groups.find((g) => g.name === 'ceval-hard')).toMatchObject({ meanAccuracy: null, complete: false });
+    expect(json.rows.find((r) => r.dataset === 'ceval-hard')?.value).toBeNull();
+    const html = cevalHtmlReport(RUN_INFO, summary, RECORDS);
+    expect(html).toMatch(/<td>ceval-hard<\/td><td>-<\/td><td>naive_average<\/td><td>gen<\/td><td class="num">–<\/td><td class="num">4<\/td><td class="num">–<\/td><td class="num">–<\/td><td class="num">0<\/td><td class="num">0<\/td><td>partial 1\/2<\/td>/);
+    expect(html).not.toMatch(/ceval-hard<\/td>(<td[^>]*>[^<]*<\/td>){3}<td class="num">25\.00/);
+    // A run of only some subjects: the overall line says partial instead of an average.
+    const partialInfo: CevalRunInfo = { ...RUN_INFO, groups: [...RUN_INFO.groups.slice(0, 3), { name: 'ceval', subjects: ['computer_network', 'advanced_mathematics', 'logic', 'law'] }] };
+    const partialHtml = cevalHtmlReport(partialInfo, summarizeRun(partialInfo, RECORDS), RECORDS);
+    expect(partialHtml).toContain('ceval average – (partial: 3 of 4 subjects ran)');
+    expect(partialHtml).not.toMatch(/ceval average \d/);
   });
 
   it('prints an OpenCompass-like aligned table', () => {

@@ -42,7 +42,9 @@ describe('contamination HTML report', () => {
       expect(text).toContain('GPT-3 rule (13-gram)');
       expect(text).toContain('Hanley–McNeil');
       expect(await report.page.locator('svg').count()).toBe(3 + 2); // three histograms, two accuracy charts
-      expect(await report.page.locator('#contamination-impact table').count()).toBe(2);
+      // Annotations and n-gram labels, then OpenCompass's per-subject ceval_clean table.
+      expect(await report.page.locator('#contamination-impact table').count()).toBe(3);
+      expect(await report.page.locator('#contamination-impact h3').last().textContent()).toBe('OpenCompass ceval_clean table');
       const shot = process.env.CONTAMINATION_SCREENSHOT ?? join(dir, 'report.png');
       await report.page.screenshot({ path: shot, fullPage: true });
       expect(statSync(shot).size).toBeGreaterThan(10_000);

@@ -1,0 +1,18 @@
+/**
+ * The one place answer models and judges are opened. Both are any LanguageModel; today the source is
+ * a checkpoint folder run by gnomon's engine (`--model DIR`, `--judge-model DIR`, through the same
+ * `openModel` as every command). An OpenAI-compatible endpoint becomes one more `ModelSource` kind
+ * handled here (`--judge-api-base`), with nothing else in the subjective harness changing.
+ */
+import type { LanguageModel } from '../../engine/language-model.js';
+import { openModel, type ModelArguments } from '../model-options.js';
+
+export type ModelSource = { readonly kind: 'engine'; readonly dir: string };
+
+export function describeSource(source: ModelSource): string {
+  return `gnomon engine on ${source.dir}`;
+}
+
+export async function openLanguageModel(source: ModelSource, engine: ModelArguments): Promise<LanguageModel> {
+  return openModel({ ...engine, model: source.dir });
+}
