@@ -8,8 +8,8 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { compileCli } from '../../helpers/compiled-cli.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileCli, removeCompiledCli } from '../../helpers/compiled-cli.js';
 import { fixtureDir } from '../../helpers/internlm2-fixtures.js';
 import { BENCHMARKS_DIR } from '../../helpers/shared-data.js';
 import { expectSameRun, fileText, onlyRunIn, runCli } from './run-comparison.js';
@@ -17,7 +17,8 @@ import { expectSameRun, fileText, onlyRunIn, runCli } from './run-comparison.js'
 let cli = '';
 beforeAll(() => {
   cli = compileCli();
-});
+}, 300_000);
+afterAll(() => removeCompiledCli(cli));
 
 const NEEDLE = ['needle', '--model', fixtureDir('tiny-fp32'), '--lengths', '256,512', '--depths', '0,50,100', '--answer-tokens', '8'];
 const CEVAL = ['ceval', '--model', fixtureDir('tiny-fp32'), '--data-dir', BENCHMARKS_DIR, '--subjects', 'computer_network,logic', '--limit', '3', '--mode', 'ppl', '--batch-size', '2'];

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileCli } from '../../helpers/compiled-cli.js';
+import { compileCli, removeCompiledCli } from '../../helpers/compiled-cli.js';
 import { fixtureDir } from '../../helpers/internlm2-fixtures.js';
 import { BENCHMARKS_DIR } from '../../helpers/shared-data.js';
 import { slurmUnavailableReason, startSlurmCluster, type SlurmCluster } from '../../helpers/slurm-cluster.js';
@@ -36,7 +36,11 @@ describe.skipIf(unavailable !== undefined)('harness submit --slurm on a one-node
     cluster = await startSlurmCluster();
   }, 240_000);
   afterAll(async () => {
-    await cluster?.stop();
+    try {
+      await cluster?.stop();
+    } finally {
+      removeCompiledCli(cli);
+    }
   }, 120_000);
 
   it('runs shards as an array job, survives a requeue, merges into what one process writes', async () => {
