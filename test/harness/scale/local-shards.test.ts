@@ -20,7 +20,7 @@ beforeAll(() => {
 }, 300_000);
 afterAll(() => removeCompiledCli(cli));
 
-const NEEDLE = ['needle', '--model', fixtureDir('tiny-fp32'), '--lengths', '256,512', '--depths', '0,50,100', '--answer-tokens', '8'];
+const NEEDLE = ['needle', '--model', fixtureDir('tiny-fp32'), '--lengths', '512,640', '--depths', '0,50,100', '--answer-tokens', '8'];
 const CEVAL = ['ceval', '--model', fixtureDir('tiny-fp32'), '--data-dir', BENCHMARKS_DIR, '--subjects', 'computer_network,logic', '--limit', '3', '--mode', 'ppl', '--batch-size', '2'];
 
 function expectOk(result: { code: number | null; stderr: string }): void {

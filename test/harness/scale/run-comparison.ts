@@ -31,9 +31,9 @@ function withoutTimings(text: string, timingFields: readonly string[]): unknown 
   return JSON.parse(text, (key, value: unknown) => (timingFields.includes(key) ? undefined : value));
 }
 
-/** The only run folder inside `parent` (a single-process run makes `parent/<name>-<time>`). */
+/** The only run folder inside `parent` (a single-process run makes `parent/<name>-<time>`, beside the runs index). */
 export function onlyRunIn(parent: string): string {
-  const [name, ...others] = readdirSync(parent);
+  const [name, ...others] = readdirSync(parent, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
   if (!name || others.length > 0) throw new Error(`expected one run folder in ${parent}, found ${[name, ...others].join(', ')}`);
   return join(parent, name);
 }

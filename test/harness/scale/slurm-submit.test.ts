@@ -19,7 +19,7 @@ import { expectSameRun, onlyRunIn, runCli } from './run-comparison.js';
 const unavailable = slurmUnavailableReason();
 if (unavailable) process.stderr.write(`slurm-submit.test.ts skipped: ${unavailable}\n`);
 
-const NEEDLE = ['needle', '--model', fixtureDir('tiny-fp32'), '--lengths', '256,512', '--depths', '0,25,50,75,100', '--answer-tokens', '8'];
+const NEEDLE = ['needle', '--model', fixtureDir('tiny-fp32'), '--lengths', '512,640', '--depths', '0,25,50,75,100', '--answer-tokens', '8'];
 const CEVAL = ['ceval', '--model', fixtureDir('tiny-fp32'), '--data-dir', BENCHMARKS_DIR, '--subjects', 'computer_network,logic', '--limit', '3', '--mode', 'ppl', '--batch-size', '2'];
 
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
