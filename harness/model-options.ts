@@ -16,6 +16,7 @@ export const modelOptions = {
   weights: { type: 'string', choices: ['native', 'f32', 'f16'], default: 'native', describe: 'weight format on the GPU: as stored (bf16 unpacked in the shader), or converted' },
   'gpu-memory': { type: 'string', describe: 'GPU memory the engine may plan with, in GiB or with a unit (80, 24GiB, 512MiB); WebGPU cannot report it. Default: env GNOMON_GPU_MEMORY, else half the host memory on a software adapter, else 16 GiB' },
   'context-length': { type: 'number', describe: 'longest sequence the model accepts (default: max_position_embeddings, × the factor under dynamic NTK scaling)' },
+  adapter: { type: 'string', describe: 'with several GPUs: the WebGPU adapter, by index in Dawn\'s list or part of its name (env GNOMON_ADAPTER; see README, Scale out)' },
   'kv-cache': { type: 'string', choices: ['f32', 'f16'], default: 'f32', describe: 'KV cache storage: f32, or f16 for half the memory at long contexts (needs shader-f16; log-probs move by ~1e-3)' },
   // A served model instead of a checkpoint (engine/api/): any OpenAI-compatible endpoint.
   'api-base': { type: 'string', describe: 'evaluate a served model: its OpenAI-compatible base URL, e.g. http://127.0.0.1:23333/v1 (LMDeploy, vLLM, Ollama, llama.cpp, OpenAI, harness serve)' },
@@ -38,6 +39,7 @@ export interface ModelArguments {
   readonly gpuMemory?: string | undefined;
   readonly kvCache?: string | undefined;
   readonly contextLength?: number | undefined;
+  readonly adapter?: string | undefined;
   readonly apiBase?: string | undefined;
   readonly apiModel?: string | undefined;
   /** The variable's name only: the key itself is read at open time and never stored. */
@@ -94,6 +96,7 @@ export async function openModel(args: ModelArguments, log: (line: string) => voi
     device: {
       ...(args.backend ? { backend: args.backend as BackendName } : {}),
       ...(args.featureLevel ? { featureLevel: args.featureLevel as FeatureLevel } : {}),
+      ...(args.adapter ? { adapter: args.adapter } : {}),
     },
     weightFormat: (args.weights ?? 'native') as 'native' | 'f32' | 'f16',
     ...(args.gpuMemory ? { gpuMemory: args.gpuMemory } : {}),

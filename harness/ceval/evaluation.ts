@@ -198,10 +198,17 @@ function resumedRun(model: LanguageModel, runDir: string): { info: CevalRunInfo;
 
 function startRun(model: LanguageModel, request: CevalRunRequest, runDir: string, set: QuestionSet): { info: CevalRunInfo; settings: CevalSettings } {
   const settings = request.settings;
+  const info = newCevalRunInfo(model, request.command, settings, set);
+  writeRunInfo(runDir, { ...info, settings });
+  return { info, settings };
+}
+
+/** What run.json says about a new run besides its settings (the shards of a sharded run build the same: harness/scale/ceval-shard.ts). */
+export function newCevalRunInfo(model: LanguageModel, command: string, settings: CevalSettings, set: QuestionSet): CevalRunInfo {
   const chat = useChatFormat(settings.chat, model.tokenizer);
   const openCompass = openCompassSettings(settings, chat, model);
-  const info: CevalRunInfo = {
-    schema: CEVAL_RUN_SCHEMA, command: request.command, started: new Date().toISOString(),
+  return {
+    schema: CEVAL_RUN_SCHEMA, command, started: new Date().toISOString(),
     dataset: set.name, split: set.split, labelled: set.labelled, source: set.source,
     mode: settings.mode, chat, shots: set.shots, promptStyle: set.promptStyle.id, maxOutLen: settings.maxOutLen,
     limit: settings.limit ?? null, batchSize: settings.batchSize,
@@ -212,8 +219,6 @@ function startRun(model: LanguageModel, request: CevalRunRequest, runDir: string
     model: { name: model.info.name, checkpointHash: model.info.checkpointHash, device: model.info.device, contextLength: model.info.contextLength, ...(model.info.tokenizerHash ? { tokenizerHash: model.info.tokenizerHash } : {}) },
     subjects: set.subjects, groups: set.groups,
   };
-  writeRunInfo(runDir, { ...info, settings });
-  return { info, settings };
 }
 
 async function runLocked(model: LanguageModel, request: CevalRunRequest, runDir: string, info: CevalRunInfo, settings: CevalSettings): Promise<CevalRunResult> {

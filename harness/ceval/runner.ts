@@ -11,6 +11,7 @@
 import { NonFiniteScoreError, type ChatMessage, type GenerationResult, type LanguageModel } from '../../engine/language-model.js';
 import { failureRecord, isRequestFailure, settledBatch, type Settled } from '../request-failures.js';
 import { RecordWriter } from '../records.js';
+import type { ShardWork } from '../scale/shard.js';
 import { readAnswer, type Extractor } from './answer-extraction.js';
 import { CHOICE_LETTERS, type ChoiceLetter, type ChoiceQuestion } from './dataset.js';
 import type { CompatMode } from './opencompass/compat.js';
@@ -33,6 +34,8 @@ export interface CevalRunOptions {
   readonly recordsFile: string;
   /** Keys (`recordKey`) already in the records file. */
   readonly finished: ReadonlySet<string>;
+  /** Run only this shard's questions (`--shard I/N`); `recordsFile` is then the shard's file. */
+  readonly shard?: ShardWork;
   readonly onRecord?: (record: CevalRecord, done: number, total: number) => void;
   /** Absent: gnomon's own prompts and scoring. */
   readonly openCompass?: OpenCompassSettings | undefined;
@@ -203,7 +206,11 @@ export function plannedQuestions(set: QuestionSet, limit: number | undefined): {
 export async function runQuestionSet(model: LanguageModel, set: QuestionSet, options: CevalRunOptions): Promise<CevalRunSummary> {
   const started = performance.now();
   // Load every subject before running any: a missing or malformed file fails now, not an hour in.
-  const plan = plannedQuestions(set, options.limit);
+  const planned = plannedQuestions(set, options.limit);
+  // A shard keeps its share of all questions, balanced by text length (the shared shots are cached).
+  const kept = options.shard && new Set(options.shard.select(planned.flatMap((p) => p.questions), recordKey,
+    (q) => q.question.length + CHOICE_LETTERS.reduce((sum, letter) => sum + q.choices[letter].length, 0)));
+  const plan = kept ? planned.map((p) => ({ ...p, questions: p.questions.filter((q) => kept.has(q)) })) : planned;
   const total = plan.reduce((sum, p) => sum + p.questions.length, 0);
   const writer = new RecordWriter<CevalRecord>(options.recordsFile);
   let alreadyFinished = 0;

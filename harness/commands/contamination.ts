@@ -22,6 +22,7 @@ import { loadContaminationAnnotations } from '../contamination/annotations.js';
 import { readCevalOutcomes, readCevalRunGroups } from '../contamination/impact.js';
 import { writeContaminationReport } from '../../reports/contamination/write-contamination-report.js';
 import { summaryMarkdown } from '../../reports/contamination/contamination-tables.js';
+import { addToRunInfo, claimRunInfo, lockShard, shardOptions, shardedRunFrom, shardWork } from '../scale/sharded-run.js';
 
 const RUN_SCHEMA = 'gnomon.contamination.run.v1';
 const PROBE_CHOICES = ['ngram', 'likelihood', 'option-order'] as const;
@@ -67,6 +68,8 @@ interface ContaminationArguments {
   out: string;
   resume?: string;
   report?: string;
+  shard?: string;
+  runDir?: string;
 }
 
 function settingsFrom(args: ArgumentsCamelCase<ContaminationArguments>): ContaminationSettings {
@@ -160,6 +163,7 @@ const command: CommandModule<object, ContaminationArguments> = {
   describe: 'does the model already know the test? n-gram overlap with corpora, likelihood and option-order probes, clean/dirty accuracy',
   builder: (yargs: Argv) => yargs
     .options(modelOptions)
+    .options(shardOptions)
     .option('dataset', { type: 'string', describe: 'ceval (C-Eval from --data-dir) or a question file: .csv/.jsonl with question,A,B,C,D,answer, or .txt with one item per line' })
     .option('data-dir', { type: 'string', default: './data', describe: 'with --dataset ceval: data folder in OpenCompass layout (holds ceval/formal_ceval)' })
     .option('split', { type: 'string', choices: ['val', 'test', 'dev'] as const, default: 'val' as const, describe: 'C-Eval split (Contamination_Detector annotations cover val)' })
@@ -199,13 +203,16 @@ const command: CommandModule<object, ContaminationArguments> = {
     if (settings.probes.includes('ngram') && settings.corpus.length === 0) process.stderr.write('note: no --corpus given, so the n-gram overlap check is skipped\n');
     // Check the corpus paths before creating a run directory, so a typo leaves nothing behind.
     if (settings.probes.includes('ngram') && settings.corpus.length > 0) listCorpusFiles(settings.corpus);
-    const runDir = args.resume ?? createRunDirectory(args.out, 'contamination');
-    // One writer per run: a second --resume of the same folder stops here instead of duplicating records.
-    const lock = lockRunDirectory(runDir, `harness ${process.argv.slice(2).join(' ')}`);
+    const shardRun = shardedRunFrom('contamination', args);
+    const runDir = shardRun?.runDir ?? args.resume ?? createRunDirectory(args.out, 'contamination');
+    // One writer per run (per shard, in a sharded run): a second --resume of the same folder stops here instead of duplicating records.
+    const lock = shardRun ? lockShard(shardRun, `harness ${process.argv.slice(2).join(' ')}`) : lockRunDirectory(runDir, `harness ${process.argv.slice(2).join(' ')}`);
     let model: Awaited<ReturnType<typeof runContamination>>;
     try {
       const items = { benchmark: benchmark.length, reference: reference.length };
-      if (!args.resume) writeRunInfo(runDir, { schema: RUN_SCHEMA, command: 'contamination', settings, items, argv: process.argv.slice(2), started: new Date().toISOString() });
+      const runInfo = { schema: RUN_SCHEMA, command: 'contamination', settings, items, argv: process.argv.slice(2), started: new Date().toISOString() };
+      if (shardRun) claimRunInfo(shardRun, runInfo);
+      else if (!args.resume) writeRunInfo(runDir, runInfo);
       const stored = readRunInfo(runDir) as StoredRunInfo;
       process.stderr.write(`run directory: ${runDir}\n${benchmark.length} benchmark item(s), ${reference.length} reference item(s)\n`);
       const plan: ContaminationPlan = {
@@ -226,12 +233,18 @@ const command: CommandModule<object, ContaminationArguments> = {
             );
           }
           modelName = `${opened.info.name} on ${opened.info.device}`;
-          writeRunInfo(runDir, { ...(readRunInfo(runDir) as object), items, model_info: opened.info });
+          // Shards share run.json: they add the model with an atomic rename instead of rewriting it in place.
+          if (shardRun) addToRunInfo(runDir, { model_info: opened.info });
+          else writeRunInfo(runDir, { ...(readRunInfo(runDir) as object), items, model_info: opened.info });
           return opened;
         },
         log: (line) => process.stderr.write(`${line}\n`),
-      });
+      }, shardRun && shardWork(shardRun));
       try {
+        if (shardRun) {
+          process.stdout.write(`shard ${shardRun.shard.index}/${shardRun.shard.count} done; when every shard is done: harness merge ${runDir}\n`);
+          return;
+        }
         const written = writeContaminationReport(runDir, subtitleOf(settings, benchmark.length, reference.length, modelName), impact);
         process.stdout.write(`${summaryMarkdown(written.summary)}${written.files.map((f) => `wrote ${f}`).join('\n')}\n`);
       } finally {

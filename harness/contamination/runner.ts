@@ -10,6 +10,8 @@ import { writeFileSync } from 'node:fs';
 import { BatchRequestError, ModelRequestError, type LanguageModel } from '../../engine/language-model.js';
 import { RecordWriter, finishedKeysRetryingErrors } from '../records.js';
 import { failureRecord } from '../request-failures.js';
+import type { ShardWork } from '../scale/shard.js';
+import { contaminationWorkList } from '../scale/contamination-work.js';
 import { BenchmarkNgramIndex, type NgramRules } from './ngram-index.js';
 import { scanCorpus } from './corpus-scan.js';
 import { scoreTexts } from './likelihood-probes.js';
@@ -43,14 +45,21 @@ function identity(set: ItemSet, item: ContaminationItem): { schema: typeof CONTA
   return { schema: CONTAMINATION_RECORD_SCHEMA, set, item_key: item.key, item_id: item.id, subject: item.subject, row: item.row };
 }
 
-/** Runs what is missing from `runDir/records.jsonl`; returns the model if one was opened (caller disposes). */
-export async function runContamination(plan: ContaminationPlan, runDir: string, callbacks: RunCallbacks): Promise<LanguageModel | undefined> {
-  const file = join(runDir, CONTAMINATION_RECORDS_FILE);
+/**
+ * Runs what is missing from `runDir/records.jsonl`; returns the model if one was opened (caller disposes).
+ * With `shard` (`--shard I/N`), only that shard's (probe, set, item) units, into the shard's records file.
+ */
+export async function runContamination(plan: ContaminationPlan, runDir: string, callbacks: RunCallbacks, shard?: ShardWork): Promise<LanguageModel | undefined> {
+  const file = shard?.recordsFile ?? join(runDir, CONTAMINATION_RECORDS_FILE);
   // Error records (a served model's failed requests) are dropped so those items run again.
   const done = finishedKeysRetryingErrors<ContaminationRecord>(file, contaminationRecordKey);
   const writer = new RecordWriter<ContaminationRecord>(file);
+  const kept = shard && new Set(shard.select(contaminationWorkList(plan), (unit) => unit.key, (unit) => unit.cost).map((unit) => unit.key));
   const missing = (probe: ProbeName, set: ItemSet, items: readonly ContaminationItem[]): ContaminationItem[] =>
-    items.filter((item) => !done.has(contaminationRecordKey({ probe, set, item_key: item.key })));
+    items.filter((item) => {
+      const key = contaminationRecordKey({ probe, set, item_key: item.key });
+      return !done.has(key) && (kept === undefined || kept.has(key));
+    });
 
   if (plan.probes.includes('ngram') && plan.corpus.length > 0) {
     const todo = missing('ngram', 'benchmark', plan.benchmark);
