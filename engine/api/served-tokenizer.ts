@@ -7,9 +7,20 @@
  * `--tokenizer DIR` for exact chat-prompt counts.
  */
 import type { ChatMessage, TextTokenizer } from '../language-model.js';
-import { UserError } from '../errors.js';
+import { ModelRequestError, UserError } from '../errors.js';
 import type { ApiClient } from './api-client.js';
 import { readDetokenize, readTokenize } from './openai-replies.js';
+
+/**
+ * Prompts are built from token counts, so a tokenize request that still fails after its retries
+ * cannot become an error record of one unit: the run stops, finished units kept, to be resumed.
+ */
+function stopRun(error: unknown): never {
+  if (error instanceof ModelRequestError) {
+    throw new UserError(`the server's tokenizer failed after ${error.attempts} attempt(s): ${error.message}`, 'finished work is saved: run again with --resume RUN_DIR once the server answers, or pass --tokenizer DIR to count tokens locally');
+  }
+  throw error;
+}
 
 export class ServedTokenizer implements TextTokenizer {
   readonly vocabSize: number;
@@ -48,14 +59,14 @@ export class ServedTokenizer implements TextTokenizer {
   async encode(text: string): Promise<number[]> {
     const known = this.cache.get(text);
     if (known) return [...known];
-    const ids = readTokenize(await this.client.post('/tokenize', { model: this.model, prompt: text, content: text, add_special_tokens: false, add_special: false }));
+    const ids = readTokenize(await this.client.post('/tokenize', { model: this.model, prompt: text, content: text, add_special_tokens: false, add_special: false }).catch(stopRun));
     if (this.cache.size < 100_000) this.cache.set(text, ids);
     return [...ids];
   }
 
   async decode(ids: readonly number[]): Promise<string> {
     if (ids.length === 0) return '';
-    return readDetokenize(await this.client.post('/detokenize', { model: this.model, tokens: ids }));
+    return readDetokenize(await this.client.post('/detokenize', { model: this.model, tokens: ids }).catch(stopRun));
   }
 
   tokenId(): number | undefined {

@@ -71,6 +71,16 @@ describe('opening a served model', () => {
     expect(`${(failure as UserError).message} ${(failure as UserError).hint}`).not.toContain('sk-in-url-123');
   });
 
+  it('a tokenize request that keeps failing stops the run with a UserError saying how to go on', async () => {
+    let tokenizes = 0;
+    proxy = await startFaultProxy({ upstream: upstream.baseUrl.replace(/\/v1$/, ''), plan: (_i, path) => (path === '/tokenize' && ++tokenizes > 1 ? '500' : 'none') });
+    const model = await openApiModel({ baseUrl: `${proxy.url}/v1`, ...fast });
+    const failure = await model.tokenizer.encode('hello').catch((error: unknown) => error as UserError);
+    expect(failure).toBeInstanceOf(UserError);
+    expect((failure as UserError).message).toMatch(/the server's tokenizer failed after 2 attempt\(s\): POST .*\/tokenize: 500/);
+    expect((failure as UserError).hint).toMatch(/--resume RUN_DIR/);
+  });
+
   it('refuses a model the server does not list, naming those it does', async () => {
     await expect(openApiModel({ baseUrl: upstream.baseUrl, model: 'gpt-5', ...fast })).rejects.toThrow(/--api-model gpt-5: .* serves scripted/);
   });
