@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { UserError } from '../../engine/language-model.js';
 import type { LanguageModel } from '../../engine/language-model.js';
 import { writeCevalReport, type WrittenReport } from '../../reports/ceval/write-report.js';
-import { createRunDirectory, finishedKeys, readRunInfo, writeRunInfo } from '../records.js';
+import { createRunDirectory, finishedKeysRetryingErrors, readRunInfo, writeRunInfo } from '../records.js';
 import { lockRunDirectory } from '../run-lock.js';
 import { parseColumnMapping } from './custom-set.js';
 import type { Extractor } from './answer-extraction.js';
@@ -225,7 +225,7 @@ async function runLocked(model: LanguageModel, request: CevalRunRequest, runDir:
   const log = request.log ?? ((): void => undefined);
   const set = openQuestionSet(settings);
   const recordsFile = join(runDir, RECORDS_FILE);
-  const finished = finishedKeys<CevalRecord>(recordsFile, recordKey);
+  const finished = finishedKeysRetryingErrors<CevalRecord>(recordsFile, recordKey);
   log(`run directory ${runDir}${finished.size > 0 ? ` (resuming: ${finished.size} questions already finished)` : ''}`);
   let lastSubject = '';
   let lastLog = 0;

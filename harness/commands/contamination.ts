@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UserError } from '../../engine/language-model.js';
-import { modelOptions, openModel, type ModelArguments } from '../model-options.js';
+import { apiModelArguments, modelOptions, openModel, type ModelArguments } from '../model-options.js';
 import { refuseConflicts, refuseEmptyValues } from './flag-checks.js';
 import { createRunDirectory, readJsonl, readRunInfo, writeRunInfo } from '../records.js';
 import { lockRunDirectory } from '../run-lock.js';
@@ -98,7 +98,7 @@ function settingsFrom(args: ArgumentsCamelCase<ContaminationArguments>): Contami
     orders: args.orders,
     seed: args.seed,
     batchSize: args.batchSize,
-    model: { model: args.model, backend: args.backend, featureLevel: args.featureLevel, weights: args.weights },
+    model: { model: args.model, backend: args.backend, featureLevel: args.featureLevel, weights: args.weights, ...apiModelArguments(args) },
   };
 }
 

@@ -12,6 +12,7 @@ import compare from './compare.js';
 import list from './list.js';
 import submit from './submit.js';
 import subjective from './subjective.js';
+import serve from './serve.js';
 
 // Each module's default export is a yargs CommandModule with its own argument type; registering each
 // through its own call keeps those types checked. Add one line per command.
@@ -28,4 +29,5 @@ export const commands: readonly ((parser: Argv) => Argv)[] = [
   (parser) => parser.command(list),
   (parser) => parser.command(submit),
   (parser) => parser.command(merge),
+  (parser) => parser.command(serve),
 ];

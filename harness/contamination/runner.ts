@@ -7,8 +7,9 @@
  */
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import type { LanguageModel } from '../../engine/language-model.js';
-import { RecordWriter, finishedKeys } from '../records.js';
+import { BatchRequestError, ModelRequestError, type LanguageModel } from '../../engine/language-model.js';
+import { RecordWriter, finishedKeysRetryingErrors } from '../records.js';
+import { failureRecord } from '../request-failures.js';
 import type { ShardWork } from '../scale/shard.js';
 import { contaminationWorkList } from '../scale/contamination-work.js';
 import { BenchmarkNgramIndex, type NgramRules } from './ngram-index.js';
@@ -50,7 +51,8 @@ function identity(set: ItemSet, item: ContaminationItem): { schema: typeof CONTA
  */
 export async function runContamination(plan: ContaminationPlan, runDir: string, callbacks: RunCallbacks, shard?: ShardWork): Promise<LanguageModel | undefined> {
   const file = shard?.recordsFile ?? join(runDir, CONTAMINATION_RECORDS_FILE);
-  const done = finishedKeys<ContaminationRecord>(file, contaminationRecordKey);
+  // Error records (a served model's failed requests) are dropped so those items run again.
+  const done = finishedKeysRetryingErrors<ContaminationRecord>(file, contaminationRecordKey);
   const writer = new RecordWriter<ContaminationRecord>(file);
   const kept = shard && new Set(shard.select(contaminationWorkList(plan), (unit) => unit.key, (unit) => unit.cost).map((unit) => unit.key));
   const missing = (probe: ProbeName, set: ItemSet, items: readonly ContaminationItem[]): ContaminationItem[] =>
@@ -103,9 +105,14 @@ export async function runContamination(plan: ContaminationPlan, runDir: string, 
       await scoreTexts(scoring, todo.map(probeText), {
         kPercent: plan.minKPercent,
         batchSize: plan.batchSize,
-        onScored: (index, likelihood, unscoredReason) => {
+        onScored: (index, likelihood, unscoredReason, failure) => {
           const item = todo[index];
-          if (item) writer.append({ ...identity(set, item), probe: 'likelihood', likelihood, ...(unscoredReason !== undefined ? { unscored_reason: unscoredReason } : {}) });
+          if (item) {
+            writer.append({
+              ...identity(set, item), probe: 'likelihood', likelihood,
+              ...(failure ? { status: 'error' as const, error: failure } : unscoredReason !== undefined ? { unscored_reason: unscoredReason } : {}),
+            });
+          }
         },
       });
     }
@@ -119,10 +126,17 @@ export async function runContamination(plan: ContaminationPlan, runDir: string, 
       callbacks.log(`option-order probe: ${todo.length} ${set} item(s), ${plan.orders} orders each`);
       for (const item of todo) {
         const started = performance.now();
-        const scores = await probeOptionOrder(scoring, item, plan.orders, plan.seed);
-        const ms = Math.round(performance.now() - started);
-        if (isOptionOrderSkip(scores)) writer.append({ ...identity(set, item), probe: 'option_order', option_order: null, unscored_reason: scores.unscoredReason, ms });
-        else writer.append({ ...identity(set, item), probe: 'option_order', option_order: scores, ms });
+        try {
+          const scores = await probeOptionOrder(scoring, item, plan.orders, plan.seed);
+          const ms = Math.round(performance.now() - started);
+          if (isOptionOrderSkip(scores)) writer.append({ ...identity(set, item), probe: 'option_order', option_order: null, unscored_reason: scores.unscoredReason, ms });
+          else writer.append({ ...identity(set, item), probe: 'option_order', option_order: scores, ms });
+        } catch (error) {
+          // A served model's request that failed after its retries: an error record, retried by --resume.
+          const failure = error instanceof BatchRequestError ? error.outcomes.find((o): o is ModelRequestError => o instanceof ModelRequestError) : error;
+          if (!(failure instanceof ModelRequestError)) throw error;
+          writer.append({ ...identity(set, item), probe: 'option_order', option_order: null, ms: Math.round(performance.now() - started), status: 'error', error: failureRecord(failure) });
+        }
       }
     }
   }

@@ -3,9 +3,10 @@
  * one flushed JSONL record per cell before starting the next, so a killed sweep loses only the cell
  * in flight and `--resume` skips every finished key.
  */
-import type { LanguageModel } from '../../engine/language-model.js';
+import { ModelRequestError, type LanguageModel } from '../../engine/language-model.js';
 import type { ShardWork } from '../scale/shard.js';
-import { finishedKeys, readJsonl, RecordWriter, uniqueByKey } from '../records.js';
+import { finishedKeysRetryingErrors, readJsonl, RecordWriter, uniqueByKey } from '../records.js';
+import { failureRecord } from '../request-failures.js';
 import { cellSeed } from './cell-seed.js';
 import { cellKey, gridCells, type GridCell, type NeedleGrid } from './grid.js';
 import type { Haystack } from './haystack.js';
@@ -46,7 +47,8 @@ export interface SweepResult {
 
 export async function runNeedleSweep(model: LanguageModel, options: SweepOptions): Promise<SweepResult> {
   const started = performance.now();
-  const finished = finishedKeys<NeedleRecord>(options.recordsFile, (record) => record.key);
+  // Error records are dropped so those cells run again (a served model's failed requests, say).
+  const finished = finishedKeysRetryingErrors<NeedleRecord>(options.recordsFile, (record) => record.key);
   const writer = new RecordWriter<NeedleRecord>(options.recordsFile);
   const tokens = new HaystackTokens(options.haystack, model.tokenizer);
   if (!options.compat) await checkLengths(options.grid.lengths.filter((length) => length < 2 * model.info.contextLength), options.grid.depths, tokens, model.tokenizer, options.plan, options.grid.repeats, model.info.contextLength);
@@ -139,6 +141,7 @@ async function runCell(model: LanguageModel, cell: GridCell, tokens: HaystackTok
       ...base,
       status: 'error',
       error: errorText(error),
+      ...(error instanceof ModelRequestError ? { request_error: failureRecord(error) } : {}),
       timings: { plan_ms: planMs, generate_ms: performance.now() - generateStarted, prefill_ms: model.counters.prefillMs - prefillBefore, decode_ms: model.counters.decodeMs - decodeBefore },
     };
   }
