@@ -103,3 +103,7 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
     device: describeAdapter(context),
   }, options.maxSlots ? { maxSlots: options.maxSlots } : {});
 }
+
+// Served models: the LanguageModel over an OpenAI-compatible HTTP endpoint (engine/api/).
+export { openApiModel, type OpenApiModelOptions } from './api/open-api-model.js';
+export type { ApiChatChoice, ScoringMethod } from './api/api-model.js';

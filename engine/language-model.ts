@@ -72,6 +72,12 @@ export interface GenerateOptions {
   readonly stopStrings?: readonly string[];
   /** Absent: greedy (argmax) decoding. */
   readonly sampling?: SamplingOptions;
+  /**
+   * The conversation the prompt ids were rendered from (chat template, assistant header added). A
+   * served model's chat endpoint is sent these instead of the ids (OpenCompass sends messages to API
+   * models); the in-process engine ignores them.
+   */
+  readonly messages?: readonly ChatMessage[];
 }
 
 export type FinishReason = 'stop_token' | 'stop_string' | 'max_tokens';
@@ -127,4 +133,4 @@ export interface LanguageModel {
 }
 
 // The contract's error type: harness code throws and catches it without reaching into the engine.
-export { NonFiniteScoreError, UserError, isUserError } from './errors.js';
+export { NonFiniteScoreError, UserError, isUserError, ModelRequestError, BatchRequestError, type RequestFailureInfo } from './errors.js';

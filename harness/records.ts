@@ -3,7 +3,7 @@
  * item) and flushes it before starting the next, so a killed run loses at most the unit in flight;
  * `--resume RUN_DIR` reads the finished keys back and skips them.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync, openSync, fsyncSync, closeSync, truncateSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync, openSync, fsyncSync, closeSync, truncateSync, renameSync } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import { UserError } from '../engine/language-model.js';
 import { rethrowFileSystemError } from './file-errors.js';
@@ -138,4 +138,20 @@ export function uniqueByKey<T>(records: readonly T[], keyOf: (record: T) => stri
 /** Finished keys of a records file (after dropping a torn last line), for resuming. */
 export function finishedKeys<T>(file: string, keyOf: (record: T) => string): Set<string> {
   return new Set(readJsonl<T>(file, true).map(keyOf));
+}
+
+/**
+ * For `--resume`: the keys of finished units, after removing the unit records whose status is
+ * "error" from the file, so that those units run again and the file never holds two records of
+ * one unit. The file is rewritten (to a temporary file, then renamed) only when it held errors.
+ */
+export function finishedKeysRetryingErrors<T extends { readonly status?: string }>(file: string, keyOf: (record: T) => string): Set<string> {
+  const records = readJsonl<T>(file, true);
+  const kept = records.filter((record) => record.status !== 'error');
+  if (kept.length !== records.length) {
+    const temporary = `${file}.retry-errors`;
+    writeFileSync(temporary, kept.map((record) => `${JSON.stringify(record)}\n`).join(''));
+    renameSync(temporary, file);
+  }
+  return new Set(kept.map(keyOf));
 }

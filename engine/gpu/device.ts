@@ -7,6 +7,7 @@
  */
 import { create, globals } from 'webgpu';
 import { UserError } from '../errors.js';
+import { adapterNameFor, listAdapters, LISTING_NAME } from './adapter-choice.js';
 
 export type BackendName = 'vulkan' | 'metal' | 'd3d12' | 'opengles' | 'default';
 export type FeatureLevel = 'core' | 'compatibility';
@@ -19,6 +20,8 @@ export interface DeviceOptions {
   /** Extra Dawn toggles to enable (benchmarks only: e.g. disable_robustness). */
   readonly enableToggles?: readonly string[];
   readonly disableToggles?: readonly string[];
+  /** Which adapter when there are several: its index in Dawn's list, or part of its name; env GNOMON_ADAPTER (adapter-choice.ts). */
+  readonly adapter?: string;
 }
 
 export interface AdapterDescription {
@@ -64,9 +67,10 @@ export interface GpuContext {
 const dawnInstances = new Map<string, GPU>();
 let installedGlobals = false;
 
-function dawnInstance(backend: BackendName, enable: readonly string[], disable: readonly string[]): GPU {
+function dawnInstance(backend: BackendName, enable: readonly string[], disable: readonly string[], adapterName?: string): GPU {
   const flags: string[] = [];
   if (backend !== 'default') flags.push(`backend=${backend}`);
+  if (adapterName !== undefined) flags.push(`adapter=${adapterName}`);
   // Without this toggle an NVIDIA GPU on Vulkan reports no shader-f16 (see shared/ENGINE.md).
   const enabled = ['vulkan_enable_f16_on_nvidia', ...enable];
   flags.push(`enable-dawn-features=${enabled.join(',')}`);
@@ -116,15 +120,26 @@ export async function acquireDevice(options: DeviceOptions = {}): Promise<GpuCon
   const chosenBackend = options.backend ?? envChoice('GNOMON_BACKEND', BACKENDS);
   let backend = chosenBackend ?? 'default';
   let featureLevel = options.featureLevel ?? envChoice('GNOMON_FEATURE_LEVEL', FEATURE_LEVELS) ?? (backend === 'opengles' ? 'compatibility' : 'core');
+  const choice = options.adapter ?? process.env.GNOMON_ADAPTER;
+  const request: GPURequestAdapterOptions = { powerPreference: 'high-performance', featureLevel };
   let gpu: GPU;
   try {
-    gpu = dawnInstance(backend, options.enableToggles ?? [], options.disableToggles ?? []);
+    const instance = (name?: string): GPU => dawnInstance(backend, options.enableToggles ?? [], options.disableToggles ?? [], name);
+    const adapterName = choice ? await adapterNameFor(choice, () => listAdapters(instance(LISTING_NAME), request)) : undefined;
+    gpu = instance(adapterName);
   } catch (error) {
+    if (error instanceof UserError) throw error;
     throw new UserError(`WebGPU (Dawn) could not start with backend ${backend}: ${(error as Error).message}`, INSTALL_HINT);
   }
-  let adapter = await gpu.requestAdapter({ powerPreference: 'high-performance', featureLevel });
+  let adapter: GPUAdapter | null;
+  try {
+    adapter = await gpu.requestAdapter(request);
+  } catch (error) {
+    // Dawn rejects a name no adapter contains, listing the adapters it found.
+    throw new UserError(`--adapter ${choice ?? ''}: ${(error as Error).message.replace(/\n/g, ' ')}`, 'pass part of one of those names, or its index in that list (GNOMON_ADAPTER=N harness doctor shows which adapter N is)');
+  }
   let fallbackNote: string | undefined;
-  if (!adapter && chosenBackend === undefined) {
+  if (!adapter && chosenBackend === undefined && choice === undefined) {
     // No Vulkan driver (a fresh machine): Mesa's OpenGL ES through EGL still runs every kernel, slowly.
     const gl = await dawnInstance('opengles', options.enableToggles ?? [], options.disableToggles ?? []).requestAdapter({ featureLevel: 'compatibility' }).catch(() => null);
     if (gl) {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { UserError } from '../../engine/language-model.js';
 import type { LanguageModel } from '../../engine/language-model.js';
 import { writeCevalReport, type WrittenReport } from '../../reports/ceval/write-report.js';
-import { createRunDirectory, finishedKeys, readRunInfo, writeRunInfo } from '../records.js';
+import { createRunDirectory, finishedKeysRetryingErrors, readRunInfo, writeRunInfo } from '../records.js';
 import { lockRunDirectory } from '../run-lock.js';
 import { Interrupted, interruptedRun } from '../cli/interrupt.js';
 import { ProgressDisplay, stepSync } from '../cli/progress.js';
@@ -205,10 +205,17 @@ function resumedRun(model: LanguageModel, runDir: string): { info: CevalRunInfo;
 
 function startRun(model: LanguageModel, request: CevalRunRequest, runDir: string, set: QuestionSet): { info: CevalRunInfo; settings: CevalSettings } {
   const settings = request.settings;
+  const info = newCevalRunInfo(model, request.command, settings, set);
+  writeRunInfo(runDir, { ...info, settings });
+  return { info, settings };
+}
+
+/** What run.json says about a new run besides its settings (the shards of a sharded run build the same: harness/scale/ceval-shard.ts). */
+export function newCevalRunInfo(model: LanguageModel, command: string, settings: CevalSettings, set: QuestionSet): CevalRunInfo {
   const chat = useChatFormat(settings.chat, model.tokenizer);
   const openCompass = openCompassSettings(settings, chat, model);
-  const info: CevalRunInfo = {
-    schema: CEVAL_RUN_SCHEMA, command: request.command, started: new Date().toISOString(),
+  return {
+    schema: CEVAL_RUN_SCHEMA, command, started: new Date().toISOString(),
     dataset: set.name, split: set.split, labelled: set.labelled, source: set.source,
     mode: settings.mode, chat, shots: set.shots, promptStyle: set.promptStyle.id, maxOutLen: settings.maxOutLen,
     limit: settings.limit ?? null, batchSize: settings.batchSize,
@@ -219,15 +226,13 @@ function startRun(model: LanguageModel, request: CevalRunRequest, runDir: string
     model: { name: model.info.name, checkpointHash: model.info.checkpointHash, device: model.info.device, contextLength: model.info.contextLength, ...(model.info.tokenizerHash ? { tokenizerHash: model.info.tokenizerHash } : {}) },
     subjects: set.subjects, groups: set.groups,
   };
-  writeRunInfo(runDir, { ...info, settings });
-  return { info, settings };
 }
 
 async function runLocked(model: LanguageModel, request: CevalRunRequest, runDir: string, info: CevalRunInfo, settings: CevalSettings): Promise<CevalRunResult> {
   const log = request.log ?? ((): void => undefined);
   const set = openQuestionSet(settings);
   const recordsFile = join(runDir, RECORDS_FILE);
-  const finished = finishedKeys<CevalRecord>(recordsFile, recordKey);
+  const finished = finishedKeysRetryingErrors<CevalRecord>(recordsFile, recordKey);
   log(`run directory ${runDir}${finished.size > 0 ? ` (resuming: ${finished.size} questions already finished)` : ''}`);
   let progress: ProgressDisplay | undefined;
   let doneSoFar = finished.size;

@@ -1,5 +1,5 @@
 /** One C-Eval-style record per question: the JSONL line the runner appends and reports read. */
-import type { FinishReason } from '../../engine/language-model.js';
+import type { FinishReason, RequestFailureInfo } from '../../engine/language-model.js';
 import type { Extractor } from './answer-extraction.js';
 import type { ChoiceLetter } from './dataset.js';
 import type { CompatMode } from './opencompass/compat.js';
@@ -52,8 +52,10 @@ export interface CevalRecord {
   readonly n_tokens: number;
   /** Wall time; a batch's time is shared evenly among its questions. */
   readonly ms: number;
-  readonly status: 'ok' | 'skipped';
+  /** error: a served model did not answer after its retries (`error` says why); `--resume` runs it again. */
+  readonly status: 'ok' | 'skipped' | 'error';
   readonly skip_reason?: string;
+  readonly error?: RequestFailureInfo;
 }
 
 /** Resume key: a question is its subject and data row. */

@@ -8,8 +8,10 @@
  * the prefix-shared request), gen read by the run's extractor.
  * Finished questions (by subject and row) are skipped, which is what `--resume` relies on.
  */
-import { NonFiniteScoreError, type GenerationResult, type LanguageModel } from '../../engine/language-model.js';
+import { NonFiniteScoreError, type ChatMessage, type GenerationResult, type LanguageModel } from '../../engine/language-model.js';
+import { failureRecord, isRequestFailure, settledBatch, type Settled } from '../request-failures.js';
 import { RecordWriter } from '../records.js';
+import type { ShardWork } from '../scale/shard.js';
 import { readAnswer, type Extractor } from './answer-extraction.js';
 import { CHOICE_LETTERS, type ChoiceLetter, type ChoiceQuestion } from './dataset.js';
 import type { CompatMode } from './opencompass/compat.js';
@@ -32,6 +34,8 @@ export interface CevalRunOptions {
   readonly recordsFile: string;
   /** Keys (`recordKey`) already in the records file. */
   readonly finished: ReadonlySet<string>;
+  /** Run only this shard's questions (`--shard I/N`); `recordsFile` is then the shard's file. */
+  readonly shard?: ShardWork;
   readonly onRecord?: (record: CevalRecord, done: number, total: number) => void;
   /** Absent: gnomon's own prompts and scoring. */
   readonly openCompass?: OpenCompassSettings | undefined;
@@ -52,6 +56,8 @@ export interface PreparedQuestion {
   readonly promptIds: number[];
   /** ppl: the four letters' token ids after the prompt. */
   readonly continuations: readonly (readonly number[])[];
+  /** gen mode in chat format: the turns the prompt was rendered from (a served model's chat endpoint gets these). */
+  readonly messages?: readonly ChatMessage[];
   readonly skipReason?: string;
   /** `--compat opencompass*`: shots left after max_seq_len dropping, and the scoring rule. */
   readonly openCompass?: { readonly compat: CompatMode; readonly shots: number; readonly text: string; readonly scored: Readonly<Record<ChoiceLetter, string>> | null };
@@ -62,7 +68,8 @@ export async function prepareQuestion(model: LanguageModel, set: QuestionSet, su
   question: ChoiceQuestion, mode: EvaluationMode, chat: boolean, maxOutLen: number, openCompass?: OpenCompassSettings): Promise<PreparedQuestion> {
   if (openCompass) return prepareOpenCompass(model, set, subject, shots, question, openCompass);
   const tokenizer = model.tokenizer;
-  const texts = renderPromptTexts(set.promptStyle, promptMessages(set.promptStyle, subject.promptName, shots, question), chat, tokenizer);
+  const messages = promptMessages(set.promptStyle, subject.promptName, shots, question);
+  const texts = renderPromptTexts(set.promptStyle, messages, chat, tokenizer);
   const text = mode === 'ppl' ? texts.scoringPrefixText : texts.generationText;
   const promptIds = await encodePrompt(text, tokenizer);
   const continuations = mode === 'ppl' ? await Promise.all(CHOICE_LETTERS.map((letter) => continuationIds(text, promptIds, letter, tokenizer))) : [];
@@ -72,7 +79,7 @@ export async function prepareQuestion(model: LanguageModel, set: QuestionSet, su
   const skipReason = question.problem !== undefined ? `not scorable: ${question.problem}` : needed > context
     ? `prompt is ${promptIds.length} tokens (${mode === 'ppl' ? 'with the longest letter' : 'with one new token'}: ${needed}), longer than the model's context of ${context} tokens`
     : undefined;
-  return { question, promptText, promptIds, continuations, ...(skipReason ? { skipReason } : {}) };
+  return { question, promptText, promptIds, continuations, ...(chat && mode === 'gen' ? { messages } : {}), ...(skipReason ? { skipReason } : {}) };
 }
 
 function baseRecord(set: QuestionSet, prepared: PreparedQuestion, mode: EvaluationMode) {
@@ -105,10 +112,15 @@ async function runBatch(model: LanguageModel, set: QuestionSet, batch: readonly 
   const records = new Map<PreparedQuestion, CevalRecord>();
   if (runnable.length > 0 && options.mode === 'ppl') {
     const wholeSequence = options.openCompass !== undefined;
-    const results = await model.scoreBatch(runnable.map((p) => ({ prefixIds: p.promptIds, continuations: p.continuations, ...(wholeSequence ? { prefixLogprobs: true } : {}) })));
+    const results = await settledBatch(() => model.scoreBatch(runnable.map((p) => ({ prefixIds: p.promptIds, continuations: p.continuations, ...(wholeSequence ? { prefixLogprobs: true } : {}) }))), runnable.length);
     const ms = (performance.now() - started) / runnable.length;
     runnable.forEach((prepared, index) => {
-      const scored = results[index] ?? [];
+      const outcome = results[index] ?? [];
+      if (isRequestFailure(outcome)) {
+        records.set(prepared, { ...baseRecord(set, prepared, 'ppl'), extracted: null, correct: null, n_tokens: 0, ms, status: 'error', error: failureRecord(outcome) });
+        return;
+      }
+      const scored = outcome;
       const letterScore = (i: number): number => {
         const result = scored[i];
         if (!result) return Number.NaN;
@@ -135,12 +147,12 @@ async function runBatch(model: LanguageModel, set: QuestionSet, batch: readonly 
     });
   } else if (runnable.length > 0) {
     const context = model.info.contextLength;
-    let results: GenerationResult[];
+    let results: Settled<GenerationResult>[];
     try {
-      results = await model.generateBatch(runnable.map((p) => ({
+      results = await settledBatch(() => model.generateBatch(runnable.map((p) => ({
         promptIds: p.promptIds,
-        options: { maxNewTokens: Math.min(options.maxOutLen, context - p.promptIds.length), stopTokenIds: model.tokenizer.stopTokenIds },
-      })));
+        options: { maxNewTokens: Math.min(options.maxOutLen, context - p.promptIds.length), stopTokenIds: model.tokenizer.stopTokenIds, ...(p.messages ? { messages: p.messages } : {}) },
+      }))), runnable.length);
     } catch (error) {
       // Non-finite logits: the generated text would be noise read as an answer; every question of the batch is an error record.
       if (!(error instanceof NonFiniteScoreError)) throw error;
@@ -151,6 +163,10 @@ async function runBatch(model: LanguageModel, set: QuestionSet, batch: readonly 
     runnable.forEach((prepared, index) => {
       if (records.has(prepared)) return;
       const result = results[index];
+      if (result !== undefined && isRequestFailure(result)) {
+        records.set(prepared, { ...baseRecord(set, prepared, 'gen'), extracted: null, correct: null, n_tokens: 0, ms, status: 'error', error: failureRecord(result) });
+        return;
+      }
       const output = result?.text ?? '';
       const extractor = options.extractor ?? 'gnomon';
       const optionContext = extractor === 'option-sim' && options.openCompass ? { choices: prepared.question.choices, version: options.openCompass.compat } : undefined;
@@ -190,7 +206,11 @@ export function plannedQuestions(set: QuestionSet, limit: number | undefined): {
 export async function runQuestionSet(model: LanguageModel, set: QuestionSet, options: CevalRunOptions): Promise<CevalRunSummary> {
   const started = performance.now();
   // Load every subject before running any: a missing or malformed file fails now, not an hour in.
-  const plan = plannedQuestions(set, options.limit);
+  const planned = plannedQuestions(set, options.limit);
+  // A shard keeps its share of all questions, balanced by text length (the shared shots are cached).
+  const kept = options.shard && new Set(options.shard.select(planned.flatMap((p) => p.questions), recordKey,
+    (q) => q.question.length + CHOICE_LETTERS.reduce((sum, letter) => sum + q.choices[letter].length, 0)));
+  const plan = kept ? planned.map((p) => ({ ...p, questions: p.questions.filter((q) => kept.has(q)) })) : planned;
   const total = plan.reduce((sum, p) => sum + p.questions.length, 0);
   const writer = new RecordWriter<CevalRecord>(options.recordsFile);
   let alreadyFinished = 0;

@@ -14,7 +14,7 @@ export interface GroupDefinition {
 /** What statistics need from one record. */
 export interface QuestionOutcome {
   readonly subject: string;
-  readonly status: 'ok' | 'skipped';
+  readonly status: 'ok' | 'skipped' | 'error';
   readonly correct: boolean;
   /** The model gave no letter (gen mode); counted as not correct and reported on its own. */
   readonly noAnswer: boolean;
@@ -32,6 +32,8 @@ export interface SubjectResult {
   readonly correct: number;
   readonly noAnswer: number;
   readonly skipped: number;
+  /** Requests a served model failed after its retries (not scored; `--resume` retries them). */
+  readonly errors: number;
   /** Percent, NaN when nothing was scored. */
   readonly accuracy: number;
   /** 95% Wilson interval in percent. */
@@ -57,6 +59,7 @@ export interface GroupResult {
   readonly correct: number;
   readonly noAnswer: number;
   readonly skipped: number;
+  readonly errors: number;
 }
 
 export const CONFIDENCE_METHOD = 'Wilson score interval, 95% (z = 1.96)';
@@ -91,7 +94,8 @@ export function subjectResults(outcomes: readonly QuestionOutcome[], subjectOrde
       count: scored.length,
       correct,
       noAnswer: scored.filter((o) => o.noAnswer).length,
-      skipped: list.length - scored.length,
+      skipped: list.filter((o) => o.status === 'skipped').length,
+      errors: list.filter((o) => o.status === 'error').length,
       accuracy: scored.length === 0 ? Number.NaN : (100 * correct) / scored.length,
       interval: { low: 100 * interval.low, high: 100 * interval.high },
     };
@@ -117,6 +121,7 @@ export function groupResults(subjects: readonly SubjectResult[], groups: readonl
       correct,
       noAnswer: members.reduce((sum, s) => sum + s.noAnswer, 0),
       skipped: members.reduce((sum, s) => sum + s.skipped, 0),
+      errors: members.reduce((sum, s) => sum + s.errors, 0),
     };
   });
 }

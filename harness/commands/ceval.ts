@@ -13,6 +13,8 @@ import { parseCompat } from '../ceval/opencompass/compat.js';
 import { plannedQuestions } from '../ceval/runner.js';
 import { writeCevalReport } from '../../reports/ceval/write-report.js';
 import { modelOptions, openModel } from '../model-options.js';
+import { runCevalShard } from '../scale/ceval-shard.js';
+import { shardOptions, shardedRunFrom } from '../scale/sharded-run.js';
 import { refuseConflicts, refuseEmptyValues, refuseWithout } from './flag-checks.js';
 
 interface CevalArguments {
@@ -38,6 +40,8 @@ interface CevalArguments {
   showPrompt?: string;
   json?: boolean;
   report?: string;
+  shard?: string;
+  runDir?: string;
   compat: string;
   maxSeqLen?: number;
   extract?: 'first-capital' | 'gnomon' | 'option-sim';
@@ -74,6 +78,7 @@ const command: CommandModule<object, CevalArguments> = {
   describe: 'C-Eval / CMMLU / custom multiple-choice accuracy by letter scoring (ppl) or generation (gen), OpenCompass-style',
   builder: (yargs: Argv) => yargs
     .options(modelOptions)
+    .options(shardOptions)
     .option('mode', { type: 'string', choices: ['ppl', 'gen'] as const, default: 'ppl' as const, describe: 'ppl: score A/B/C/D after one shared prompt; gen: greedy generation, letter read from the text' })
     .option('preset', { type: 'string', choices: ['ceval', 'cmmlu'] as const, describe: 'question set: C-Eval (DIR/ceval/formal_ceval) or CMMLU (DIR/cmmlu); default ceval' })
     .option('data-dir', { type: 'string', default: './data', describe: 'data folder in OpenCompass layout (holds ceval/ and cmmlu/)' })
@@ -103,6 +108,7 @@ const command: CommandModule<object, CevalArguments> = {
       return;
     }
     const settings = settingsFrom(args);
+    const shardRun = shardedRunFrom('ceval', args);
     // Read every question file before loading the model: bad data fails in a second, not after the load.
     if (!args.resume && args.showPrompt === undefined) plannedQuestions(openQuestionSet(settings), settings.limit);
     const model = interruptible(await openWithSteps(() => openModel(args)));
@@ -110,6 +116,11 @@ const command: CommandModule<object, CevalArguments> = {
       if (args.showPrompt !== undefined) {
         const shown = await showPrompt(model, settings, args.showPrompt);
         process.stdout.write(args.json ? `${JSON.stringify(shown, null, 2)}\n` : `${shown.prompt}${shown.scored ? `\n[scored: ${Object.entries(shown.scored).map(([letter, text]) => `${letter} ${JSON.stringify(text)}`).join(', ')}]` : ''}\n\n--- ${shown.subject}:${shown.row}: ${shown.promptTokens} prompt tokens, ${shown.shots} shots (context ${shown.contextLength})\n`);
+        return;
+      }
+      if (shardRun) {
+        const done = await runCevalShard(model, settings, shardRun, process.argv.slice(2).join(' '), (line) => process.stderr.write(`${line}\n`));
+        process.stdout.write(`shard ${shardRun.shard.index}/${shardRun.shard.count}: ${done.written} questions run now, ${done.alreadyFinished} before, of its ${done.total}; when every shard is done: harness merge ${shardRun.runDir}\n`);
         return;
       }
       const result = await runCevalEvaluation(model, {

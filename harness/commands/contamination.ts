@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UserError } from '../../engine/language-model.js';
-import { modelOptions, openModel, type ModelArguments } from '../model-options.js';
+import { apiModelArguments, modelOptions, openModel, type ModelArguments } from '../model-options.js';
 import { refuseConflicts, refuseEmptyValues } from './flag-checks.js';
 import { createRunDirectory, readJsonl, readRunInfo, writeRunInfo } from '../records.js';
 import { lockRunDirectory } from '../run-lock.js';
@@ -24,6 +24,7 @@ import { loadContaminationAnnotations } from '../contamination/annotations.js';
 import { readCevalOutcomes, readCevalRunGroups } from '../contamination/impact.js';
 import { writeContaminationReport } from '../../reports/contamination/write-contamination-report.js';
 import { summaryMarkdown } from '../../reports/contamination/contamination-tables.js';
+import { addToRunInfo, claimRunInfo, lockShard, shardOptions, shardedRunFrom, shardWork } from '../scale/sharded-run.js';
 
 const RUN_SCHEMA = 'gnomon.contamination.run.v1';
 const PROBE_CHOICES = ['ngram', 'likelihood', 'option-order'] as const;
@@ -69,6 +70,8 @@ interface ContaminationArguments {
   out: string;
   resume?: string;
   report?: string;
+  shard?: string;
+  runDir?: string;
 }
 
 function settingsFrom(args: ArgumentsCamelCase<ContaminationArguments>): ContaminationSettings {
@@ -98,7 +101,7 @@ function settingsFrom(args: ArgumentsCamelCase<ContaminationArguments>): Contami
     orders: args.orders,
     seed: args.seed,
     batchSize: args.batchSize,
-    model: { model: args.model === undefined ? undefined : resolve(args.model), backend: args.backend, featureLevel: args.featureLevel, weights: args.weights },
+    model: { model: args.model === undefined ? undefined : resolve(args.model), backend: args.backend, featureLevel: args.featureLevel, weights: args.weights, ...apiModelArguments(args) },
   };
 }
 
@@ -163,6 +166,7 @@ const command: CommandModule<object, ContaminationArguments> = {
   describe: 'does the model already know the test? n-gram overlap with corpora, likelihood and option-order probes, clean/dirty accuracy',
   builder: (yargs: Argv) => yargs
     .options(modelOptions)
+    .options(shardOptions)
     .option('dataset', { type: 'string', describe: 'ceval (C-Eval from --data-dir) or a question file: .csv/.jsonl with question,A,B,C,D,answer, or .txt with one item per line' })
     .option('data-dir', { type: 'string', default: './data', describe: 'with --dataset ceval: data folder in OpenCompass layout (holds ceval/formal_ceval)' })
     .option('split', { type: 'string', choices: ['val', 'test', 'dev'] as const, default: 'val' as const, describe: 'C-Eval split (Contamination_Detector annotations cover val)' })
@@ -202,13 +206,16 @@ const command: CommandModule<object, ContaminationArguments> = {
     if (settings.probes.includes('ngram') && settings.corpus.length === 0) process.stderr.write('note: no --corpus given, so the n-gram overlap check is skipped\n');
     // Check the corpus paths before creating a run directory, so a typo leaves nothing behind.
     if (settings.probes.includes('ngram') && settings.corpus.length > 0) listCorpusFiles(settings.corpus);
-    const runDir = args.resume ?? createRunDirectory(args.out, 'contamination');
-    // One writer per run: a second --resume of the same folder stops here instead of duplicating records.
-    const lock = lockRunDirectory(runDir, `harness ${process.argv.slice(2).join(' ')}`);
+    const shardRun = shardedRunFrom('contamination', args);
+    const runDir = shardRun?.runDir ?? args.resume ?? createRunDirectory(args.out, 'contamination');
+    // One writer per run (per shard, in a sharded run): a second --resume of the same folder stops here instead of duplicating records.
+    const lock = shardRun ? lockShard(shardRun, `harness ${process.argv.slice(2).join(' ')}`) : lockRunDirectory(runDir, `harness ${process.argv.slice(2).join(' ')}`);
     let model: Awaited<ReturnType<typeof runContamination>>;
     try {
       const items = { benchmark: benchmark.length, reference: reference.length };
-      if (!args.resume) writeRunInfo(runDir, { schema: RUN_SCHEMA, command: 'contamination', settings, items, argv: process.argv.slice(2), started: new Date().toISOString() });
+      const runInfo = { schema: RUN_SCHEMA, command: 'contamination', settings, items, argv: process.argv.slice(2), started: new Date().toISOString() };
+      if (shardRun) claimRunInfo(shardRun, runInfo);
+      else if (!args.resume) writeRunInfo(runDir, runInfo);
       const stored = readRunInfo(runDir) as StoredRunInfo;
       process.stderr.write(`run directory: ${runDir}\n${benchmark.length} benchmark item(s), ${reference.length} reference item(s)\n`);
       const plan: ContaminationPlan = {
@@ -229,17 +236,23 @@ const command: CommandModule<object, ContaminationArguments> = {
             );
           }
           modelName = `${opened.info.name} on ${opened.info.device}`;
-          writeRunInfo(runDir, { ...(readRunInfo(runDir) as object), items, model_info: opened.info });
+          // Shards share run.json: they add the model with an atomic rename instead of rewriting it in place.
+          if (shardRun) addToRunInfo(runDir, { model_info: opened.info });
+          else writeRunInfo(runDir, { ...(readRunInfo(runDir) as object), items, model_info: opened.info });
           return opened;
         },
         log: (line) => process.stderr.write(`${line}\n`),
-      }).catch((error: unknown) => {
+      }, shardRun && shardWork(shardRun)).catch((error: unknown) => {
         // Ctrl-C: the records written so far get their (partial) summary before the command stops.
         if (!(error instanceof Interrupted)) throw error;
-        writeContaminationReport(runDir, subtitleOf(settings, benchmark.length, reference.length, modelName), impact);
-        throw new Interrupted(`interrupted; records and a partial summary saved in ${runDir}`, runDir);
+        if (!shardRun) writeContaminationReport(runDir, subtitleOf(settings, benchmark.length, reference.length, modelName), impact);
+        throw new Interrupted(`interrupted; records${shardRun ? '' : ' and a partial summary'} saved in ${runDir}`, runDir);
       });
       try {
+        if (shardRun) {
+          process.stdout.write(`shard ${shardRun.shard.index}/${shardRun.shard.count} done; when every shard is done: harness merge ${runDir}\n`);
+          return;
+        }
         const written = stepSync('writing the report', () => writeContaminationReport(runDir, subtitleOf(settings, benchmark.length, reference.length, modelName), impact));
         process.stdout.write(`${summaryMarkdown(written.summary)}${written.files.map((f) => `wrote ${f}`).join('\n')}\n`);
       } finally {

@@ -5,11 +5,14 @@ import contamination from './contamination.js';
 import convertTokenizer from './convert-tokenizer.js';
 import demo from './demo.js';
 import doctor from './doctor.js';
+import merge from './merge.js';
 import needle from './needle.js';
 import run from './run.js';
 import compare from './compare.js';
 import list from './list.js';
+import submit from './submit.js';
 import subjective from './subjective.js';
+import serve from './serve.js';
 import { withHelpLayout } from '../cli/help.js';
 
 // Each module's default export is a yargs CommandModule with its own argument type; registering each
@@ -39,4 +42,7 @@ export const commands: readonly ((parser: Argv) => Argv)[] = [
   (parser) => parser.command(run),
   (parser) => parser.command(compare),
   (parser) => parser.command(list),
+  (parser) => parser.command(submit),
+  (parser) => parser.command(merge),
+  (parser) => parser.command(serve),
 ];

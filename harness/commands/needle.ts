@@ -19,6 +19,8 @@ import { PALETTES, type Palette } from '../../reports/needle/score-colour.js';
 import { planCell } from '../needle/plan-cell.js';
 import { TASK_KINDS, type NeedleTaskKind } from '../needle/tasks.js';
 import { modelOptions, openModel } from '../model-options.js';
+import { runNeedleShard } from '../scale/needle-shard.js';
+import { shardOptions, shardedRunFrom } from '../scale/sharded-run.js';
 import { refuseConflicts, refuseEmptyValues } from './flag-checks.js';
 
 interface NeedleArguments {
@@ -52,6 +54,8 @@ interface NeedleArguments {
   dataDir?: string;
   haystackFile?: string;
   palette?: string;
+  shard?: string;
+  runDir?: string;
 }
 
 /** `--compat needlebench`: NeedleBench's grid, data and language unless flags override the grid. */
@@ -102,6 +106,7 @@ const command: CommandModule<object, NeedleArguments> = {
   describe: 'needle-in-a-haystack sweep over context lengths × depths, with a heatmap and effective length (NeedleBench-style)',
   builder: (yargs: Argv) => yargs
     .options(modelOptions)
+    .options(shardOptions)
     .option('lengths', { type: 'string', describe: '(default 1k..32k, or the NeedleBench config\'s lengths with --compat) '+ 'prompt lengths in model tokens: a range A..B (doubling from A, B included) or a list 1k,4k,6000' })
     .option('steps', { type: 'number', describe: 'with a range: this many lengths, spaced by --length-spacing (default linear)' })
     .option('length-spacing', { type: 'string', choices: ['doubling', 'linear', 'log'] as const, describe: 'how a length range is stepped (doubling without --steps)' })
@@ -142,8 +147,14 @@ const command: CommandModule<object, NeedleArguments> = {
       return;
     }
     const settings = args.resume ? undefined : settingsFrom(args);
+    const shardRun = shardedRunFrom('needle', args);
     const model = interruptible(await openWithSteps(() => openModel(args)));
     try {
+      if (shardRun && !args.showPrompt) {
+        const sweep = await runNeedleShard(model, settingsFrom(args), shardRun, process.argv.slice(2).join(' '), (line) => process.stderr.write(`${line}\n`));
+        process.stdout.write(`shard ${shardRun.shard.index}/${shardRun.shard.count}: ${sweep.ran} cells run now, ${sweep.records.length} in its records; when every shard is done: harness merge ${shardRun.runDir}\n`);
+        return;
+      }
       if (args.showPrompt && settings?.compat) {
         const cell = { lengthTarget: settings.grid.lengths[0] ?? 1000, depthTarget: settings.grid.depths[0] ?? 0, repeat: 0 };
         const plan = await planNeedleBenchCell(cell, loadNeedleBenchSweep({ ...settings, compat: settings.compat }), model.tokenizer, settings.answerTokens);

@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UserError } from '../../engine/language-model.js';
 import { writeSubjectiveReport } from '../../reports/subjective/write-report.js';
-import { modelOptions } from '../model-options.js';
+import { apiModelArguments, modelOptions } from '../model-options.js';
 import { describeSource, openLanguageModel, type ModelSource } from '../subjective/language-models.js';
 import type { PairOrder } from '../subjective/record.js';
 import { PRESET_NAMES, type PresetName, type SubjectiveMode } from '../subjective/presets.js';
@@ -27,6 +27,10 @@ interface SubjectiveArguments {
   kvCache?: string;
   contextLength?: number;
   judgeModel?: string;
+  judgeApiBase?: string;
+  judgeApiModel?: string;
+  apiBase?: string;
+  apiModel?: string;
   preset: PresetName;
   mode: SubjectiveMode;
   dataDir: string;
@@ -69,7 +73,9 @@ const command: CommandModule<object, SubjectiveArguments> = {
   builder: (yargs: Argv) => yargs
     .options(modelOptions)
     .option('model', { type: 'string', describe: 'a checkpoint folder that answers the questions now (turn 2 sees its own first answer); its answers are saved in RUN/answers/' })
-    .option('judge-model', { type: 'string', describe: 'the judge: a checkpoint folder run by gnomon\'s engine (greedy, temperature 0). Required' })
+    .option('judge-model', { type: 'string', describe: 'the judge: a checkpoint folder run by gnomon\'s engine (greedy, temperature 0). Required, or --judge-api-base' })
+    .option('judge-api-base', { type: 'string', describe: 'the judge as a served model: its OpenAI-compatible base URL (the other --api-* flags, key variable included, apply to it)' })
+    .option('judge-api-model', { type: 'string', describe: 'with --judge-api-base: the served judge\'s name (default: the only model it lists)' })
     .option('preset', { type: 'string', choices: PRESET_NAMES, default: 'mtbench' as const, describe: 'mtbench (FastChat llm_judge prompts) or alignbench (AlignBench multi-dimension judge)' })
     .option('mode', { type: 'string', choices: ['score', 'pairwise'] as const, default: 'score' as const, describe: 'score: grade each answer; pairwise: compare with --baseline (or all pairs) in both orders' })
     .option('data-dir', { type: 'string', default: './data', describe: 'data folder holding subjective/mt_bench/ and subjective/alignment_bench/' })
@@ -94,17 +100,19 @@ const command: CommandModule<object, SubjectiveArguments> = {
       process.stdout.write(`${written.text}\n${written.files.map((f) => `wrote ${f}`).join('\n')}\n`);
       return;
     }
-    if (!args.judgeModel) throw new UserError('no judge: --judge-model DIR is required', 'pass a chat checkpoint folder as --judge-model (the judge grades or compares the answers)');
+    if (!args.judgeModel && !args.judgeApiBase) throw new UserError('no judge: --judge-model DIR is required (or --judge-api-base URL for a served judge)', 'pass a chat checkpoint folder as --judge-model, or a served judge as --judge-api-base (the judge grades or compares the answers)');
+    if (args.judgeModel && args.judgeApiBase) throw new UserError('--judge-model and --judge-api-base both given', 'pick one judge');
+    if (args.model && args.apiBase) throw new UserError('--model and --api-base both given', 'the answers come from a checkpoint (--model DIR) or a served model (--api-base URL), not both');
     const settings = settingsFrom(args);
     // Read questions and answer files before loading any model: bad data fails in a second.
     if (!args.resume) {
       openSelectedPreset(settings);
       fileSources(settings);
     }
-    const engine = { backend: args.backend, featureLevel: args.featureLevel, weights: args.weights, gpuMemory: args.gpuMemory, kvCache: args.kvCache, contextLength: args.contextLength };
-    const judgeSource: ModelSource = { kind: 'engine', dir: args.judgeModel };
+    const engine = { backend: args.backend, featureLevel: args.featureLevel, weights: args.weights, gpuMemory: args.gpuMemory, kvCache: args.kvCache, contextLength: args.contextLength, ...apiModelArguments(args) };
+    const judgeSource: ModelSource = args.judgeApiBase ? { kind: 'api', baseUrl: args.judgeApiBase, model: args.judgeApiModel } : { kind: 'engine', dir: args.judgeModel ?? '' };
     const judge = interruptible(await openWithSteps(() => openLanguageModel(judgeSource, engine)));
-    const answerSource: ModelSource | undefined = args.model ? { kind: 'engine', dir: args.model } : undefined;
+    const answerSource: ModelSource | undefined = args.apiBase ? { kind: 'api', baseUrl: args.apiBase, model: args.apiModel } : args.model ? { kind: 'engine', dir: args.model } : undefined;
     try {
       const answerModel = answerSource ? interruptible(await openWithSteps(() => openLanguageModel(answerSource, engine))) : undefined;
       try {

@@ -2,6 +2,7 @@
  * The JSONL records of a contamination run: one line per (probe, item set, item), written as each
  * finishes, so `--resume RUN_DIR` re-runs only what is missing. Reports read these lines only.
  */
+import type { RequestFailureInfo } from '../../engine/language-model.js';
 import type { ItemOverlap } from './ngram-index.js';
 import type { LikelihoodScores } from './likelihood-probes.js';
 import type { OptionOrderScores } from './option-order.js';
@@ -22,6 +23,9 @@ interface RecordBase {
   readonly item_id: string;
   readonly subject: string;
   readonly row: number;
+  /** Present on model probes a served model failed after its retries (scores null); `--resume` runs them again. */
+  readonly status?: 'error';
+  readonly error?: RequestFailureInfo;
 }
 
 export interface NgramRecord extends RecordBase {

@@ -16,7 +16,8 @@
  * like seen text", which is what AUROC and the tests compare.
  */
 import { deflateSync } from 'node:zlib';
-import type { LanguageModel, ScoreRequest } from '../../engine/language-model.js';
+import type { LanguageModel, RequestFailureInfo, ScoreRequest } from '../../engine/language-model.js';
+import { failureRecord, isRequestFailure, settledBatch } from '../request-failures.js';
 
 export interface LikelihoodScores {
   /** Tokens scored (the first token is unscored when the tokenizer has no bos). */
@@ -74,9 +75,10 @@ export interface ScoreTextsOptions {
   readonly batchSize: number;
   /**
    * Called with each batch's results as they finish, for records written one by one; an unscored
-   * text gets null and the reason (no scorable token, longer than the context, a model error).
+   * text gets null and the reason (no scorable token, longer than the context, a model error), and
+   * a served model's failed request its failure.
    */
-  readonly onScored?: (index: number, scores: LikelihoodScores | null, unscoredReason?: string) => void;
+  readonly onScored?: (index: number, scores: LikelihoodScores | null, unscoredReason?: string, failure?: RequestFailureInfo) => void;
 }
 
 /**
@@ -109,9 +111,15 @@ export async function scoreTexts(model: LanguageModel, texts: readonly string[],
       requests.push({ prefixIds, continuations: [rest] });
       positions.push(offset);
     });
-    const scored = requests.length > 0 ? await model.scoreBatch(requests) : [];
+    const scored = requests.length > 0 ? await settledBatch(() => model.scoreBatch(requests), requests.length) : [];
+    // A served model's failed request: no score, and the failure goes into the item's record.
+    const failures = new Map<number, RequestFailureInfo>();
     scored.forEach((result, r) => {
       const offset = positions[r] ?? 0;
+      if (isRequestFailure(result)) {
+        failures.set(offset, failureRecord(result));
+        return;
+      }
       const logprobs = result[0]?.tokenLogprobs ?? [];
       const bad = logprobs.findIndex((value) => !Number.isFinite(value));
       if (logprobs.length === 0) reasons[offset] = 'no scorable token';
@@ -120,7 +128,7 @@ export async function scoreTexts(model: LanguageModel, texts: readonly string[],
     });
     batchResults.forEach((scores, offset) => {
       results.push(scores);
-      options.onScored?.(start + offset, scores, reasons[offset]);
+      options.onScored?.(start + offset, scores, reasons[offset], failures.get(offset));
     });
   }
   return results;

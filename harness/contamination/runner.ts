@@ -8,8 +8,11 @@
 import { ProgressDisplay } from '../cli/progress.js';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import type { LanguageModel } from '../../engine/language-model.js';
-import { RecordWriter, finishedKeys } from '../records.js';
+import { BatchRequestError, ModelRequestError, type LanguageModel } from '../../engine/language-model.js';
+import { RecordWriter, finishedKeysRetryingErrors } from '../records.js';
+import { failureRecord } from '../request-failures.js';
+import type { ShardWork } from '../scale/shard.js';
+import { contaminationWorkList } from '../scale/contamination-work.js';
 import { BenchmarkNgramIndex, type NgramRules } from './ngram-index.js';
 import { scanCorpus } from './corpus-scan.js';
 import { scoreTexts } from './likelihood-probes.js';
@@ -43,13 +46,21 @@ function identity(set: ItemSet, item: ContaminationItem): { schema: typeof CONTA
   return { schema: CONTAMINATION_RECORD_SCHEMA, set, item_key: item.key, item_id: item.id, subject: item.subject, row: item.row };
 }
 
-/** Runs what is missing from `runDir/records.jsonl`; returns the model if one was opened (caller disposes). */
-export async function runContamination(plan: ContaminationPlan, runDir: string, callbacks: RunCallbacks): Promise<LanguageModel | undefined> {
-  const file = join(runDir, CONTAMINATION_RECORDS_FILE);
-  const done = finishedKeys<ContaminationRecord>(file, contaminationRecordKey);
+/**
+ * Runs what is missing from `runDir/records.jsonl`; returns the model if one was opened (caller disposes).
+ * With `shard` (`--shard I/N`), only that shard's (probe, set, item) units, into the shard's records file.
+ */
+export async function runContamination(plan: ContaminationPlan, runDir: string, callbacks: RunCallbacks, shard?: ShardWork): Promise<LanguageModel | undefined> {
+  const file = shard?.recordsFile ?? join(runDir, CONTAMINATION_RECORDS_FILE);
+  // Error records (a served model's failed requests) are dropped so those items run again.
+  const done = finishedKeysRetryingErrors<ContaminationRecord>(file, contaminationRecordKey);
   const writer = new RecordWriter<ContaminationRecord>(file);
+  const kept = shard && new Set(shard.select(contaminationWorkList(plan), (unit) => unit.key, (unit) => unit.cost).map((unit) => unit.key));
   const missing = (probe: ProbeName, set: ItemSet, items: readonly ContaminationItem[]): ContaminationItem[] =>
-    items.filter((item) => !done.has(contaminationRecordKey({ probe, set, item_key: item.key })));
+    items.filter((item) => {
+      const key = contaminationRecordKey({ probe, set, item_key: item.key });
+      return !done.has(key) && (kept === undefined || kept.has(key));
+    });
 
   if (plan.probes.includes('ngram') && plan.corpus.length > 0) {
     const todo = missing('ngram', 'benchmark', plan.benchmark);
@@ -94,10 +105,15 @@ export async function runContamination(plan: ContaminationPlan, runDir: string, 
       await scoreTexts(scoring, todo.map(probeText), {
         kPercent: plan.minKPercent,
         batchSize: plan.batchSize,
-        onScored: (index, likelihood, unscoredReason) => {
+        onScored: (index, likelihood, unscoredReason, failure) => {
           const item = todo[index];
-          if (item) writer.append({ ...identity(set, item), probe: 'likelihood', likelihood, ...(unscoredReason !== undefined ? { unscored_reason: unscoredReason } : {}) });
-          progress.tick({ failed: unscoredReason !== undefined });
+          if (item) {
+            writer.append({
+              ...identity(set, item), probe: 'likelihood', likelihood,
+              ...(failure ? { status: 'error' as const, error: failure } : unscoredReason !== undefined ? { unscored_reason: unscoredReason } : {}),
+            });
+          }
+          progress.tick({ failed: failure !== undefined || unscoredReason !== undefined });
         },
       }).finally(() => progress.finish());
     }
@@ -111,11 +127,19 @@ export async function runContamination(plan: ContaminationPlan, runDir: string, 
       const progress = new ProgressDisplay(`option-order probe (${set}, ${plan.orders} orders each)`, todo.length, 'items');
       for (const item of todo) {
         const started = performance.now();
-        const scores = await probeOptionOrder(scoring, item, plan.orders, plan.seed);
-        const ms = Math.round(performance.now() - started);
-        if (isOptionOrderSkip(scores)) writer.append({ ...identity(set, item), probe: 'option_order', option_order: null, unscored_reason: scores.unscoredReason, ms });
-        else writer.append({ ...identity(set, item), probe: 'option_order', option_order: scores, ms });
-        progress.tick({ failed: isOptionOrderSkip(scores) });
+        try {
+          const scores = await probeOptionOrder(scoring, item, plan.orders, plan.seed);
+          const ms = Math.round(performance.now() - started);
+          if (isOptionOrderSkip(scores)) writer.append({ ...identity(set, item), probe: 'option_order', option_order: null, unscored_reason: scores.unscoredReason, ms });
+          else writer.append({ ...identity(set, item), probe: 'option_order', option_order: scores, ms });
+          progress.tick({ failed: isOptionOrderSkip(scores) });
+        } catch (error) {
+          // A served model's request that failed after its retries: an error record, retried by --resume.
+          const failure = error instanceof BatchRequestError ? error.outcomes.find((o): o is ModelRequestError => o instanceof ModelRequestError) : error;
+          if (!(failure instanceof ModelRequestError)) throw error;
+          writer.append({ ...identity(set, item), probe: 'option_order', option_order: null, ms: Math.round(performance.now() - started), status: 'error', error: failureRecord(failure) });
+          progress.tick({ failed: true });
+        }
       }
       progress.finish();
     }

@@ -1,5 +1,5 @@
 /** One JSONL line per cell × repeat (DESIGN.md: needle records). Field names are snake_case, as written. */
-import type { FinishReason } from '../../engine/language-model.js';
+import type { FinishReason, RequestFailureInfo } from '../../engine/language-model.js';
 import type { NeedleTaskKind } from './tasks.js';
 
 export const NEEDLE_SCHEMA = 'gnomon.needle/1';
@@ -56,6 +56,8 @@ export interface NeedleRecord {
   readonly score: number | null;
   readonly status: CellStatus;
   readonly error?: string;
+  /** A served model's request that failed after its retries: HTTP status, attempts, message. */
+  readonly request_error?: RequestFailureInfo;
   readonly prompt_hash: string | null;
   readonly haystack_start: number | null;
   readonly haystack_sentences: number | null;

@@ -4,8 +4,10 @@
  * in flight and `--resume` skips every finished key.
  */
 import { Interrupted } from '../cli/interrupt.js';
-import type { LanguageModel } from '../../engine/language-model.js';
-import { finishedKeys, readJsonl, RecordWriter, uniqueByKey } from '../records.js';
+import { ModelRequestError, type LanguageModel } from '../../engine/language-model.js';
+import type { ShardWork } from '../scale/shard.js';
+import { finishedKeysRetryingErrors, readJsonl, RecordWriter, uniqueByKey } from '../records.js';
+import { failureRecord } from '../request-failures.js';
 import { cellSeed } from './cell-seed.js';
 import { cellKey, gridCells, type GridCell, type NeedleGrid } from './grid.js';
 import type { Haystack } from './haystack.js';
@@ -26,6 +28,8 @@ export interface SweepOptions {
   readonly judge?: NeedleJudge;
   /** `--compat needlebench`: NeedleBench's prompts and scorer instead of the project's. */
   readonly compat?: NeedleBenchSweep;
+  /** Run only this shard's cells (`--shard I/N`); records go to `recordsFile`, the shard's file. */
+  readonly shard?: ShardWork;
   /** Called after each record is written (progress lines). */
   readonly onRecord?: (record: NeedleRecord, done: number, total: number) => void;
 }
@@ -44,11 +48,15 @@ export interface SweepResult {
 
 export async function runNeedleSweep(model: LanguageModel, options: SweepOptions): Promise<SweepResult> {
   const started = performance.now();
-  const finished = finishedKeys<NeedleRecord>(options.recordsFile, (record) => record.key);
+  // Error records are dropped so those cells run again (a served model's failed requests, say).
+  const finished = finishedKeysRetryingErrors<NeedleRecord>(options.recordsFile, (record) => record.key);
   const writer = new RecordWriter<NeedleRecord>(options.recordsFile);
   const tokens = new HaystackTokens(options.haystack, model.tokenizer);
   if (!options.compat) await checkLengths(options.grid.lengths.filter((length) => length < 2 * model.info.contextLength), options.grid.depths, tokens, model.tokenizer, options.plan, options.grid.repeats, model.info.contextLength);
-  const cells = gridCells(options.grid);
+  // A shard's expected cost of a cell is its length target (cells refused unplanned cost nothing).
+  const cells = options.shard
+    ? options.shard.select(gridCells(options.grid), cellKey, (cell) => (cell.lengthTarget >= 2 * model.info.contextLength ? 1 : cell.lengthTarget))
+    : gridCells(options.grid);
   let ran = 0;
   let planMs = 0;
   let generateMs = 0;
@@ -136,6 +144,7 @@ async function runCell(model: LanguageModel, cell: GridCell, tokens: HaystackTok
       ...base,
       status: 'error',
       error: errorText(error),
+      ...(error instanceof ModelRequestError ? { request_error: failureRecord(error) } : {}),
       timings: { plan_ms: planMs, generate_ms: performance.now() - generateStarted, prefill_ms: model.counters.prefillMs - prefillBefore, decode_ms: model.counters.decodeMs - decodeBefore },
     };
   }

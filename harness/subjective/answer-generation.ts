@@ -5,6 +5,7 @@
  * `RUN/answers/<model>.jsonl` in FastChat's model_answer format, so a resumed run generates only
  * what is missing and the answers can be judged again later with `--answers`.
  */
+import { stopOnServedFailure } from './judging.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatMessage, LanguageModel } from '../../engine/language-model.js';
@@ -62,7 +63,8 @@ export async function generateAnswers(model: LanguageModel, questions: readonly 
         skipReason = `turn ${index + 1} prompt is ${ids.length} tokens, longer than the model's context of ${context} tokens`;
         break;
       }
-      const result = await model.generate(ids, { maxNewTokens: Math.min(options.maxOutLen, context - ids.length), stopTokenIds: model.tokenizer.stopTokenIds });
+      // `messages`: a served model's chat endpoint gets the turns themselves (the engine ignores them).
+      const result = await model.generate(ids, { maxNewTokens: Math.min(options.maxOutLen, context - ids.length), stopTokenIds: model.tokenizer.stopTokenIds, messages: [...messages] }).catch(stopOnServedFailure);
       turns.push(result.text);
       finishReasons.push(result.finishReason);
       messages.push({ role: 'assistant', content: result.text });

@@ -4,7 +4,7 @@
  * system first); decoding is greedy, as the sources run their judges at temperature 0. A prompt
  * that does not fit the judge's context is skipped with its length, never cut.
  */
-import type { FinishReason, LanguageModel } from '../../engine/language-model.js';
+import { BatchRequestError, ModelRequestError, UserError, type ChatMessage, type FinishReason, type LanguageModel } from '../../engine/language-model.js';
 import { encodePrompt } from './prompt-encoding.js';
 import type { RenderedJudgePrompt } from './mtbench.js';
 
@@ -12,13 +12,27 @@ export type JudgeOutcome =
   | { readonly status: 'ok'; readonly reply: string; readonly finishReason: FinishReason; readonly promptTokens: number; readonly replyTokens: number }
   | { readonly status: 'skipped'; readonly reason: string; readonly promptTokens: number };
 
+/** The judge conversation: the system message (when the preset has one), then the user message. */
+function judgeMessages(prompt: RenderedJudgePrompt): ChatMessage[] {
+  return prompt.system === '' ? [{ role: 'user', content: prompt.user }] : [{ role: 'system', content: prompt.system }, { role: 'user', content: prompt.user }];
+}
+
 export function judgeInputText(judge: LanguageModel, prompt: RenderedJudgePrompt): string {
   const { tokenizer } = judge;
-  if (tokenizer.hasChatTemplate) {
-    const messages = prompt.system === '' ? [{ role: 'user' as const, content: prompt.user }] : [{ role: 'system' as const, content: prompt.system }, { role: 'user' as const, content: prompt.user }];
-    return tokenizer.renderChat(messages, true);
-  }
+  if (tokenizer.hasChatTemplate) return tokenizer.renderChat(judgeMessages(prompt), true);
   return prompt.system === '' ? prompt.user : `${prompt.system}\n\n${prompt.user}`;
+}
+
+/**
+ * A served judge that still fails after its retries stops the run with what to do: the judgements
+ * already written stay, and `--resume` asks for the rest. (Records have no error status here.)
+ */
+export function stopOnServedFailure(error: unknown): never {
+  const failure = error instanceof BatchRequestError ? error.outcomes.find((o): o is ModelRequestError => o instanceof ModelRequestError) : error;
+  if (failure instanceof ModelRequestError) {
+    throw new UserError(`a served model's request failed after ${failure.attempts} attempt(s): ${failure.message}`, 'the finished judgements and answers are saved; run again with --resume RUN_DIR once the server answers');
+  }
+  throw error;
 }
 
 /** Judges several prompts in one engine call (the replies do not depend on the batching). */
@@ -26,10 +40,11 @@ export async function askJudge(judge: LanguageModel, prompts: readonly RenderedJ
   const context = judge.info.contextLength;
   const encoded = await Promise.all(prompts.map((prompt) => encodePrompt(judgeInputText(judge, prompt), judge.tokenizer)));
   const runnable = encoded.map((ids, index) => ({ ids, index })).filter(({ ids }) => ids.length + 1 <= context);
-  const results = runnable.length === 0 ? [] : await judge.generateBatch(runnable.map(({ ids }) => ({
+  // `messages`: a served judge's chat endpoint gets the conversation itself (the engine ignores them).
+  const results = runnable.length === 0 ? [] : await judge.generateBatch(runnable.map(({ ids, index }) => ({
     promptIds: ids,
-    options: { maxNewTokens: Math.min(maxOutLen, context - ids.length), stopTokenIds: judge.tokenizer.stopTokenIds },
-  })));
+    options: { maxNewTokens: Math.min(maxOutLen, context - ids.length), stopTokenIds: judge.tokenizer.stopTokenIds, messages: judgeMessages(prompts[index] as RenderedJudgePrompt) },
+  }))).catch(stopOnServedFailure);
   const byIndex = new Map(runnable.map(({ index }, position) => [index, results[position]]));
   return encoded.map((ids, index): JudgeOutcome => {
     const result = byIndex.get(index);

@@ -7,12 +7,17 @@
 import type { LanguageModel } from '../../engine/language-model.js';
 import { openModel, type ModelArguments } from '../model-options.js';
 
-export type ModelSource = { readonly kind: 'engine'; readonly dir: string };
+export type ModelSource =
+  | { readonly kind: 'engine'; readonly dir: string }
+  /** A served model (engine/api/): the other --api-* flags (key variable, concurrency, retries) apply to it. */
+  | { readonly kind: 'api'; readonly baseUrl: string; readonly model?: string | undefined };
 
 export function describeSource(source: ModelSource): string {
+  if (source.kind === 'api') return `OpenAI-compatible endpoint ${source.baseUrl}${source.model ? ` (${source.model})` : ''}`;
   return `gnomon engine on ${source.dir}`;
 }
 
 export async function openLanguageModel(source: ModelSource, engine: ModelArguments): Promise<LanguageModel> {
-  return openModel({ ...engine, model: source.dir });
+  if (source.kind === 'api') return openModel({ ...engine, model: undefined, apiBase: source.baseUrl, apiModel: source.model });
+  return openModel({ ...engine, apiBase: undefined, apiModel: undefined, model: source.dir });
 }

@@ -61,7 +61,7 @@ const outcomeFilter = document.getElementById('filter-outcome');
 const searchFilter = document.getElementById('filter-text');
 const shownCount = document.getElementById('shown-count');
 function outcomeOf(q) {
-  if (q.status === 'skipped') return 'skipped';
+  if (q.status !== 'ok') return 'skipped';
   if (q.extracted === null) return 'no-answer';
   if (q.correct === null) return 'unlabelled';
   return q.correct ? 'correct' : 'wrong';
@@ -135,7 +135,7 @@ export function cevalHtmlReport(info: CevalRunInfo, summary: CevalSummary, allRe
     + `<th>${summary.mode === 'ppl' ? (summary.compat === 'gnomon' ? 'log p(letter | prompt)' : 'mean log p over the whole sequence (OpenCompass)') : 'output'}</th></tr></thead><tbody></tbody></table>`
     + `<script type="application/json" id="question-data">${jsonForScript(browserData(records))}</script>`;
   const overview = [
-    `<p>${summary.questions} questions: ${summary.scored} scored, ${summary.correct} correct, ${summary.noAnswer} with no answer, ${summary.skipped} skipped`
+    `<p>${summary.questions} questions: ${summary.scored} scored, ${summary.correct} correct, ${summary.noAnswer} with no answer, ${summary.skipped} skipped${summary.errors > 0 ? `, ${summary.errors} errors (not scored; --resume retries them)` : ''}`
       + `${overall ? (overall.complete
         ? ` · ${escapeHtml(summary.dataset)} average ${fixed(overall.meanAccuracy)} (question-weighted ${fixed(overall.weightedAccuracy)})`
         : ` · ${escapeHtml(summary.dataset)} average – (partial: ${overall.subjectsPresent} of ${overall.subjectsTotal} subjects ran)`) : ''}.</p>`,

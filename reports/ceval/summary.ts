@@ -21,6 +21,8 @@ export interface CevalSummary {
   readonly questions: number;
   readonly scored: number;
   readonly skipped: number;
+  /** Questions a served model failed to answer after its retries (`--resume` retries them). */
+  readonly errors: number;
   readonly noAnswer: number;
   readonly correct: number;
   readonly tokens: number;
@@ -58,6 +60,7 @@ export function summarizeRun(info: CevalRunInfo, allRecords: readonly CevalRecor
     questions: records.length,
     scored: records.filter((r) => r.status === 'ok').length,
     skipped: records.filter((r) => r.status === 'skipped').length,
+    errors: records.filter((r) => r.status === 'error').length,
     noAnswer: subjects.reduce((sum, s) => sum + s.noAnswer, 0),
     correct: subjects.reduce((sum, s) => sum + s.correct, 0),
     tokens: records.reduce((sum, r) => sum + r.n_tokens, 0),

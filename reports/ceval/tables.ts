@@ -81,7 +81,7 @@ export function summaryText(summary: CevalSummary): string {
   const line = (row: readonly string[]): string => row.map((cell, column) => pad(cell, widths[column] ?? 0)).join('  ').trimEnd();
   const [head, ...body] = table;
   const footer = [
-    `${summary.questions} questions: ${summary.scored} scored, ${summary.correct} correct, ${summary.noAnswer} with no answer, ${summary.skipped} skipped.`,
+    `${summary.questions} questions: ${summary.scored} scored, ${summary.correct} correct, ${summary.noAnswer} with no answer, ${summary.skipped} skipped${summary.errors > 0 ? `, ${summary.errors} errors (not scored; --resume retries them)` : ''}.`,
     `n = questions scored; 95% CI = ${summary.confidenceMethod}; group rows: naive_average = unweighted mean over subjects (OpenCompass), weighted = correct/scored over the group's questions.`,
   ];
   if (summary.compat !== 'gnomon') {
@@ -125,7 +125,7 @@ export function summaryMarkdown(summary: CevalSummary): string {
     `|${head.map((_, i) => (i >= 4 && i <= 9 ? '---:' : '---')).join('|')}|`,
     ...body.map((row) => `| ${row.map(escape).join(' | ')} |`),
     '',
-    `${summary.questions} questions: ${summary.scored} scored, ${summary.correct} correct, ${summary.noAnswer} with no answer, ${summary.skipped} skipped. 95% CI: ${summary.confidenceMethod}.`,
+    `${summary.questions} questions: ${summary.scored} scored, ${summary.correct} correct, ${summary.noAnswer} with no answer, ${summary.skipped} skipped${summary.errors > 0 ? `, ${summary.errors} errors (not scored; --resume retries them)` : ''}. 95% CI: ${summary.confidenceMethod}.`,
   ].join('\n') + '\n';
 }
 

@@ -65,6 +65,7 @@ higher Min-K%, lower zlib ratio); 0.5 means no difference. Its 95% interval is s
 Mann–Whitney test uses the normal approximation with tie and continuity corrections.</p>
 ${hasReference ? '' : '<p class="note">No reference set was given (--reference FILE), so the histograms show the benchmark alone and no claim can be made.</p>'}
 ${summary.unscoredLikelihood ? `<p class="note">${summary.unscoredLikelihood} item(s) could not be scored (${summary.unscored.filter((u) => u.probe === 'likelihood').map((u) => `${u.count} ${u.set}: ${escapeHtml(u.reason)}`).join('; ')}) and are counted as unscored, in no figure.</p>` : ''}
+${summary.errors ? `<p class="note">${summary.errors} model probe(s) failed at the served model after their retries: not scored; --resume retries them.</p>` : ''}
 <div style="display:flex;flex-wrap:wrap;gap:12px">${charts}</div>`,
   };
 }

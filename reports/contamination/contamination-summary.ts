@@ -69,6 +69,8 @@ export interface ContaminationSummary {
   /** With annotations: OpenCompass's ceval_clean_ppl table (per subject and group, per label). */
   readonly openCompassClean: readonly OpenCompassCleanRow[];
   readonly unscoredLikelihood: number;
+  /** Model probes a served model failed after its retries (not scored; `--resume` retries them). */
+  readonly errors: number;
   /** Items a model probe could not score, by probe, set and kind of reason: counted, never in a figure. */
   readonly unscored: readonly UnscoredCount[];
 }
@@ -92,7 +94,8 @@ function unscoredKind(reason: string | undefined): string {
 function unscoredCounts(records: readonly ContaminationRecord[]): UnscoredCount[] {
   const counts = new Map<string, UnscoredCount>();
   for (const r of records) {
-    if (r.probe === 'ngram') continue;
+    // Requests a served model failed are errors (counted apart, retried by --resume), not unscored items.
+    if (r.probe === 'ngram' || r.status === 'error') continue;
     const unscored = r.probe === 'likelihood' ? r.likelihood === null : r.option_order === null && r.unscored_reason !== undefined;
     if (!unscored) continue;
     const reason = unscoredKind(r.unscored_reason);
@@ -208,5 +211,9 @@ export function summariseContamination(records: readonly ContaminationRecord[], 
     }
   }
   const minK = likelihoodRecords.find((r) => r.likelihood !== null)?.likelihood?.minKPercent ?? null;
-  return { ngram, likelihood, minKPercent: minK, optionOrder, impact: tables, openCompassClean, unscoredLikelihood: likelihoodRecords.filter((r) => r.likelihood === null).length, unscored: unscoredCounts(records) };
+  const errors = records.filter((r) => r.status === 'error').length;
+  return {
+    ngram, likelihood, minKPercent: minK, optionOrder, impact: tables, openCompassClean,
+    unscoredLikelihood: likelihoodRecords.filter((r) => r.likelihood === null && r.status !== 'error').length, unscored: unscoredCounts(records), errors,
+  };
 }

@@ -106,6 +106,7 @@ export function summaryMarkdown(summary: ContaminationSummary): string {
   if (summary.unscored.length > 0) {
     parts.push('', `Not scored (counted here, in no figure above): ${summary.unscored.map((u) => `${u.probe === 'option_order' ? 'option order' : 'likelihood'} ${u.set}: ${u.count} ${u.reason}`).join('; ')}.`);
   }
+  if (summary.errors > 0) parts.push('', `${summary.errors} model probe(s) failed at the served model after their retries: not scored; \`--resume\` retries them.`);
   for (const table of summary.impact) {
     parts.push('', `### Accuracy by label — ${table.source} (${table.mode})`, '', markdownTable(['label', 'questions', 'scored', 'accuracy', '95% CI (Wilson)'], impactRows(table)), '', impactDifferenceLine(table));
   }

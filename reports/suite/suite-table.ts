@@ -57,9 +57,10 @@ const percent = (value: number): SuiteCell => ({ value, text: value.toFixed(2), 
 
 function cevalRows(run: CevalRun): ModelRow[] {
   return summaryRows(run.summary).map((row) => {
-    const [present, total] = (row.subjects ?? '').split('/').map(Number);
+    // A group row's subjects read "n/n", or "partial k/n" when some of its subjects did not run.
+    const [present, total] = (row.subjects ?? '').replace(/^partial /, '').split('/').map(Number);
     let cell: SuiteCell;
-    if (row.subjects !== null && present !== undefined && total !== undefined && present < total) cell = { value: null, text: '-', note: `partial ${row.subjects}` };
+    if (row.subjects !== null && present !== undefined && total !== undefined && present < total) cell = { value: null, text: '-', note: `partial ${present}/${total}` };
     else if (Number.isNaN(row.value)) cell = { value: null, text: '-', note: row.metric === 'predictions' ? 'no answers in this split' : row.skipped > 0 ? `nothing scored: ${row.skipped} skipped (longer than the context)` : 'nothing scored' };
     else cell = percent(row.value);
     if (row.skipped > 0 && cell.value !== null) cell = { ...cell, note: `${row.skipped} skipped` };

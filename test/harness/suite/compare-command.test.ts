@@ -78,7 +78,7 @@ describe('harness compare on two real runs that differ in one setting', () => {
     const tokenizerFile = join(copy, 'tokenizer.json');
     writeFileSync(tokenizerFile, `${JSON.stringify(JSON.parse(readFileSync(tokenizerFile, 'utf8')), null, 1)}\n`);
     const settings: NeedleSettings = {
-      grid: { lengths: [256], depths: [50], repeats: 1 }, seed: '0', haystack: 'en',
+      grid: { lengths: [512], depths: [50], repeats: 1 }, seed: '0', haystack: 'en',
       task: { kind: 'single', needles: 3, distractors: 3, spacing: 10 }, answerTokens: 32, threshold: 0.85,
     };
     const dirs: string[] = [];

@@ -56,9 +56,9 @@ describe('suite config', () => {
   });
 
   it('names the file, line and key of every mistake, with a fix', () => {
-    const unknown = userError(() => parseSuiteConfig(config('  - {task: ceval, mode: gen}\n  - {task: ceval, max_seq_len: 1024}'), 'suite.yaml'));
-    expect(unknown.message).toBe('suite.yaml:6: tasks[1].max_seq_len: not a flag of harness ceval');
-    expect(unknown.hint).toContain('max_out_len');
+    const unknown = userError(() => parseSuiteConfig(config('  - {task: ceval, mode: gen}\n  - {task: ceval, max_seq_length: 1024}'), 'suite.yaml'));
+    expect(unknown.message).toBe('suite.yaml:6: tasks[1].max_seq_length: not a flag of harness ceval');
+    expect(unknown.hint).toContain('max_seq_len');
     expect(userError(() => parseSuiteConfig(config('  - {task: ceval, mode: fast}'), 's.yaml')).message).toBe('s.yaml:5: tasks[0].mode: "fast" is not one of ppl, gen');
     expect(userError(() => parseSuiteConfig(config('  - {task: needle, depth_steps: many}'), 's.yaml')).message).toBe('s.yaml:5: tasks[0].depth_steps: expected a number, got "many"');
     expect(userError(() => parseSuiteConfig(config('  - {task: needle, weights: f16}'), 's.yaml')).message).toBe('s.yaml:5: tasks[0].weights: a model option, not a task flag');

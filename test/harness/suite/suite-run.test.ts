@@ -56,7 +56,7 @@ models:
 tasks:
   - {task: ceval, mode: ppl, data_dir: ${BENCHMARKS_DIR}, subjects: [computer_network], limit: 10, batch_size: 1}
   - {task: ceval, mode: gen, data_dir: ${BENCHMARKS_DIR}, subjects: [computer_network], limit: 3, max_out_len: 4}
-  - {task: needle, lengths: "256,512", depths: "0,100", depth_steps: 2}
+  - {task: needle, lengths: "512,640", depths: "0,100", depth_steps: 2}
 `);
     // Kill the child once the second model is part-way through its first task.
     const child = spawn(process.execPath, [cli, 'run', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -119,7 +119,7 @@ tasks:
       }
       const cells = jsonl<NeedleRecord>(join(runFolder(join(out, model, 'needle-single')), 'records.jsonl'));
       expect(cells).toHaveLength(4);
-      for (const length of [256, 512]) {
+      for (const length of [512, 640]) {
         const scores = cells.filter((r) => r.length_target === length && r.status === 'ok').map((r) => r.score ?? 0);
         expect(scores).toHaveLength(2);
         expect(cell(`needle-single-${length}`, 'score', 'gen', model)).toBe((100 * (scores.reduce((s, v) => s + v, 0) / 2)).toFixed(2));
@@ -189,7 +189,7 @@ models:
 tasks:
   - {task: ceval, mode: ppl, data_dir: ${BENCHMARKS_DIR}, subjects: [computer_network], limit: 4}
   - {task: ceval, mode: gen, data_dir: ${BENCHMARKS_DIR}, subjects: [computer_network], limit: 2, max_out_len: 4}
-  - {task: needle, lengths: "256", depths: "0,100", depth_steps: 2}
+  - {task: needle, lengths: "512", depths: "0,100", depth_steps: 2}
 `);
       const result = await runSuite(readSuiteConfig(configFile), { command: 'test', log: () => undefined });
       expect(result.table.models).toEqual(['local', 'served']);
