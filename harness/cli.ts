@@ -1,61 +1,55 @@
 #!/usr/bin/env node
 /**
- * `harness` — the command line. Each subcommand lives in its own module under harness/commands/ and
- * is registered here. UserErrors print as two lines (what, how to fix) and exit 2; other errors are
- * bugs and print their stack. The process exits explicitly: Dawn keeps Node alive while its GPU
- * object is referenced.
+ * `harness` — the entry point. It runs the command line (cli-main.ts) in a child process whose stderr
+ * passes through a filter that drops Dawn's two native adapter warnings (see dawn-warning-filter.ts;
+ * Dawn offers no way to silence them and Node cannot redirect fd 2 in-process). `--verbose` runs in
+ * this process and shows them. The child is told whether stderr is a terminal (and how wide), so live
+ * progress still draws; Ctrl-C and SIGTERM reach it once, and its exit code or signal is ours.
  */
-import yargs, { type Argv } from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { isUserError } from '../engine/language-model.js';
-import { commands } from './commands/index.js';
-import { refreshRunsIndexAfter } from '../reports/suite/runs-index.js';
-import { machineUserError } from './file-errors.js';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { DawnWarningFilter } from './cli/dawn-warning-filter.js';
+import { CHILD_MARK, STDERR_COLUMNS, STDERR_TTY } from './cli/terminal.js';
 
-function reportFailure(thrown: unknown, verbose: boolean): number {
-  // A full disk or an unwritable path met somewhere without its own message is still the machine's
-  // doing, not a bug: two lines and exit 2 (records already written are flushed and kept).
-  const error = isUserError(thrown) ? thrown : (machineUserError(thrown) ?? thrown);
-  if (isUserError(error)) {
-    process.stderr.write(`error: ${error.message}\n  fix: ${error.hint}\n`);
-    if (verbose && error.stack) process.stderr.write(`${error.stack}\n`);
-    return 2;
-  }
-  process.stderr.write(`internal error (a bug in gnomon; please report it):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  return 1;
-}
+const args = process.argv.slice(2);
 
-async function main(argv: string[]): Promise<number> {
-  const verbose = argv.includes('--verbose');
-  try {
-    let parser: Argv = yargs(argv)
-      .scriptName('harness')
-      .usage('$0 <command> [options]')
-      .option('verbose', { type: 'boolean', default: false, describe: 'print stack traces with errors' })
-      .demandCommand(1, 'name a command (harness --help lists them)')
-      .strict()
-      .recommendCommands()
-      .help()
-      .alias('help', 'h')
-      .wrap(Math.min(110, process.stdout.columns ?? 100))
-      .fail((message, error) => {
-        if (error) throw error;
-        throw new UsageError(message);
-      });
-    for (const register of commands) parser = register(parser);
-    refreshRunsIndexAfter(await parser.parseAsync());
-    return 0;
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`error: ${error.message}\n  fix: run harness --help (or harness <command> --help)\n`);
-      return 2;
+if (process.env[CHILD_MARK] === '1' || args.includes('--verbose')) {
+  await import('./cli-main.js');
+} else {
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...args], {
+    stdio: ['inherit', 'inherit', 'pipe'],
+    env: {
+      ...process.env,
+      [CHILD_MARK]: '1',
+      [STDERR_TTY]: process.stderr.isTTY ? '1' : '0',
+      ...(process.stderr.isTTY && process.stderr.columns ? { [STDERR_COLUMNS]: String(process.stderr.columns) } : {}),
+    },
+    // Its own process group: a terminal's Ctrl-C reaches this process only, which passes it on once
+    // (the child counts Ctrl-Cs: a second one means "stop now").
+    detached: true,
+  });
+  const filter = new DawnWarningFilter((text) => process.stderr.write(text));
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => filter.push(chunk));
+  const forward = (signal: NodeJS.Signals): void => {
+    child.kill(signal);
+  };
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  process.on('SIGHUP', forward);
+  child.on('error', (error) => {
+    process.stderr.write(`internal error: could not start the harness process: ${error.message}\n`);
+    process.exit(1);
+  });
+  child.on('close', (code, signal) => {
+    filter.end();
+    if (signal) {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      process.off('SIGHUP', forward);
+      process.stderr.write('', () => process.kill(process.pid, signal));
+    } else {
+      process.stderr.write('', () => process.exit(code ?? 1));
     }
-    return reportFailure(error, verbose);
-  }
+  });
 }
-
-class UsageError extends Error {}
-
-const code = await main(hideBin(process.argv));
-// Flush stdout/stderr before exiting: large reports are written asynchronously to pipes.
-process.stdout.write('', () => process.exit(code));

@@ -7,6 +7,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFil
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import { UserError } from '../engine/language-model.js';
 import { rethrowFileSystemError } from './file-errors.js';
+import { currentInvocation, storedInvocation } from './cli/invocation.js';
 
 export const RUN_FILE = 'run.json';
 
@@ -50,8 +51,11 @@ export function createRunDirectory(root: string, name: string, now: Date = new D
 
 export function writeRunInfo(dir: string, info: unknown): void {
   const file = join(dir, RUN_FILE);
+  // How the run was started (for --resume with no other flag, and report headers): the first
+  // writer's invocation stays, a resume's rewrite keeps it.
+  const invocation = (info as { invocation?: unknown }).invocation ?? storedInvocation(dir) ?? currentInvocation();
   try {
-    writeFileSync(file, `${JSON.stringify(info, null, 2)}\n`);
+    writeFileSync(file, `${JSON.stringify(invocation ? { ...(info as object), invocation } : info, null, 2)}\n`);
   } catch (error) {
     rethrowFileSystemError(error, file, 'writing run.json');
   }

@@ -18,6 +18,8 @@ export interface HtmlPage {
   readonly sections: readonly HtmlSection[];
   /** Inline script run after load (no external sources). */
   readonly script?: string;
+  /** The run header shared by every task's report (reports/run-header.ts), as trusted HTML. */
+  readonly runHeader?: string;
 }
 
 export function escapeHtml(text: string): string {
@@ -36,6 +38,7 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", "Noto Sans", "Noto 
 header { padding: 20px 28px 12px; border-bottom: 1px solid var(--line); }
 header h1 { font-size: 20px; margin: 0 0 4px; }
 header p { margin: 0; color: var(--muted); font-size: 12px; }
+header table.run-header { margin: 4px 0 6px; font-size: 12px; } header table.run-header th, header table.run-header td { padding: 1px 8px; }
 nav { padding: 8px 28px; border-bottom: 1px solid var(--line); background: var(--soft); }
 nav a { margin-right: 16px; color: var(--accent); text-decoration: none; }
 main { padding: 8px 28px 40px; max-width: 1400px; }
@@ -62,7 +65,7 @@ export function renderHtmlPage(page: HtmlPage): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(page.title)}</title><style>${STYLE}</style></head>
-<body><header><h1>${escapeHtml(page.title)}</h1>${page.subtitle.map((l) => `<p>${escapeHtml(l)}</p>`).join('')}</header>
+<body><header><h1>${escapeHtml(page.title)}</h1>${page.runHeader ?? ''}${page.subtitle.map((l) => `<p>${escapeHtml(l)}</p>`).join('')}</header>
 <nav>${nav}</nav><main>
 ${sections}
 </main>${script}</body></html>

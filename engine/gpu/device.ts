@@ -59,6 +59,8 @@ export interface GpuContext {
   readonly subgroupMaxSize: number;
   /** Validation errors and device loss reported asynchronously; tests assert it stays empty. */
   readonly errors: string[];
+  /** Set when no backend was asked for, Vulkan gave no adapter and OpenGL ES was used instead: what the user is told. */
+  readonly fallbackNote?: string;
 }
 
 // Never collected (see the module comment).
@@ -106,9 +108,18 @@ const INSTALL_HINT =
   '(apt-get install -t bookworm-backports mesa-vulkan-drivers libvulkan1; Mesa 22 is too old for Dawn), or try ' +
   '--backend opengles --feature-level compatibility (EGL). harness doctor shows what was found.';
 
+/** Printed once when OpenGL ES stands in for a missing Vulkan driver (figures: README, "OpenGL ES fallback"). */
+export const OPENGLES_FALLBACK_NOTE =
+  'note: no Vulkan adapter here, so gnomon runs on OpenGL ES (--backend opengles --feature-level compatibility), often 10–25× slower (README: "OpenGL ES fallback"); ' +
+  'for the fast driver: sudo apt-get install -t bookworm-backports mesa-vulkan-drivers libvulkan1';
+
+// Once per process, however many devices are opened (doctor opens one, then the model its own).
+let fallbackNoted = false;
+
 export async function acquireDevice(options: DeviceOptions = {}): Promise<GpuContext> {
-  const backend = options.backend ?? envChoice('GNOMON_BACKEND', BACKENDS) ?? 'default';
-  const featureLevel = options.featureLevel ?? envChoice('GNOMON_FEATURE_LEVEL', FEATURE_LEVELS) ?? (backend === 'opengles' ? 'compatibility' : 'core');
+  const chosenBackend = options.backend ?? envChoice('GNOMON_BACKEND', BACKENDS);
+  let backend = chosenBackend ?? 'default';
+  let featureLevel = options.featureLevel ?? envChoice('GNOMON_FEATURE_LEVEL', FEATURE_LEVELS) ?? (backend === 'opengles' ? 'compatibility' : 'core');
   const choice = options.adapter ?? process.env.GNOMON_ADAPTER;
   const request: GPURequestAdapterOptions = { powerPreference: 'high-performance', featureLevel };
   let gpu: GPU;
@@ -126,6 +137,16 @@ export async function acquireDevice(options: DeviceOptions = {}): Promise<GpuCon
   } catch (error) {
     // Dawn rejects a name no adapter contains, listing the adapters it found.
     throw new UserError(`--adapter ${choice ?? ''}: ${(error as Error).message.replace(/\n/g, ' ')}`, 'pass part of one of those names, or its index in that list (GNOMON_ADAPTER=N harness doctor shows which adapter N is)');
+  }
+  let fallbackNote: string | undefined;
+  if (!adapter && chosenBackend === undefined && choice === undefined) {
+    // No Vulkan driver (a fresh machine): Mesa's OpenGL ES through EGL still runs every kernel, slowly.
+    const gl = await dawnInstance('opengles', options.enableToggles ?? [], options.disableToggles ?? []).requestAdapter({ featureLevel: 'compatibility' }).catch(() => null);
+    if (gl) {
+      [adapter, backend, featureLevel, fallbackNote] = [gl, 'opengles', 'compatibility', OPENGLES_FALLBACK_NOTE];
+      if (!fallbackNoted) process.stderr.write(`${OPENGLES_FALLBACK_NOTE}\n`);
+      fallbackNoted = true;
+    }
   }
   if (!adapter) {
     throw new UserError(`no WebGPU adapter found (backend ${backend}, feature level ${featureLevel})`, INSTALL_HINT);
@@ -185,6 +206,7 @@ export async function acquireDevice(options: DeviceOptions = {}): Promise<GpuCon
     subgroupMinSize: infoRecord.subgroupMinSize ?? 0,
     subgroupMaxSize: infoRecord.subgroupMaxSize ?? 0,
     errors,
+    ...(fallbackNote ? { fallbackNote } : {}),
   };
 }
 

@@ -9,6 +9,8 @@ import type { LanguageModel } from '../../engine/language-model.js';
 import { writeCevalReport, type WrittenReport } from '../../reports/ceval/write-report.js';
 import { createRunDirectory, finishedKeysRetryingErrors, readRunInfo, writeRunInfo } from '../records.js';
 import { lockRunDirectory } from '../run-lock.js';
+import { Interrupted, interruptedRun } from '../cli/interrupt.js';
+import { ProgressDisplay, stepSync } from '../cli/progress.js';
 import { parseColumnMapping } from './custom-set.js';
 import type { Extractor } from './answer-extraction.js';
 import { CHOICE_LETTERS, type ChoiceLetter } from './dataset.js';
@@ -106,6 +108,9 @@ export interface ShownPrompt {
   readonly prompt: string;
   /** ppl: each letter's scored continuation text; gen: null. */
   readonly scored: Readonly<Record<ChoiceLetter, string>> | null;
+  /** The prompt's length in the model's tokens, and the model's context. */
+  readonly promptTokens: number;
+  readonly contextLength: number;
 }
 
 /** Parses `SUBJECT[:ROW]` (ROW: 0-based data row, default 0). */
@@ -132,12 +137,14 @@ export async function showPrompt(model: LanguageModel, settings: CevalSettings, 
     return {
       subject: first.subject.subject, row, version: openCompassSubjectVersions({ ...set, subjects: [first.subject] }, settings.mode)[first.subject.subject] ?? '-',
       shots: prepared.openCompass.shots, prompt: prepared.openCompass.text, scored: prepared.openCompass.scored,
+      promptTokens: prepared.promptIds.length, contextLength: model.info.contextLength,
     };
   }
   const letters = settings.mode === 'ppl' ? await Promise.all(CHOICE_LETTERS.map(async (letter, i) => [letter, await model.tokenizer.decode(prepared.continuations[i] ?? [], false)] as const)) : undefined;
   return {
     subject: first.subject.subject, row, version: gnomonVersion(set, chat, settings), shots: first.shots.length, prompt: prepared.promptText,
     scored: letters ? Object.fromEntries(letters) as Record<ChoiceLetter, string> : null,
+    promptTokens: prepared.promptIds.length, contextLength: model.info.contextLength,
   };
 }
 
@@ -227,22 +234,25 @@ async function runLocked(model: LanguageModel, request: CevalRunRequest, runDir:
   const recordsFile = join(runDir, RECORDS_FILE);
   const finished = finishedKeysRetryingErrors<CevalRecord>(recordsFile, recordKey);
   log(`run directory ${runDir}${finished.size > 0 ? ` (resuming: ${finished.size} questions already finished)` : ''}`);
-  let lastSubject = '';
-  let lastLog = 0;
-  const started = performance.now();
+  let progress: ProgressDisplay | undefined;
+  let doneSoFar = finished.size;
+  let totalQuestions = 0;
   const summary = await runQuestionSet(model, set, {
     mode: info.mode, chat: info.chat, limit: settings.limit, maxOutLen: info.maxOutLen, batchSize: info.batchSize, recordsFile, finished,
     openCompass: openCompassSettings(settings, info.chat, model), extractor: info.extractor ?? 'gnomon',
     onRecord: (record, done, total) => {
-      const now = performance.now();
-      if (record.subject !== lastSubject || now - lastLog > 5000 || done === total) {
-        const rate = (done - finished.size) / Math.max(1e-3, (now - started) / 1000);
-        log(`[${done}/${total}] ${record.subject} · ${rate.toFixed(2)} questions/s${record.status === 'skipped' ? ` · skipped row ${record.row}: ${record.skip_reason ?? ''}` : ''}`);
-        lastSubject = record.subject;
-        lastLog = now;
-      }
+      doneSoFar = done;
+      totalQuestions = total;
+      progress ??= new ProgressDisplay('questions', total, 'questions', done - 1);
+      if (record.status === 'skipped') log(`skipped ${record.subject} row ${record.row}: ${record.skip_reason ?? ''}`);
+      progress.tick({ done, failed: record.status !== 'ok', detail: record.subject });
     },
+  }).finally(() => progress?.finish()).catch((error: unknown) => {
+    // Ctrl-C: the records written so far get their (partial) report before the command stops.
+    if (!(error instanceof Interrupted)) throw error;
+    writeCevalReport(runDir);
+    throw interruptedRun(runDir, doneSoFar, totalQuestions || plannedQuestions(set, settings.limit).reduce((sum, subject) => sum + subject.questions.length, 0), 'questions');
   });
   log(`${summary.written} questions run in ${(summary.ms / 1000).toFixed(1)} s (${(summary.written / Math.max(1e-3, summary.ms / 1000)).toFixed(2)} questions/s), ${summary.alreadyFinished} from before`);
-  return { ...writeCevalReport(runDir), runDir, info };
+  return { ...stepSync('writing the report', () => writeCevalReport(runDir)), runDir, info };
 }

@@ -3,6 +3,9 @@
  * them: `--mode ppl` scores the four letters after one shared prompt, `--mode gen` generates greedily
  * and reads the letter from the text. Writes records, tables and an HTML report into a run folder.
  */
+import { interruptible } from '../cli/interrupt.js';
+import { openWithSteps } from '../cli/progress.js';
+import { resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UserError } from '../../engine/language-model.js';
 import { openQuestionSet, runCevalEvaluation, showPrompt, type CevalSettings } from '../ceval/evaluation.js';
@@ -48,8 +51,9 @@ export function settingsFrom(args: ArgumentsCamelCase<CevalArguments>): CevalSet
   const subjects = args.subjects?.flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
   if (!Number.isInteger(args.maxOutLen) || args.maxOutLen < 1) throw new UserError(`--max-out-len ${args.maxOutLen}: expected a whole number ≥ 1`, 'OpenCompass uses 16 for C-Eval gen');
   if (!Number.isInteger(args.batchSize) || args.batchSize < 1) throw new UserError(`--batch-size ${args.batchSize}: expected a whole number ≥ 1`, 'e.g. --batch-size 8');
+  // Paths are stored absolute (run.json), so that --resume works from any folder.
   return {
-    preset: args.preset ?? 'ceval', custom: args.custom, columns: args.columns, name: args.name, dataDir: args.dataDir,
+    preset: args.preset ?? 'ceval', custom: args.custom === undefined ? undefined : resolve(args.custom), columns: args.columns, name: args.name, dataDir: resolve(args.dataDir),
     subjects: subjects && subjects.length > 0 ? subjects : undefined, split: args.split, limit: args.limit, shots: args.shots,
     chat: args.chat, mode: args.mode, maxOutLen: args.maxOutLen, batchSize: args.batchSize,
     compat: parseCompat(args.compat), maxSeqLen: args.maxSeqLen, extract: args.extract,
@@ -107,11 +111,11 @@ const command: CommandModule<object, CevalArguments> = {
     const shardRun = shardedRunFrom('ceval', args);
     // Read every question file before loading the model: bad data fails in a second, not after the load.
     if (!args.resume && args.showPrompt === undefined) plannedQuestions(openQuestionSet(settings), settings.limit);
-    const model = await openModel(args);
+    const model = interruptible(await openWithSteps(() => openModel(args)));
     try {
       if (args.showPrompt !== undefined) {
         const shown = await showPrompt(model, settings, args.showPrompt);
-        process.stdout.write(args.json ? `${JSON.stringify(shown, null, 2)}\n` : `${shown.prompt}${shown.scored ? `\n[scored: ${Object.entries(shown.scored).map(([letter, text]) => `${letter} ${JSON.stringify(text)}`).join(', ')}]` : ''}\n`);
+        process.stdout.write(args.json ? `${JSON.stringify(shown, null, 2)}\n` : `${shown.prompt}${shown.scored ? `\n[scored: ${Object.entries(shown.scored).map(([letter, text]) => `${letter} ${JSON.stringify(text)}`).join(', ')}]` : ''}\n\n--- ${shown.subject}:${shown.row}: ${shown.promptTokens} prompt tokens, ${shown.shots} shots (context ${shown.contextLength})\n`);
         return;
       }
       if (shardRun) {

@@ -5,8 +5,10 @@
  * probe (binomial test against chance), and accuracy on clean vs dirty items of a `harness ceval`
  * run (labels from Contamination_Detector annotations or from the n-gram overlap).
  */
+import { interruptible, Interrupted } from '../cli/interrupt.js';
+import { openWithSteps, stepSync } from '../cli/progress.js';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UserError } from '../../engine/language-model.js';
 import { apiModelArguments, modelOptions, openModel, type ModelArguments } from '../model-options.js';
@@ -84,21 +86,22 @@ function settingsFrom(args: ArgumentsCamelCase<ContaminationArguments>): Contami
   }
   const corpus = (args.corpus ?? []).map(String);
   if (probes.length === 1 && probes[0] === 'ngram' && corpus.length === 0) throw new UserError('--probes ngram needs --corpus PATH...', 'pass the corpus files or folders to compare the benchmark with');
+  // Paths are stored absolute, so that --resume works from any folder.
   return {
-    dataset: args.dataset,
-    dataDir: args.dataDir,
+    dataset: args.dataset === 'ceval' ? args.dataset : resolve(args.dataset),
+    dataDir: resolve(args.dataDir),
     split: args.split,
     subjects: (args.subjects ?? []).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter((s) => s !== ''),
     limit: args.limit ?? null,
-    corpus,
+    corpus: corpus.map((path) => resolve(path)),
     corpusField: args.corpusField,
-    reference: args.reference ?? null,
+    reference: args.reference === undefined ? null : resolve(args.reference),
     probes: probes.map((p) => (p === 'option-order' ? 'option_order' : p) as ProbeName),
     minK: args.minK,
     orders: args.orders,
     seed: args.seed,
     batchSize: args.batchSize,
-    model: { model: args.model, backend: args.backend, featureLevel: args.featureLevel, weights: args.weights, ...apiModelArguments(args) },
+    model: { model: args.model === undefined ? undefined : resolve(args.model), backend: args.backend, featureLevel: args.featureLevel, weights: args.weights, ...apiModelArguments(args) },
   };
 }
 
@@ -196,7 +199,7 @@ const command: CommandModule<object, ContaminationArguments> = {
       return;
     }
     const settings = args.resume ? storedSettings(args.resume) : settingsFrom(args);
-    if (args.resume) process.stderr.write(`resuming ${args.resume} with its stored settings (flags other than --ceval-run/--annotations are ignored)\n`);
+    if (args.resume) process.stderr.write(`resuming ${args.resume} with its stored settings\n`);
     const benchmark = loadBenchmark(settings);
     const reference = settings.reference ? loadItemFile(settings.reference, '--reference') : [];
     const impact = impactInputs(args.cevalRun, args.annotations);
@@ -223,7 +226,7 @@ const command: CommandModule<object, ContaminationArguments> = {
       let modelName = storedModelName(stored);
       model = await runContamination(plan, runDir, {
         openModel: async () => {
-          const opened = await openModel(settings.model);
+          const opened = interruptible(await openWithSteps(() => openModel(settings.model)));
           const before = stored.model_info;
           if (before && before.checkpointHash !== opened.info.checkpointHash) {
             await opened.dispose();
@@ -239,13 +242,18 @@ const command: CommandModule<object, ContaminationArguments> = {
           return opened;
         },
         log: (line) => process.stderr.write(`${line}\n`),
-      }, shardRun && shardWork(shardRun));
+      }, shardRun && shardWork(shardRun)).catch((error: unknown) => {
+        // Ctrl-C: the records written so far get their (partial) summary before the command stops.
+        if (!(error instanceof Interrupted)) throw error;
+        if (!shardRun) writeContaminationReport(runDir, subtitleOf(settings, benchmark.length, reference.length, modelName), impact);
+        throw new Interrupted(`interrupted; records${shardRun ? '' : ' and a partial summary'} saved in ${runDir}`, runDir);
+      });
       try {
         if (shardRun) {
           process.stdout.write(`shard ${shardRun.shard.index}/${shardRun.shard.count} done; when every shard is done: harness merge ${runDir}\n`);
           return;
         }
-        const written = writeContaminationReport(runDir, subtitleOf(settings, benchmark.length, reference.length, modelName), impact);
+        const written = stepSync('writing the report', () => writeContaminationReport(runDir, subtitleOf(settings, benchmark.length, reference.length, modelName), impact));
         process.stdout.write(`${summaryMarkdown(written.summary)}${written.files.map((f) => `wrote ${f}`).join('\n')}\n`);
       } finally {
         await model?.dispose();

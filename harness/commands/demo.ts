@@ -5,6 +5,8 @@
  * The demo model has random weights: its scores are near chance by design; the point is to see
  * every stage — planning, the GPU engine, records, tables, heatmaps, HTML — work here.
  */
+import { interruptible } from '../cli/interrupt.js';
+import { openWithSteps } from '../cli/progress.js';
 import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { packagePath } from '../../engine/index.js';
@@ -28,7 +30,7 @@ const command: CommandModule<object, DemoArguments> = {
     .option('out', { type: 'string', default: 'runs', describe: 'parent folder for the demo\'s run directory' })
     .option('data-dir', { type: 'string', describe: 'a data folder in OpenCompass layout: evaluate a real C-Eval subject (10 questions) instead of the demo questions' })
     .option('subject', { type: 'string', default: 'computer_network', describe: 'with --data-dir: the C-Eval subject' })
-    .option('lengths', { type: 'string', default: '256,512,1k', describe: 'needle sweep lengths in tokens' }) as unknown as Argv<DemoArguments>,
+    .option('lengths', { type: 'string', default: '512,768,1k', describe: 'needle sweep lengths in tokens' }) as unknown as Argv<DemoArguments>,
   handler: async (args) => {
     const started = performance.now();
     const log = (line: string): void => {
@@ -36,7 +38,7 @@ const command: CommandModule<object, DemoArguments> = {
     };
     const runDir = createRunDirectory(args.out, 'demo');
     log(`demo: writing into ${runDir}`);
-    const model = await openModel({});
+    const model = interruptible(await openWithSteps(() => openModel({})));
     try {
       log(`model: ${model.info.name} (built-in demo checkpoint, random weights) on ${model.info.device}`);
       log('\n== needle in a haystack: 3 lengths × 3 depths, English haystack');

@@ -49,6 +49,7 @@ export function describeContext(context: GpuContext): string[] {
       `workgroup memory ${l.maxComputeWorkgroupStorageSize} B, invocations/workgroup ${l.maxComputeInvocationsPerWorkgroup}, ` +
       `workgroups/dimension ${l.maxComputeWorkgroupsPerDimension}, storage buffers/stage ${l.maxStorageBuffersPerShaderStage}`,
     `features:     ${context.features.join(', ')}`,
+    ...(context.fallbackNote ? [`fallback:     ${context.fallbackNote.replace(/^note: /, '')}`] : []),
   ];
 }
 

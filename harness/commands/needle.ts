@@ -3,6 +3,8 @@
  * generated needle (or several) per cell, greedy answers scored by matching the needle's value,
  * drawn as a heatmap. Lengths are counted in the model's own tokens for the whole prompt.
  */
+import { interruptible } from '../cli/interrupt.js';
+import { openWithSteps } from '../cli/progress.js';
 import { resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { parseDepths, parseLengths, type DepthSpacing, type LengthSpacing } from '../needle/grid.js';
@@ -146,7 +148,7 @@ const command: CommandModule<object, NeedleArguments> = {
     }
     const settings = args.resume ? undefined : settingsFrom(args);
     const shardRun = shardedRunFrom('needle', args);
-    const model = await openModel(args);
+    const model = interruptible(await openWithSteps(() => openModel(args)));
     try {
       if (shardRun && !args.showPrompt) {
         const sweep = await runNeedleShard(model, settingsFrom(args), shardRun, process.argv.slice(2).join(' '), (line) => process.stderr.write(`${line}\n`));

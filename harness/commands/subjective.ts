@@ -4,6 +4,8 @@
  * pairwise` (against `--baseline`, both answer orders), answers from files (`--answers`) or from a
  * model (`--model`), a judge model (`--judge-model`), records, resume and reports.
  */
+import { interruptible } from '../cli/interrupt.js';
+import { openWithSteps } from '../cli/progress.js';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
@@ -109,10 +111,10 @@ const command: CommandModule<object, SubjectiveArguments> = {
     }
     const engine = { backend: args.backend, featureLevel: args.featureLevel, weights: args.weights, gpuMemory: args.gpuMemory, kvCache: args.kvCache, contextLength: args.contextLength, ...apiModelArguments(args) };
     const judgeSource: ModelSource = args.judgeApiBase ? { kind: 'api', baseUrl: args.judgeApiBase, model: args.judgeApiModel } : { kind: 'engine', dir: args.judgeModel ?? '' };
-    const judge = await openLanguageModel(judgeSource, engine);
+    const judge = interruptible(await openWithSteps(() => openLanguageModel(judgeSource, engine)));
     const answerSource: ModelSource | undefined = args.apiBase ? { kind: 'api', baseUrl: args.apiBase, model: args.apiModel } : args.model ? { kind: 'engine', dir: args.model } : undefined;
     try {
-      const answerModel = answerSource ? await openLanguageModel(answerSource, engine) : undefined;
+      const answerModel = answerSource ? interruptible(await openWithSteps(() => openLanguageModel(answerSource, engine))) : undefined;
       try {
         const result = await runSubjectiveEvaluation({
           settings, judge, judgeSource: describeSource(judgeSource), answerModel, answerModelSource: answerSource ? describeSource(answerSource) : undefined,

@@ -5,6 +5,7 @@
  * are skipped, so a killed run resumes where it stopped. The model is opened only when a model
  * probe has work left.
  */
+import { ProgressDisplay } from '../cli/progress.js';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { BatchRequestError, ModelRequestError, type LanguageModel } from '../../engine/language-model.js';
@@ -66,16 +67,15 @@ export async function runContamination(plan: ContaminationPlan, runDir: string, 
     if (todo.length > 0) {
       // The scan is one pass over the corpus for all items; a resumed run rescans and writes the rest.
       const index = new BenchmarkNgramIndex(plan.benchmark.map(overlapText), plan.rules);
-      let lastReport = 0;
+      let scan: ProgressDisplay | undefined;
       const stats = await scanCorpus(index, plan.corpus, {
         jsonlField: plan.corpusField,
         onProgress: (read, total) => {
-          if (read - lastReport >= 256e6 || read === total) {
-            lastReport = read;
-            callbacks.log(`  corpus: ${(read / 1e6).toFixed(0)} / ${(total / 1e6).toFixed(0)} MB`);
-          }
+          if (total === 0) return;
+          scan ??= new ProgressDisplay('corpus scan', Math.ceil(total / 1e6), 'MB');
+          scan.tick({ done: Math.floor(read / 1e6) });
         },
-      });
+      }).finally(() => scan?.finish());
       writeFileSync(join(runDir, CORPUS_SCAN_FILE), `${JSON.stringify(stats, null, 2)}\n`);
       const overlaps = index.overlaps();
       const todoKeys = new Set(todo.map((item) => item.key));
@@ -101,7 +101,7 @@ export async function runContamination(plan: ContaminationPlan, runDir: string, 
       const todo = missing('likelihood', set, items);
       if (todo.length === 0) continue;
       const scoring = await needModel();
-      callbacks.log(`likelihood probes: ${todo.length} ${set} item(s)`);
+      const progress = new ProgressDisplay(`likelihood probes (${set})`, todo.length, 'items');
       await scoreTexts(scoring, todo.map(probeText), {
         kPercent: plan.minKPercent,
         batchSize: plan.batchSize,
@@ -113,8 +113,9 @@ export async function runContamination(plan: ContaminationPlan, runDir: string, 
               ...(failure ? { status: 'error' as const, error: failure } : unscoredReason !== undefined ? { unscored_reason: unscoredReason } : {}),
             });
           }
+          progress.tick({ failed: failure !== undefined || unscoredReason !== undefined });
         },
-      });
+      }).finally(() => progress.finish());
     }
   }
 
@@ -123,7 +124,7 @@ export async function runContamination(plan: ContaminationPlan, runDir: string, 
       const todo = missing('option_order', set, items);
       if (todo.length === 0) continue;
       const scoring = await needModel();
-      callbacks.log(`option-order probe: ${todo.length} ${set} item(s), ${plan.orders} orders each`);
+      const progress = new ProgressDisplay(`option-order probe (${set}, ${plan.orders} orders each)`, todo.length, 'items');
       for (const item of todo) {
         const started = performance.now();
         try {
@@ -131,13 +132,16 @@ export async function runContamination(plan: ContaminationPlan, runDir: string, 
           const ms = Math.round(performance.now() - started);
           if (isOptionOrderSkip(scores)) writer.append({ ...identity(set, item), probe: 'option_order', option_order: null, unscored_reason: scores.unscoredReason, ms });
           else writer.append({ ...identity(set, item), probe: 'option_order', option_order: scores, ms });
+          progress.tick({ failed: isOptionOrderSkip(scores) });
         } catch (error) {
           // A served model's request that failed after its retries: an error record, retried by --resume.
           const failure = error instanceof BatchRequestError ? error.outcomes.find((o): o is ModelRequestError => o instanceof ModelRequestError) : error;
           if (!(failure instanceof ModelRequestError)) throw error;
           writer.append({ ...identity(set, item), probe: 'option_order', option_order: null, ms: Math.round(performance.now() - started), status: 'error', error: failureRecord(failure) });
+          progress.tick({ failed: true });
         }
       }
+      progress.finish();
     }
   }
   return model;

@@ -3,6 +3,8 @@
  * → report files. The command (harness/commands/needle.ts) and the bench (bench/needle-sweep.ts)
  * both go through here.
  */
+import { ProgressDisplay, stepSync } from '../cli/progress.js';
+import { Interrupted, interruptedRun } from '../cli/interrupt.js';
 import { join } from 'node:path';
 import { UserError } from '../../engine/language-model.js';
 import type { LanguageModel } from '../../engine/language-model.js';
@@ -148,6 +150,8 @@ async function runLockedNeedle(model: LanguageModel, options: NeedleRunOptions, 
     ? { name: settings.compat.haystackFile, file: join(settings.compat.dataDir, 'needlebench', settings.compat.haystackFile), language: settings.compat.language, sentences: [] }
     : loadHaystack(settings.haystack, settings.language);
   let started = new Date().toISOString();
+  // The report names the command that started the run, not the resume.
+  let argv = options.argv;
   if (!options.resumeDir) {
     const info: NeedleRunInfo = {
       command: 'needle', schema: NEEDLE_SCHEMA, settings, model: model.info, haystackFile: haystack.file,
@@ -155,18 +159,32 @@ async function runLockedNeedle(model: LanguageModel, options: NeedleRunOptions, 
     };
     writeRunInfo(dir, info);
   } else {
-    started = (readRunInfo(dir) as Partial<NeedleRunInfo>).started ?? started;
+    const stored = readRunInfo(dir) as Partial<NeedleRunInfo>;
+    started = stored.started ?? started;
+    argv = stored.argv ?? argv;
   }
   options.log?.(`run directory ${dir}`);
+  let progress: ProgressDisplay | undefined;
   const sweep = await runNeedleSweep(model, {
     grid: settings.grid, haystack, recordsFile: join(dir, RECORDS_FILE),
     plan: planOptions(settings),
     ...(compat ? { compat } : {}),
     ...(options.judge ? { judge: options.judge } : {}),
-    onRecord: (record, done, total) => options.log?.(progressLine(record, done, total)),
+    onRecord: (record, done, total) => {
+      progress ??= new ProgressDisplay('cells', total, 'cells', done - 1);
+      // Cells not run (failed, or longer than the context) are listed as they happen; the rest is the progress display.
+      if (record.status !== 'ok') options.log?.(progressLine(record, done, total));
+      progress.tick({ done, failed: record.status === 'error', detail: `${formatTokenCount(record.length_target)} depth ${record.depth_target}%${settings.grid.repeats > 1 ? ` repeat ${record.repeat + 1}/${settings.grid.repeats}` : ''}` });
+    },
+  }).finally(() => progress?.finish()).catch((error: unknown) => {
+    // Ctrl-C: the cells finished so far get their (partial) report before the command stops.
+    if (!(error instanceof Interrupted)) throw error;
+    const records = uniqueByKey(readJsonl<NeedleRecord>(join(dir, RECORDS_FILE)), (record) => record.key);
+    writeNeedleReport(dir, records, reportContext(settings, haystack, model.info, argv, started), settings.threshold);
+    throw interruptedRun(dir, records.length, settings.grid.lengths.length * settings.grid.depths.length * settings.grid.repeats, 'cells');
   });
   const reportStarted = performance.now();
-  const report = writeNeedleReport(dir, sweep.records, reportContext(settings, haystack, model.info, options.argv, started), settings.threshold);
+  const report = stepSync('writing the report', () => writeNeedleReport(dir, sweep.records, reportContext(settings, haystack, model.info, argv, started), settings.threshold));
   return { dir, sweep, report, reportMs: performance.now() - reportStarted, text: summaryText(report.summary) };
 }
 

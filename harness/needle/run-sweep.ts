@@ -3,6 +3,7 @@
  * one flushed JSONL record per cell before starting the next, so a killed sweep loses only the cell
  * in flight and `--resume` skips every finished key.
  */
+import { Interrupted } from '../cli/interrupt.js';
 import { ModelRequestError, type LanguageModel } from '../../engine/language-model.js';
 import type { ShardWork } from '../scale/shard.js';
 import { finishedKeysRetryingErrors, readJsonl, RecordWriter, uniqueByKey } from '../records.js';
@@ -137,6 +138,8 @@ async function runCell(model: LanguageModel, cell: GridCell, tokens: HaystackTok
       ...(judged && options.judge ? { judge: { name: options.judge.name, score: judged.score, ...(judged.rationale !== undefined ? { rationale: judged.rationale } : {}) } } : {}),
     };
   } catch (error) {
+    // Ctrl-C stops the sweep; it is not the cell's failure.
+    if (error instanceof Interrupted) throw error;
     return {
       ...base,
       status: 'error',

@@ -4,6 +4,8 @@
  * rest in batches and append one record per judgement as it finishes, then write the reports.
  * Kept apart from the yargs command so tests (and a killed-and-resumed child process) drive it.
  */
+import { ProgressDisplay } from '../cli/progress.js';
+import { Interrupted, interruptedRun } from '../cli/interrupt.js';
 import { join } from 'node:path';
 import { UserError, type LanguageModel } from '../../engine/language-model.js';
 import { writeSubjectiveReport, type WrittenSubjectiveReport } from '../../reports/subjective/write-report.js';
@@ -192,13 +194,19 @@ async function runLocked(request: SubjectiveRunRequest, settings: SubjectiveSett
   const pending = plan.filter((p) => !finished.has(p.key));
   log(`run directory ${runDir}: ${plan.length} judgements planned${finished.size > 0 ? `, ${plan.length - pending.length} already finished` : ''}`);
   const writer = new RecordWriter<SubjectiveRecord>(recordsFile);
-  const startedAt = performance.now();
+  const progress = new ProgressDisplay('judgements', plan.length, 'judgements', plan.length - pending.length);
   let judged = 0;
   for (let start = 0; start < pending.length; start += settings.batchSize) {
     const batch = pending.slice(start, start + settings.batchSize).map((planned) => prepare(preset, planned, byModel));
     const runnable = batch.filter((p) => p.prompt !== undefined);
     const callStarted = performance.now();
-    const outcomes = await askJudge(request.judge, runnable.map((p) => p.prompt as RenderedJudgePrompt), settings.judgeMaxOutLen);
+    const outcomes = await askJudge(request.judge, runnable.map((p) => p.prompt as RenderedJudgePrompt), settings.judgeMaxOutLen).catch((error: unknown) => {
+      // Ctrl-C: the judgements on file get their (partial) report before the command stops.
+      if (!(error instanceof Interrupted)) throw error;
+      progress.finish();
+      writeSubjectiveReport(runDir);
+      throw interruptedRun(runDir, plan.length - pending.length + judged, plan.length, 'judgements');
+    });
     const ms = (performance.now() - callStarted) / Math.max(1, runnable.length);
     const byPrepared = new Map(runnable.map((p, index) => [p, outcomes[index]]));
     for (const prepared of batch) {
@@ -206,8 +214,8 @@ async function runLocked(request: SubjectiveRunRequest, settings: SubjectiveSett
       writer.append(record);
       judged += 1;
     }
-    const done = plan.length - pending.length + judged;
-    log(`[${done}/${plan.length}] judged · ${(judged / Math.max(1e-3, (performance.now() - startedAt) / 1000)).toFixed(2)} judgements/s`);
+    progress.tick({ done: plan.length - pending.length + judged, failed: batch.some((p) => p.prompt === undefined) });
   }
+  progress.finish();
   return { ...writeSubjectiveReport(runDir), runDir, info, judged };
 }

@@ -119,7 +119,7 @@ searchFilter.addEventListener('input', applyFilter);
 applyFilter();
 `;
 
-export function cevalHtmlReport(info: CevalRunInfo, summary: CevalSummary, allRecords: readonly CevalRecord[]): string {
+export function cevalHtmlReport(info: CevalRunInfo, summary: CevalSummary, allRecords: readonly CevalRecord[], runHeader?: string): string {
   const records = latestRecords(allRecords);
   const overall = summary.groups.find((g) => g.name === summary.dataset);
   const bars = summary.subjects.filter((s) => s.count > 0).map((s) => ({ label: s.subject, value: s.accuracy, low: s.interval.low, high: s.interval.high, count: s.count }));
@@ -155,5 +155,6 @@ export function cevalHtmlReport(info: CevalRunInfo, summary: CevalSummary, allRe
       { id: 'questions', title: 'Questions', body: browser },
     ],
     script: BROWSER_SCRIPT,
+    ...(runHeader ? { runHeader } : {}),
   });
 }

@@ -104,10 +104,13 @@ function csvCell(text: string): string {
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** CSV numbers are numbers or empty (pandas reads '-' as text); the subjects column says why one is missing. */
+const csvNumber = (value: number | null): string => (value === null || Number.isNaN(value) ? '' : value.toFixed(2));
+
 export function summaryCsv(summary: CevalSummary): string {
   const head = ['dataset', 'version', 'metric', 'mode', summary.model, 'n', 'ci95_low', 'ci95_high', 'weighted_accuracy', 'no_answer', 'skipped', 'subjects'];
   const body = summaryRows(summary).map((r) => [
-    r.dataset, r.version, r.metric, r.mode, fixed(r.value), String(r.count), fixed(r.ciLow), fixed(r.ciHigh), fixed(r.weighted),
+    r.dataset, r.version === '-' ? '' : r.version, r.metric, r.mode, csvNumber(r.value), String(r.count), csvNumber(r.ciLow), csvNumber(r.ciHigh), csvNumber(r.weighted),
     String(r.noAnswer), String(r.skipped), r.subjects ?? '',
   ]);
   return [head, ...body].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';

@@ -13,6 +13,8 @@ import { cevalHtmlReport } from './html-report.js';
 import { submissionJson } from './submission.js';
 import { latestRecords, summarizeRun, type CevalSummary } from './summary.js';
 import { summaryCsv, summaryJson, summaryMarkdown, summaryText } from './tables.js';
+import { questionsCsv } from './questions-csv.js';
+import { readRunHeader, runHeaderHtml } from '../run-header.js';
 
 export interface WrittenReport {
   readonly summary: CevalSummary;
@@ -57,9 +59,10 @@ export function writeCevalReport(runDir: string, options: ReportOptions = {}): W
   const outputs: [string, string][] = [
     [`summary${suffix}.txt`, text],
     [`summary${suffix}.csv`, summaryCsv(summary)],
+    [`questions${suffix}.csv`, questionsCsv(latestRecords(records))],
     [`summary${suffix}.md`, summaryMarkdown(summary)],
     [`summary${suffix}.json`, summaryJson(summary)],
-    [`report${suffix}.html`, cevalHtmlReport(info, summary, records)],
+    [`report${suffix}.html`, cevalHtmlReport(info, summary, records, runHeaderHtml(readRunHeader(runDir, 'ceval')))],
   ];
   if (!info.labelled && info.dataset === 'ceval') {
     // The submission carries the predictions of the chosen extractor too.

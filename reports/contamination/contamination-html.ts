@@ -102,6 +102,6 @@ ${rows.length ? table(['method', 'measures', 'result', '95% CI', 'test', 'how to
   return [summarySection, ngramSection(summary, records), likelihoodSection(summary), impactSection(summary)].filter((s): s is HtmlSection => s !== null);
 }
 
-export function renderContaminationPage(summary: ContaminationSummary, records: readonly ContaminationRecord[], subtitle: readonly string[]): string {
-  return renderHtmlPage({ title: 'Contamination report', subtitle, sections: contaminationSections(summary, records) });
+export function renderContaminationPage(summary: ContaminationSummary, records: readonly ContaminationRecord[], subtitle: readonly string[], runHeader?: string): string {
+  return renderHtmlPage({ title: 'Contamination report', subtitle, sections: contaminationSections(summary, records), ...(runHeader ? { runHeader } : {}) });
 }

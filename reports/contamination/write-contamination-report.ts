@@ -2,6 +2,7 @@
  * Writes a contamination run's report files from its records: summary.json, summary.md, items.csv
  * and report.html. Never calls a model.
  */
+import { readRunHeader, runHeaderHtml } from '../run-header.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJsonl, uniqueByKey } from '../../harness/records.js';
@@ -34,7 +35,7 @@ export function writeContaminationReport(runDir: string, subtitle: readonly stri
     'summary.json': `${JSON.stringify(summaryForJson(summary), null, 2)}\n`,
     'summary.md': `# Contamination report\n\n${subtitle.map((l) => `- ${l}`).join('\n')}\n\n${summaryMarkdown(summary)}`,
     'items.csv': itemsCsv(records),
-    'report.html': renderContaminationPage(summary, records, subtitle),
+    'report.html': renderContaminationPage(summary, records, subtitle, runHeaderHtml(readRunHeader(runDir, 'contamination'))),
   };
   for (const [name, text] of Object.entries(files)) writeFileSync(join(runDir, name), text);
   return { summary, files: Object.keys(files).map((name) => join(runDir, name)) };

@@ -26,6 +26,8 @@ export interface NeedleReportContext {
   /** What the figures' titles name. */
   readonly figure: FigureLabels;
   readonly palette?: Palette;
+  /** The shared run header (reports/run-header.ts), as trusted HTML. */
+  readonly runHeader?: string;
 }
 
 function table(rows: readonly (readonly string[])[], numericFrom = 1): string {
@@ -192,5 +194,5 @@ export const NEEDLE_REPORT_SCRIPT = `
 `;
 
 export function renderNeedleReport(summary: NeedleSummary, records: readonly NeedleRecord[], context: NeedleReportContext): string {
-  return renderHtmlPage({ title: context.title, subtitle: context.subtitle, sections: needleSections(summary, records, context), script: NEEDLE_REPORT_SCRIPT });
+  return renderHtmlPage({ title: context.title, subtitle: context.subtitle, sections: needleSections(summary, records, context), script: NEEDLE_REPORT_SCRIPT, ...(context.runHeader ? { runHeader: context.runHeader } : {}) });
 }

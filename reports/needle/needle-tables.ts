@@ -8,16 +8,29 @@ function cellText(mean: number | null, exceeded: number, errors: number): string
   return errors > 0 ? 'err' : '-';
 }
 
-/** Rows of the grid: header (depth \ length), then one row per depth. */
-export function gridRows(summary: NeedleSummary): string[][] {
+/** Rows of the grid: header (depth \ length), then one row per depth. `forCsv`: missing scores are empty cells, not ctx/err/-. */
+export function gridRows(summary: NeedleSummary, forCsv = false): string[][] {
+  const text = forCsv ? (mean: number | null): string => (mean === null ? '' : mean.toFixed(2)) : cellText;
   const header = ['depth % \\ length', ...summary.lengths.map(formatTokenCount)];
-  const rows = summary.cells.map((row, index) => [String(summary.depths[index] ?? ''), ...row.map((cell) => cellText(cell.mean, cell.exceeded, cell.errors))]);
-  const means = ['mean', ...summary.byLength.map((line) => cellText(line.mean, line.exceeded, line.errors))];
+  const rows = summary.cells.map((row, index) => [String(summary.depths[index] ?? ''), ...row.map((cell) => text(cell.mean, cell.exceeded, cell.errors))]);
+  const means = ['mean', ...summary.byLength.map((line) => text(line.mean, line.exceeded, line.errors))];
   return [header, ...rows, means];
 }
 
-export function lineRows(lines: readonly LineMean[], label: string, format: (at: number) => string): string[][] {
-  return [[label, 'mean score', 'scored', 'exceeded context', 'errors', 'flagged (left out)'], ...lines.map((line) => [format(line.at), line.mean === null ? '-' : line.mean.toFixed(3), String(line.scored), String(line.exceeded), String(line.errors), String(line.flagged)])];
+function cellStatus(cell: { readonly mean: number | null; readonly exceeded: number; readonly errors: number }): string {
+  if (cell.mean !== null) return cell.exceeded + cell.errors > 0 ? 'partial' : 'scored';
+  if (cell.exceeded > 0) return 'exceeds_context';
+  return cell.errors > 0 ? 'error' : 'not_run';
+}
+
+/** cells.csv: one row per grid cell, numbers as numbers (empty when missing), the reason in `status`. */
+export function cellRows(summary: NeedleSummary): string[][] {
+  const rows = summary.cells.flat().map((cell) => [String(cell.length), String(cell.depth), cell.mean === null ? '' : cell.mean.toFixed(4), String(cell.scored), String(cell.exceeded), String(cell.errors), String(cell.flagged), cellStatus(cell)]);
+  return [['length', 'depth', 'mean_score', 'scored', 'exceeded_context', 'errors', 'flagged', 'status'], ...rows];
+}
+
+export function lineRows(lines: readonly LineMean[], label: string, format: (at: number) => string, missing = '-'): string[][] {
+  return [[label, 'mean score', 'scored', 'exceeded context', 'errors', 'flagged (left out)'], ...lines.map((line) => [format(line.at), line.mean === null ? missing : line.mean.toFixed(3), String(line.scored), String(line.exceeded), String(line.errors), String(line.flagged)])];
 }
 
 export function toCsv(rows: readonly (readonly string[])[]): string {

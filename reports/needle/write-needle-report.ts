@@ -1,4 +1,5 @@
 /** Writes a needle run's report files next to its records: heatmap.svg/.png, curve.svg/.png, summary.*, report.html. */
+import { readRunHeader, runHeaderHtml } from '../run-header.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NeedleRecord } from '../../harness/needle/needle-record.js';
@@ -6,7 +7,7 @@ import { renderSvgPng } from './heatmap-png.js';
 import { renderHeatmapSvg } from './heatmap-svg.js';
 import { renderNeedleReport, type NeedleReportContext } from './needle-report.js';
 import { summariseNeedleRecords, type NeedleSummary } from './needle-summary.js';
-import { gridRows, lineRows, summaryJson, summaryText, toCsv, toMarkdown } from './needle-tables.js';
+import { cellRows, gridRows, lineRows, summaryJson, summaryText, toCsv, toMarkdown } from './needle-tables.js';
 import { renderScoreCurveSvg } from './score-curve-svg.js';
 import { formatTokenCount } from '../../harness/needle/grid.js';
 
@@ -29,11 +30,12 @@ export function writeNeedleReport(dir: string, records: readonly NeedleRecord[],
     ['curve.png', renderSvgPng(curve).png],
     ['summary.txt', summaryText(summary)],
     ['summary.md', `${toMarkdown(gridRows(summary))}\n${toMarkdown(lineRows(summary.byLength, 'length', formatTokenCount))}\n${toMarkdown(lineRows(summary.byDepth, 'depth %', String))}`],
-    ['summary.csv', toCsv(gridRows(summary))],
-    ['depths.csv', toCsv(lineRows(summary.byDepth, 'depth %', String))],
-    ['lengths.csv', toCsv(lineRows(summary.byLength, 'length', String))],
+    ['summary.csv', toCsv(gridRows(summary, true))],
+    ['cells.csv', toCsv(cellRows(summary))],
+    ['depths.csv', toCsv(lineRows(summary.byDepth, 'depth %', String, ''))],
+    ['lengths.csv', toCsv(lineRows(summary.byLength, 'length', String, ''))],
     ['summary.json', summaryJson(summary)],
-    ['report.html', renderNeedleReport(summary, records, context)],
+    ['report.html', renderNeedleReport(summary, records, { ...context, runHeader: runHeaderHtml(readRunHeader(dir, 'needle')) })],
   ];
   for (const [name, content] of outputs) writeFileSync(join(dir, name), content);
   return { summary, files: outputs.map(([name]) => join(dir, name)), png: { width: png.width, height: png.height, ...(png.note ? { note: png.note } : {}) } };

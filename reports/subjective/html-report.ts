@@ -117,7 +117,7 @@ function options(id: string, label: string, values: readonly string[]): string {
   return `<label>${escapeHtml(label)} <select id="${id}"><option value="">all</option>${values.map((v) => `<option value="${escapeHtml(v)}">${escapeHtml(v)}</option>`).join('')}</select></label>`;
 }
 
-export function subjectiveHtmlReport(info: SubjectiveRunInfo, summary: SubjectiveSummary, records: readonly SubjectiveRecord[]): string {
+export function subjectiveHtmlReport(info: SubjectiveRunInfo, summary: SubjectiveSummary, records: readonly SubjectiveRecord[], runHeader?: string): string {
   const models = [...new Set(records.flatMap((r) => r.models))];
   const categories = [...new Set(records.map((r) => r.category))];
   const turns = [...new Set(records.map((r) => String(r.turn)))].sort();
@@ -128,6 +128,7 @@ export function subjectiveHtmlReport(info: SubjectiveRunInfo, summary: Subjectiv
 <table id="judgement-table"><tr><th>question</th><th>category</th><th>turn</th><th>models (A vs B)</th><th>order</th><th>verdict</th><th>status</th></tr></table>
 <script type="application/json" id="judgement-data">${jsonForScript(browserRows(records))}</script>${EXTRA_STYLE}`;
   return renderHtmlPage({
+    ...(runHeader ? { runHeader } : {}),
     title: `${info.preset} · ${info.mode} · judged by ${info.judge.name}`,
     subtitle: [
       `judge: ${info.judge.name} (${info.judge.source}; checkpoint ${info.judge.checkpointHash}; ${info.judge.device})`,

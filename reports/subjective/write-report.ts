@@ -2,6 +2,7 @@
  * Writes a subjective run's reports from its run directory alone (run.json + records.jsonl):
  * summary.txt/.md/.csv/.json and report.html. `harness subjective --report RUN` calls only this.
  */
+import { readRunHeader, runHeaderHtml } from '../run-header.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rethrowFileSystemError } from '../../harness/file-errors.js';
@@ -29,7 +30,7 @@ export function writeSubjectiveReport(runDir: string): WrittenSubjectiveReport {
     ['summary.md', summaryMarkdown(summary)],
     ['summary.csv', `${main ? tableCsv(main) : ''}\n`],
     ['summary.json', summaryJson(summary)],
-    ['report.html', subjectiveHtmlReport(info, summary, records)],
+    ['report.html', subjectiveHtmlReport(info, summary, records, runHeaderHtml(readRunHeader(runDir, 'subjective')))],
   ];
   const files = outputs.map(([name, content]) => {
     const file = join(runDir, name);

@@ -59,7 +59,7 @@ describe('summary tables', () => {
     const text = summaryText(summary);
     expect(text).toMatch(/\nceval-hard\s+-\s+naive_average\s+gen\s+-\s+4\s+-\s+-\s+0\s+0\s+partial 1\/2\n/);
     expect(text).toContain("Partial groups (ceval-hard): not every member subject ran, so they show '-', not a score.");
-    expect(summaryCsv(summary)).toContain('\nceval-hard,-,naive_average,gen,-,4,-,-,-,0,0,partial 1/2\n');
+    expect(summaryCsv(summary)).toContain('\nceval-hard,,naive_average,gen,,4,,,,0,0,partial 1/2\n');
     expect(summaryMarkdown(summary)).toContain('| ceval-hard | - | naive_average | gen | - | 4 | - | - | 0 | 0 | partial 1/2 |');
     const json = JSON.parse(summaryJson(summary)) as { groups: { name: string; meanAccuracy: number | null; complete: boolean }[]; rows: { dataset: string; value: number | null }[] };
     expect(json.groups.find((g) => g.name === 'ceval-hard')).toMatchObject({ meanAccuracy: null, complete: false });
@@ -89,7 +89,7 @@ describe('summary tables', () => {
   it('writes CSV, Markdown and JSON with the same numbers', () => {
     const csv = summaryCsv(summary).split('\n');
     expect(csv[0]).toBe('dataset,version,metric,mode,tiny-model,n,ci95_low,ci95_high,weighted_accuracy,no_answer,skipped,subjects');
-    expect(csv[1]).toMatch(/^ceval-computer_network,abc123,accuracy,gen,44\.44,9,\d+\.\d\d,\d+\.\d\d,-,1,1,$/);
+    expect(csv[1]).toMatch(/^ceval-computer_network,abc123,accuracy,gen,44\.44,9,\d+\.\d\d,\d+\.\d\d,,1,1,$/);
     expect(summaryMarkdown(summary)).toContain('| ceval | - | naive_average | gen | 45.37 | 16 |');
     const json = JSON.parse(summaryJson(summary)) as { subjects: { accuracy: number }[]; groups: { name: string }[] };
     expect(json.subjects[0]?.accuracy).toBeCloseTo(44.4444, 3);
