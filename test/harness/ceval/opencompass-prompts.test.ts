@@ -37,6 +37,9 @@ describe('OpenCompass-compatible C-Eval prompts', () => {
     tokenizer = await loadTokenizer(fixtureDir('tiny-fp32'));
     model = new ScriptedModel({ tokenizer, contextLength: 1 << 20 });
   });
+  // --show-prompt also prints the prompt's token count and the model's context (issue 18); OpenCompass's
+  // rendering is what the other fields are compared with.
+  const TOKEN_COUNTS = { promptTokens: expect.any(Number) as unknown, contextLength: 1 << 20 };
   const settings = (compat: CompatMode, mode: 'gen' | 'ppl', style: 'chat' | 'base', maxSeqLen = 1 << 20): CevalSettings => ({
     preset: 'ceval', dataDir: BENCHMARKS_DIR, split: 'val', chat: style === 'chat' ? 'on' : 'off', mode, maxOutLen: 16, batchSize: 8, compat, maxSeqLen,
   });
@@ -60,7 +63,7 @@ describe('OpenCompass-compatible C-Eval prompts', () => {
               const expected = styles[style];
               if (!expected) continue;
               const shown = await showPrompt(model, settings(compat, mode, style), `${subject}:${row}`);
-              expect(shown, `${subject}:${row} ${style}`).toEqual({ subject, row: Number(row), version: data.version, shots: 5, prompt: expected.prompt, scored: expected.scored });
+              expect(shown, `${subject}:${row} ${style}`).toEqual({ subject, row: Number(row), version: data.version, shots: 5, prompt: expected.prompt, scored: expected.scored, ...TOKEN_COUNTS });
               compared += 1;
             }
           }
@@ -80,7 +83,7 @@ describe('OpenCompass-compatible C-Eval prompts', () => {
             const expected = data.rows['0']?.[style];
             if (!expected) continue;
             const shown = await showPrompt(model, { ...settings(compat, mode, style), preset: 'cmmlu', split: 'val' }, `${subject}:0`);
-            expect(shown, `${subject} ${style}`).toEqual({ subject, row: 0, version: data.version, shots: 5, prompt: expected.prompt, scored: expected.scored });
+            expect(shown, `${subject} ${style}`).toEqual({ subject, row: 0, version: data.version, shots: 5, prompt: expected.prompt, scored: expected.scored, ...TOKEN_COUNTS });
             compared += 1;
           }
         }
@@ -101,7 +104,7 @@ describe('OpenCompass-compatible C-Eval prompts', () => {
             const expected = styles[style];
             if (!expected) continue;
             const shown = await showPrompt(model, { ...settings(compat as CompatMode, mode, style), custom: join(DATA_DIR, 'custom-sample.csv') }, `custom-sample:${row}`);
-            expect(shown, `${compat} ${row} ${style}`).toEqual({ subject: 'custom-sample', row: Number(row), version: data.version, shots: 0, prompt: expected.prompt, scored: expected.scored });
+            expect(shown, `${compat} ${row} ${style}`).toEqual({ subject: 'custom-sample', row: Number(row), version: data.version, shots: 0, prompt: expected.prompt, scored: expected.scored, ...TOKEN_COUNTS });
             compared += 1;
           }
         }
