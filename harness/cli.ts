@@ -14,10 +14,17 @@ import { CHILD_MARK, STDERR_COLUMNS, STDERR_TTY } from './cli/terminal.js';
 const args = process.argv.slice(2);
 
 if (process.env[CHILD_MARK] === '1' || args.includes('--verbose')) {
+  if (process.env[CHILD_MARK] === '1' && process.send) {
+    // The wrapper died without passing a signal on (kill -9, OOM killer): its IPC channel closes. Stop
+    // as abruptly as it did rather than outlive it holding the run's lock and writing records.
+    process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
+    process.channel?.unref();
+  }
   await import('./cli-main.js');
 } else {
   const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...args], {
-    stdio: ['inherit', 'inherit', 'pipe'],
+    // fd 3 is an IPC channel only so that the child notices when this process is gone.
+    stdio: ['inherit', 'inherit', 'pipe', 'ipc'],
     env: {
       ...process.env,
       [CHILD_MARK]: '1',
@@ -29,8 +36,9 @@ if (process.env[CHILD_MARK] === '1' || args.includes('--verbose')) {
     detached: true,
   });
   const filter = new DawnWarningFilter((text) => process.stderr.write(text));
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => filter.push(chunk));
+  const childStderr = child.stderr as NodeJS.ReadableStream;
+  childStderr.setEncoding('utf8');
+  childStderr.on('data', (chunk: string) => filter.push(chunk));
   const forward = (signal: NodeJS.Signals): void => {
     child.kill(signal);
   };
