@@ -39,13 +39,6 @@ export interface SuiteConfig {
 }
 
 const TOP_LEVEL_KEYS = ['out', 'models', 'tasks'] as const;
-/**
- * Keys of a served model (`harness serve` or any OpenAI-compatible server) for a build whose model
- * options do not declare them: accepted and checked here so a config written for served models
- * parses, and refused at run time with the capability named (suite-run.ts). Where the model options
- * declare `api-base`, their declarations are the only source and this list is not consulted.
- */
-export const SERVED_MODEL_KEYS = ['api-base', 'api-model', 'api-key-env'] as const;
 
 /** Model-option flags as OptionSpecs, from the same object every command registers. */
 export function modelOptionSpecs(): ReadonlyMap<string, OptionSpec> {
@@ -136,10 +129,8 @@ function readModel(reader: ConfigReader, node: Node | null, index: number, specs
     const spec = specs.get(key);
     if (spec) {
       flags.set(key, flagValue(reader, valueNode, spec, label));
-    } else if (!specs.has('api-base') && (SERVED_MODEL_KEYS as readonly string[]).includes(key)) {
-      flags.set(key, String(scalarValue(reader, valueNode, label)));
     } else {
-      const known = [...new Set([...specs.keys(), ...SERVED_MODEL_KEYS])];
+      const known = [...specs.keys()];
       reader.fail(keyNode, `${label}: not a model option`, `${closest(key, known)}model keys: name, ${known.map((k) => k.replace(/-/g, '_')).join(', ')}; task flags go in a tasks entry`);
     }
   }

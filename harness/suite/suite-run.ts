@@ -12,7 +12,7 @@ import { UserError, isUserError } from '../../engine/language-model.js';
 import type { LanguageModel } from '../../engine/language-model.js';
 import { modelOptions, openModel as openModelFromArguments, type ModelArguments } from '../model-options.js';
 import { writeSuiteReport, type WrittenSuiteReport } from '../../reports/suite/write-suite-report.js';
-import { flagsToArgv, modelOptionSpecs, SERVED_MODEL_KEYS, type SuiteConfig, type SuiteModelEntry } from './suite-config.js';
+import { flagsToArgv, modelOptionSpecs, type SuiteConfig, type SuiteModelEntry } from './suite-config.js';
 import { findPairRun, pairFolder, readSuiteState, writeSuiteState, SUITE_SCHEMA, type SuitePairState, type SuitePlan, type SuiteState } from './suite-state.js';
 import { parseTaskArguments, SUITE_TASKS, type PreparedTask } from './suite-tasks.js';
 
@@ -62,16 +62,6 @@ function modelArguments(model: SuiteModelEntry): ModelArguments {
   return yargs(argv).options(modelOptions).strict().help(false).version(false).parseSync() as ModelArguments;
 }
 
-function checkServedModels(config: SuiteConfig): void {
-  if (modelOptionSpecs().has('api-base')) return;
-  const served = config.models.find((model) => model.apiBase !== null);
-  if (!served) return;
-  throw new UserError(
-    `${served.where}: model "${served.name}" is a served model (api_base ${served.apiBase}), and this build of gnomon cannot open served models: its model options have no --api-base (served models, engine/api/, are not part of it yet)`,
-    `run the suite without that entry for now, or use a build with served-model support (harness serve / --api-base); keys ${SERVED_MODEL_KEYS.join(', ')} are checked already`,
-  );
-}
-
 function planOf(config: SuiteConfig, tasks: readonly PreparedSuiteTask[]): SuitePlan {
   return {
     models: config.models.map((m) => ({ name: m.name, flags: Object.fromEntries(m.flags) })),
@@ -81,7 +71,6 @@ function planOf(config: SuiteConfig, tasks: readonly PreparedSuiteTask[]): Suite
 
 export async function runSuite(config: SuiteConfig, options: SuiteRunOptions): Promise<SuiteRunResult> {
   const tasks = prepareTasks(config);
-  checkServedModels(config);
   const dir = resolve(config.out);
   const plan = planOf(config, tasks);
   const saved = readSuiteState(dir);

@@ -88,17 +88,6 @@ describe('suite config', () => {
     expect(userError(() => parseSuiteConfig(config('  - {task: ceval}', '  - {api_base: "http://127.0.0.1:1/v1"}'), 's.yaml')).message).toBe('s.yaml:3: models[0]: a served model needs a name');
   });
 
-  // Until the model options declare --api-base (the served-models branch), a served entry is refused;
-  // from then on suite-run.test.ts runs one through harness serve instead.
-  it.skipIf(modelOptionSpecs().has('api-base'))('refuses to run a served entry in a build without served models, naming the capability, before anything is written', async () => {
-    const out = join(makeTempFolder('gnomon-suite-served-'), 'suite');
-    const parsed = parseSuiteConfig(config('  - {task: needle, lengths: "256", depths: "0"}', served).replace('/tmp/never-written', out), 'served.yaml');
-    const refused = await runSuite(parsed, { command: 'test', log: () => undefined }).then(() => null, (error: unknown) => error);
-    expect(isUserError(refused)).toBe(true);
-    expect((refused as Error).message).toContain('served.yaml:4: model "served" is a served model (api_base http://127.0.0.1:23333/v1), and this build of gnomon cannot open served models');
-    expect(existsSync(out)).toBe(false);
-  });
-
   it('refuses to resume a suite folder made from another plan', async () => {
     const out = join(makeTempFolder('gnomon-suite-other-'), 'suite');
     const first = parseSuiteConfig(config('  - {task: needle, lengths: "256", depths: "0"}').replace('/tmp/never-written', out), 'first.yaml');

@@ -166,7 +166,7 @@ tasks:
   // Served models (--api-base, harness serve) come from another branch: until its model options
   // declare --api-base, suite-config.test.ts checks that a served entry is refused; from then on this
   // runs the same fixture in-process and through harness serve, and their runs must agree record by record.
-  it.skipIf(!modelOptionSpecs().has('api-base'))('runs the fixture in-process and through harness serve as two columns with the same records', async () => {
+  it('runs the fixture in-process and through harness serve as two columns with the same records', async () => {
     const work = makeTempFolder('gnomon-suite-served-');
     const server = spawn(process.execPath, [cli, 'serve', '--model', fixtureDir('tiny-fp32'), '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
