@@ -181,14 +181,7 @@ export function buildMultiReasoningCell(spec: MultiCellSpec, haystack: readonly 
   const needles = kin.needles.map((needle) => `\n${needle}\n`);
   const needleTokens = needles.map((needle) => encodeCl100k(needle));
   const target = Math.max(spec.length - spec.lengthBuffer - needleTokens.reduce((sum, tokens) => sum + tokens.length, 0), 0);
-  const accumulated: number[] = [];
-  let linesUsed = 0;
-  for (const line of lines) {
-    accumulated.push(...lineTokens.tokens(line));
-    linesUsed += 1;
-    if (accumulated.length >= target) break;
-  }
-  const context = accumulated.slice(0, target);
+  const { context, linesUsed } = lineTokens.context(lines, target);
   const total = context.length;
   // `_generate_context`, step for step (including the second shift by each needle's length).
   const points: number[] = [];

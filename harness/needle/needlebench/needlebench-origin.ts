@@ -119,6 +119,21 @@ export class LineTokens {
     }
     return tokens;
   }
+
+  /**
+   * NeedleBench's haystack: whole lines' tokens appended in order until there are at least `target`,
+   * then cut to exactly `target`; `linesUsed` counts the lines read.
+   */
+  context(lines: readonly HaystackLine[], target: number): { context: number[]; linesUsed: number } {
+    const accumulated: number[] = [];
+    let linesUsed = 0;
+    for (const line of lines) {
+      accumulated.push(...this.tokens(line));
+      linesUsed += 1;
+      if (accumulated.length >= target) break;
+    }
+    return { context: accumulated.slice(0, target), linesUsed };
+  }
 }
 
 export function buildOriginCell(spec: OriginCellSpec, haystack: readonly HaystackLine[], needles: readonly NeedleBenchNeedle[], lineTokens = new LineTokens()): OriginCell {
@@ -127,14 +142,7 @@ export function buildOriginCell(spec: OriginCellSpec, haystack: readonly Haystac
   const needle = `\n${picked.needle}\n`;
   const needleTokens = encodeCl100k(needle);
   const target = Math.max(spec.length - spec.lengthBuffer - needleTokens.length, 0);
-  const accumulated: number[] = [];
-  let linesUsed = 0;
-  for (const line of lines) {
-    accumulated.push(...lineTokens.tokens(line));
-    linesUsed += 1;
-    if (accumulated.length >= target) break;
-  }
-  const context = accumulated.slice(0, target);
+  const { context, linesUsed } = lineTokens.context(lines, target);
   const insertionPoint = Math.trunc(context.length * (spec.depth / 100));
   const text = decodeCl100k([...context.slice(0, insertionPoint), ...needleTokens, ...context.slice(insertionPoint)]);
   const prompt = originPrompt(spec.version, spec.language, text, picked.retrieval_question);

@@ -5,7 +5,6 @@
  * llama-13b. The grading process is SIGKILLed after two judgements and resumed; the records then equal
  * a complete set (random weights: the replies are noise — parse failures and skips are counted).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,15 +13,14 @@ import { readJsonl } from '../../../harness/records.js';
 import type { SubjectiveRecord } from '../../../harness/subjective/record.js';
 import { fixtureDir } from '../../helpers/internlm2-fixtures.js';
 import { BENCHMARKS_DIR } from '../../helpers/shared-data.js';
-import { compileCli, startServeChild, type ServeChild } from './cli-child.js';
+import { cliPath, exited, startCli } from '../../helpers/cli-process.js';
+import { startServeChild, type ServeChild } from './cli-child.js';
 
 const ANSWERS = join(BENCHMARKS_DIR, 'subjective/mt_bench/model_answer');
-let cli = '';
 let serve: ServeChild;
 
 beforeAll(async () => {
-  cli = compileCli();
-  serve = await startServeChild(cli, ['--model', fixtureDir('tiny-fp32'), '--quiet']);
+  serve = await startServeChild(cliPath(), ['--model', fixtureDir('tiny-fp32'), '--quiet']);
 }, 300_000);
 
 afterAll(async () => {
@@ -37,37 +35,28 @@ const lines = (file: string): number => {
   }
 };
 
-function subjective(args: readonly string[]): { done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>; kill: () => void; exited: () => boolean } {
-  const child = spawn(process.execPath, [cli, 'subjective', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((finish) => child.on('exit', (code, signal) => finish({ code, signal, stdout, stderr })));
-  return { done, kill: () => child.kill('SIGKILL'), exited: () => child.exitCode !== null || child.signalCode !== null };
-}
-
 describe('harness subjective with a judge served by harness serve', () => {
   it('grades two models\' published MT-Bench answers, survives a SIGKILL and resumes', async () => {
     const out = mkdtempSync(join(tmpdir(), 'gnomon-subjective-served-e2e-'));
     const common = ['--judge-api-base', serve.baseUrl, '--judge-max-out-len', '8', '--batch-size', '1', '--bootstrap', '100'];
-    const first = subjective([...common, '--data-dir', BENCHMARKS_DIR, '--answers', join(ANSWERS, 'alpaca-13b.jsonl'), join(ANSWERS, 'llama-13b.jsonl'), '--questions', '116,120', '--out', out]);
+    const first = startCli(['subjective', ...common, '--data-dir', BENCHMARKS_DIR, '--answers', join(ANSWERS, 'alpaca-13b.jsonl'), join(ANSWERS, 'llama-13b.jsonl'), '--questions', '116,120', '--out', out]);
     let recordsFile = '';
     for (;;) {
       const [dir] = readdirSync(out, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
       recordsFile = dir ? join(out, dir, 'records.jsonl') : '';
       if (recordsFile && lines(recordsFile) >= 2) break;
-      if (first.exited()) throw new Error(`the grading process exited early: ${(await first.done).stderr}`);
+      if (first.exitCode !== null) throw new Error(`the grading process exited early: ${first.output.stderr}`);
       await new Promise((wait) => setTimeout(wait, 20));
     }
-    first.kill();
-    expect((await first.done).signal).toBe('SIGKILL');
+    first.kill('SIGKILL');
+    expect((await exited(first)).signal).toBe('SIGKILL');
     const runDir = join(recordsFile, '..');
     const beforeResume = readJsonl<SubjectiveRecord>(recordsFile);
     expect(beforeResume.length).toBeGreaterThanOrEqual(2);
     expect(beforeResume.length).toBeLessThan(8);
 
-    const resumed = await subjective([...common, '--resume', runDir]).done;
+    const resuming = startCli(['subjective', ...common, '--resume', runDir]);
+    const resumed = { ...(await exited(resuming)), stderr: resuming.output.stderr };
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toContain(`8 judgements planned, ${beforeResume.length} already finished`);
 
