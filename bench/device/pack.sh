@@ -25,6 +25,20 @@ tar -cf - --exclude='node_modules/webgpu/dist/darwin-*' --exclude='node_modules/
 shared=${GNOMON_SHARED_DIR:-../shared}
 mkdir -p "$out/shared/fixtures"
 cp -r "$shared/fixtures/internlm2" "$out/shared/fixtures/"
+# The real InternLM2 tokenizer: the peer bench's 1.8B shape writes its GGUF vocabulary from it.
+mkdir -p "$out/shared/tokenizers/internlm2"
+cp "$shared/tokenizers/internlm2/"{tokenizer.model,tokenizer_config.json,config.json} "$out/shared/tokenizers/internlm2/"
+
+# The peer bench (bench/peers/): node-llama-cpp, installed into gnomon's cache on first use (npm),
+# packed with its linux-x64 CPU and Vulkan builds only, without the llama.cpp source bundle it keeps
+# for building from source (34 MB): 17.3 MB as xz (measured here; with the rest, 42 MB, under the
+# 64 MiB carry). The CUDA build stays here: its libggml-cuda.so alone is 159 MB uncompressed (152
+# MiB, over the whole carry), and it links CUDA 13's libcudart.so.13 and libcublas.so.13, which a
+# machine with only the NVIDIA driver lacks; the bench then lists cuda as not offered.
+peers=$(node dist/bench/peers/install-peer.js)
+tar -C "$(dirname "$peers")" -cf - --exclude='*/@node-llama-cpp/linux-arm64' --exclude='*/@node-llama-cpp/linux-armv7l' \
+  --exclude='*/@node-llama-cpp/linux-x64-cuda' --exclude='*/@node-llama-cpp/linux-x64-cuda-ext' \
+  --exclude='*/node-llama-cpp/llama/gitRelease.bundle' "$(basename "$peers")" | xz -T2 -6 > "$out/node-llama-cpp.tar.xz"
 
 # The Vulkan loader, as the device README says (amd64 packages whatever this machine is).
 lists=$(mktemp -d)

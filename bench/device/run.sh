@@ -4,7 +4,10 @@
 #   tests  the engine tests (test/engine: real WGSL on the GPU),
 #   bench  npm run bench -- --large (every engine bench at real-GPU sizes), then the 1.8B shape
 #          end to end with and without subgroups (--kernels gpu,gpu-split),
-#   all    both.
+#   peers  the peer bench (bench/peers/): gnomon ÷ llama.cpp on every backend its packed builds offer
+#          (Vulkan on the GPU, CPU with the machine's cores), the mid shape in f32 and f16 from 128 to
+#          8k tokens, then the InternLM2-1.8B shape in f16,
+#   all    all three.
 # Output goes to $OUT (the device tool's folder; ./device-out elsewhere), one log per step.
 #
 #   bash bench/device/run.sh all
@@ -37,6 +40,16 @@ fi
 if [ "$what" = bench ] || [ "$what" = all ]; then
   node dist/bench/run-all.js --large 2>&1 | tee "$out/bench.txt" || status=1
   node dist/bench/end-to-end.js --shape 1.8b --contexts 1024 --no-naive --kernels gpu,gpu-split 2>&1 | tee "$out/subgroups.txt" || status=1
+fi
+if [ "$what" = peers ] || [ "$what" = all ]; then
+  # node-llama-cpp goes where the bench looks for it, $GNOMON_CACHE/peers/; checkpoints are written there too.
+  export GNOMON_CACHE="$PWD/.cache"
+  mkdir -p "$GNOMON_CACHE/peers"
+  [ -d "$GNOMON_CACHE/peers/node-llama-cpp-3.21.1" ] || xz -d -c "$carry/node-llama-cpp.tar.xz" | tar -xf - -C "$GNOMON_CACHE/peers"
+  node dist/bench/peers/llama-cpp.js --shape mid --dtype f32,f16 --prefill 128,512,2048,8192 --decode-contexts 512,8192 \
+    --repeats 3 --out "$out/peers-mid.json" 2>&1 | tee "$out/peers-mid.txt" || status=1
+  node dist/bench/peers/llama-cpp.js --shape 1.8b --dtype f16 --prefill 512,2048 --decode-contexts 512 \
+    --repeats 3 --out "$out/peers-1.8b.json" 2>&1 | tee "$out/peers-1.8b.txt" || status=1
 fi
 rm -rf "$work"
 exit $status
