@@ -3,7 +3,7 @@
  * prompt ids (issue 22). Outside CI:
  *
  *   npm run build && node dist/bench/peers/llama-cpp.js [--shape mid] [--dtype f32,f16]
- *     [--backends vulkan,cpu,cuda] [--prefill 128,512,2048,8192] [--decode-contexts 512,8192]
+ *     [--backends vulkan,vulkan-f16,cpu,cuda] [--prefill 128,512,2048,8192] [--decode-contexts 512,8192]
  *     [--decode-steps 64] [--repeats 3] [--no-load] [--threads N] [--peer-batch 512]
  *     [--agreement-tokens 64] [--seed 1] [--cache DIR] [--out results.json]
  *
@@ -19,8 +19,9 @@
  *    and writes every raw figure as JSON.
  *
  * Backends: cpu always (llama.cpp with --threads, default the machine's CPU count), vulkan where its
- * build finds a device (GGML_VK_VISIBLE_DEVICES=0 is set for it, else it skips lavapipe), cuda on a
- * machine with an NVIDIA driver. One that cannot start is listed as not offered, with the reason.
+ * build finds a device (GGML_VK_VISIBLE_DEVICES=0 is set for it, else it skips lavapipe; f32 shader
+ * arithmetic, see BACKENDS), cuda on a machine with an NVIDIA driver; vulkan-f16 (llama.cpp's Vulkan
+ * as shipped) when asked for. One that cannot start is listed as not offered, with the reason.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -43,12 +44,20 @@ import { maxAbsDifference, pointLabel, promptIds, type MeasuredPoint } from './t
  * on the mid shape: 4e-6 against llama.cpp's CPU build), llama.cpp's f16-weight CPU matmul rounding
  * the activations to f16 (1.7e-3), its Vulkan shaders on lavapipe (1.7e-3 at f32). A wrong conversion
  * is far larger: q/k rows left in Hugging Face's RoPE order give 1.2. 1e-2 sits between the two.
+ * (llama.cpp's Vulkan build as shipped computes in f16 where the device allows: 'vulkan-f16' below.)
  */
 export const AGREEMENT_BOUND = 1e-2;
 
-const BACKENDS = ['vulkan', 'cpu', 'cuda'] as const;
+/**
+ * llama.cpp's backends. 'vulkan' runs its Vulkan build with f32 shader arithmetic
+ * (GGML_VK_DISABLE_F16=1), as gnomon computes; 'vulkan-f16' is the build as shipped, which on a
+ * device with shaderFloat16 (lavapipe has it) multiplies and accumulates in f16: on the mid shape
+ * that moved log-probs by 5.0e-3 with f32 weights and 2.7e-2 with f16 weights, past the bound.
+ */
+const BACKENDS = ['vulkan', 'vulkan-f16', 'cpu', 'cuda'] as const;
 type Backend = (typeof BACKENDS)[number];
-const GPU_OF: Record<Backend, LlamaGpu> = { vulkan: 'vulkan', cpu: false, cuda: 'cuda' };
+const GPU_OF: Record<Backend, LlamaGpu> = { vulkan: 'vulkan', 'vulkan-f16': 'vulkan', cpu: false, cuda: 'cuda' };
+const ENV_OF: Record<Backend, Record<string, string>> = { vulkan: { GGML_VK_DISABLE_F16: '1' }, 'vulkan-f16': {}, cpu: {}, cuda: {} };
 
 function numberList(value: string, flag: string): number[] {
   const items = value.split(',').filter(Boolean).map((item) => {
@@ -143,7 +152,7 @@ async function runBackend(options: Options, checkpoint: PeerCheckpoint, gnomon: 
     started = await PeerProcess.start({
       kind: 'load', entry, gguf: checkpoint.gguf, gpu: GPU_OF[backend], threads: options.threads,
       contextSize, batchSize: options.peerBatch, flashAttention: false, kvCache: 'F32',
-    });
+    }, ENV_OF[backend]);
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
     log(`  llama.cpp ${backend}: not offered here (${reason})`);
