@@ -219,6 +219,7 @@ async function main(): Promise<void> {
   const needed = Math.max(...options.prefill, longestDecode, options.agreementTokens);
   // llama.cpp rounds its context up to a multiple of 256; gnomon gets the same length.
   const contextSize = Math.ceil(needed / 256) * 256;
+  if (options.prefill.length === 0 && options.decodeContexts.length === 0 && !options.load) throw new UserError('nothing to time: --prefill and --decode-contexts are empty and --no-load is set', 'give --prefill 128,512 or --decode-contexts 512, or drop --no-load');
   if (contextSize > config.maxPositions) throw new UserError(`the longest point needs ${contextSize} positions, the ${options.shape} shape has ${config.maxPositions}`, 'use shorter --prefill / --decode-contexts');
   const entry = ensureNodeLlamaCpp(nodeLlamaCppPrefix(cacheRoot()), log);
   const shared = process.env['GNOMON_SHARED_DIR'] ? resolve(process.env['GNOMON_SHARED_DIR']) : resolve(packagePath(), '..', 'shared');
@@ -261,4 +262,11 @@ async function main(): Promise<void> {
   process.stdout.write(`\nraw figures: ${options.out}\n`);
 }
 
-runMain(main);
+// A UserError (a bad flag, npm unreachable) is two lines and exit 2, as the CLI prints it; anything else is a bug.
+runMain(() =>
+  main().catch((error: unknown) => {
+    if (!(error instanceof UserError)) throw error;
+    process.stderr.write(`error: ${error.message}\n${error.hint}\n`);
+    process.exit(2);
+  }),
+);

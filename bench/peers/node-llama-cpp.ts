@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { UserError } from '../../engine/errors.js';
 
 export const NODE_LLAMA_CPP_VERSION = '3.21.1';
 
@@ -84,7 +85,10 @@ export function ensureNodeLlamaCpp(prefix: string, log: (line: string) => void):
     env: { ...process.env, NODE_LLAMA_CPP_SKIP_DOWNLOAD: 'true' },
   });
   if (result.status !== 0 || !existsSync(entry)) {
-    throw new Error(`npm install node-llama-cpp@${NODE_LLAMA_CPP_VERSION} into ${prefix} failed (exit ${result.status ?? result.signal}); the peer bench needs the npm registry once, or a copy of that folder`);
+    throw new UserError(
+      `npm install node-llama-cpp@${NODE_LLAMA_CPP_VERSION} into ${prefix} failed (exit ${result.status ?? result.signal ?? result.error?.message})`,
+      'the peer bench needs the npm registry once (or that folder copied from a machine that has it; bench/device/pack.sh packs it)',
+    );
   }
   return entry;
 }

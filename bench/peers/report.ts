@@ -72,7 +72,8 @@ export function detailTable(runs: readonly BackendRun[]): string {
   const rows: string[][] = [];
   for (const run of runs) {
     for (const result of run.points) {
-      const same = result.sameTokens ? `${Math.min(...result.sameTokens)}/${result.point.kind === 'decode' ? result.point.tokens + 1 : ''}` : '';
+      // The fewest leading greedy tokens alike over the repeats, of the decode's tokens (the prefill's pick first).
+      const same = result.sameTokens && result.point.kind === 'decode' ? `${Math.min(...result.sameTokens)}/${result.point.tokens}` : '';
       rows.push([run.dtype, run.backend, pointLabel(result.point), spreadText(result.point, result.gnomon), spreadText(result.point, result.peer), `${ratio(result).toFixed(2)}×`, same]);
     }
   }
