@@ -163,7 +163,8 @@ async function runBackend(options: Options, checkpoint: PeerCheckpoint, gnomon: 
   try {
     log(`  llama.cpp ${backend}: ${load.device}, ${load.gpuLayers} layers offloaded, context ${load.contextSize}, batch ${load.batchSize}, loaded in ${load.seconds.toFixed(2)} s`);
     const peerLogprobs = (await peer.request({ kind: 'logprobs', ids: agreementIds })).logprobs;
-    const difference = maxAbsDifference(gnomonLogprobs, peerLogprobs);
+    // A log-prob of −∞ (a probability that underflowed to 0) is a disagreement, not a crash.
+    const difference = peerLogprobs.every(Number.isFinite) ? maxAbsDifference(gnomonLogprobs, peerLogprobs) : Infinity;
     const agreement = { tokens: agreementIds.length, maxAbsLogprobDifference: difference, bound: AGREEMENT_BOUND, passed: difference <= AGREEMENT_BOUND };
     log(`  agreement (${checkpoint.dtype}, ${backend}): max |Δ log-prob| over ${agreementIds.length - 1} predictions = ${difference.toExponential(2)} (bound ${AGREEMENT_BOUND})`);
     const run = { ...base, device: load.device, peerLoad: load, agreement };
@@ -208,6 +209,11 @@ async function runBackend(options: Options, checkpoint: PeerCheckpoint, gnomon: 
       }
     }
     return { ...run, points: results };
+  } catch (error) {
+    // One backend failing (its worker crashed, a request failed) leaves the others' figures standing.
+    const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    log(`  ${checkpoint.dtype} ${backend}: FAILED, not timed (${reason})`);
+    return { ...base, skipped: `failed: ${reason}` };
   } finally {
     peer.stop();
   }
