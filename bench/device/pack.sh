@@ -3,12 +3,20 @@
 # benches, into .device-carry/ (ignored by git): the node binary, node_modules without other
 # platforms' Dawn builds and without the bits only this machine uses, the built dist/, and the
 # Vulkan loader packages. The machine has no Node.js and reaches no registry; the device tool
-# carries at most 64 MiB per call, tree included.
+# carries at most 64 MiB per call, tree included (the tracked files: 6.3 MB).
 #
-#   bash bench/device/pack.sh        (in the repository root, after npm ci)
+# Two packs, since everything does not fit one call:
+#   engine  (default) the engine tests and benches (run.sh tests, bench): 48 MB with the tree;
+#   peers   the benches and the peer bench against llama.cpp (run.sh bench, peers): node-llama-cpp's
+#           CPU and Vulkan builds (18 MB) take the place of the test tooling and the fixtures.
+# run.sh all runs the steps whose pieces the carried pack holds and names the others.
+#
+#   bash bench/device/pack.sh [engine|peers]        (in the repository root, after npm ci)
 #   then, with the device tool: run(carry: [".device-carry"], command: "bash bench/device/run.sh all")
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+what=${1:-engine}
+case "$what" in engine | peers) ;; *) echo "usage: bash bench/device/pack.sh [engine|peers]" >&2; exit 2 ;; esac
 out=.device-carry
 # (git rev-parse finds the exclude file in a worktree too, where .git is a file.)
 exclude=$(git rev-parse --git-path info/exclude)
@@ -19,29 +27,39 @@ rm -rf "$out" && mkdir -p "$out"
 npx tsc -p tsconfig.json
 xz -T2 -6 -c "$(readlink -f "$(command -v node)")" > "$out/node.xz"
 # Only linux-x64's dawn.node travels; playwright (HTML report tests need a browser the machine
-# lacks) and TypeScript (dist/ travels built) stay here.
+# lacks) and TypeScript (dist/ travels built) stay here. The peers pack leaves the test runner and
+# its bundler's native parts here too (21.3 MB of xz with them).
+test_tooling=()
+if [ "$what" = peers ]; then
+  test_tooling=(--exclude='node_modules/vitest' --exclude='node_modules/@vitest' --exclude='node_modules/vite'
+    --exclude='node_modules/@rolldown' --exclude='node_modules/rolldown' --exclude='node_modules/lightningcss*'
+    --exclude='node_modules/esbuild' --exclude='node_modules/@esbuild')
+fi
+# node_modules/ with a slash: a worktree's node_modules may be a link to the main checkout's.
 tar -cf - --exclude='node_modules/webgpu/dist/darwin-*' --exclude='node_modules/webgpu/dist/win32-*' \
   --exclude='node_modules/webgpu/dist/linux-arm64' --exclude='node_modules/playwright-core' \
-  --exclude='node_modules/typescript' node_modules dist | xz -T2 -6 > "$out/node_modules-dist.tar.xz"
+  --exclude='node_modules/typescript' "${test_tooling[@]}" node_modules/ dist | xz -T2 -6 > "$out/node_modules-dist.tar.xz"
 
-# The fixtures the engine tests compare against: ../shared does not travel with the tree.
 shared=${GNOMON_SHARED_DIR:-../shared}
-mkdir -p "$out/shared/fixtures"
-cp -r "$shared/fixtures/internlm2" "$out/shared/fixtures/"
-# The real InternLM2 tokenizer: the peer bench's 1.8B shape writes its GGUF vocabulary from it.
-mkdir -p "$out/shared/tokenizers/internlm2"
-cp "$shared/tokenizers/internlm2/"{tokenizer.model,tokenizer_config.json,config.json} "$out/shared/tokenizers/internlm2/"
-
-# The peer bench (bench/peers/): node-llama-cpp, installed into gnomon's cache on first use (npm),
-# packed with its linux-x64 CPU and Vulkan builds only, without the llama.cpp source bundle it keeps
-# for building from source (34 MB): 17.3 MB as xz (measured here; with the rest, 42 MB, under the
-# 64 MiB carry). The CUDA build stays here: its libggml-cuda.so alone is 159 MB uncompressed (152
-# MiB, over the whole carry), and it links CUDA 13's libcudart.so.13 and libcublas.so.13, which a
-# machine with only the NVIDIA driver lacks; the bench then lists cuda as not offered.
-peers=$(node dist/bench/peers/install-peer.js)
-tar -C "$(dirname "$peers")" -cf - --exclude='*/@node-llama-cpp/linux-arm64' --exclude='*/@node-llama-cpp/linux-armv7l' \
-  --exclude='*/@node-llama-cpp/linux-x64-cuda' --exclude='*/@node-llama-cpp/linux-x64-cuda-ext' \
-  --exclude='*/node-llama-cpp/llama/gitRelease.bundle' "$(basename "$peers")" | xz -T2 -6 > "$out/node-llama-cpp.tar.xz"
+if [ "$what" = engine ]; then
+  # The fixtures the engine tests compare against: ../shared does not travel with the tree.
+  mkdir -p "$out/shared/fixtures"
+  cp -r "$shared/fixtures/internlm2" "$out/shared/fixtures/"
+else
+  # The real InternLM2 tokenizer: the peer bench's 1.8B shape writes its GGUF vocabulary from it.
+  mkdir -p "$out/shared/tokenizers/internlm2"
+  cp "$shared/tokenizers/internlm2/"{tokenizer.model,tokenizer_config.json,config.json} "$out/shared/tokenizers/internlm2/"
+  # node-llama-cpp, installed into gnomon's cache on first use (npm), with its linux-x64 CPU and
+  # Vulkan builds only (4.8 + 11.2 MB of xz) and its JavaScript (1.9 MB), without the llama.cpp
+  # source bundle it keeps for building from source (34 MB). Its CUDA build stays here: its
+  # libggml-cuda.so alone is 159 MB uncompressed, and it links CUDA 13's libcudart.so.13 and
+  # libcublas.so.13, which a machine with only the NVIDIA driver lacks; the bench then lists cuda
+  # as not offered.
+  peers=$(node dist/bench/peers/install-peer.js)
+  tar -C "$(dirname "$peers")" -cf - --exclude='*/@node-llama-cpp/linux-arm64' --exclude='*/@node-llama-cpp/linux-armv7l' \
+    --exclude='*/@node-llama-cpp/linux-x64-cuda' --exclude='*/@node-llama-cpp/linux-x64-cuda-ext' \
+    --exclude='*/node-llama-cpp/llama/gitRelease.bundle' "$(basename "$peers")" | xz -T2 -6 > "$out/node-llama-cpp.tar.xz"
+fi
 
 # The Vulkan loader, as the device README says (amd64 packages whatever this machine is).
 lists=$(mktemp -d)

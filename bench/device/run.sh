@@ -7,7 +7,8 @@
 #   peers  the peer bench (bench/peers/): gnomon ÷ llama.cpp on every backend its packed builds offer
 #          (Vulkan on the GPU, CPU with the machine's cores), the mid shape in f32 and f16 from 128 to
 #          8k tokens, then the InternLM2-1.8B shape in f16,
-#   all    all three.
+#   all    each of these three that the carried pack holds (pack.sh engine: tests and bench; pack.sh
+#          peers: bench and peers); a step asked for by name whose pieces were not packed fails.
 # Output goes to $OUT (the device tool's folder; ./device-out elsewhere), one log per step.
 #
 #   bash bench/device/run.sh all
@@ -25,7 +26,9 @@ if ! ldconfig -p 2>/dev/null | grep -q libvulkan.so.1; then
 fi
 xz -d -c "$carry/node.xz" > "$work/node" && chmod +x "$work/node"
 export PATH="$work:$PATH"
-[ -d node_modules ] || xz -d -c "$carry/node_modules-dist.tar.xz" | tar -xf -
+# Unpacked every time: node_modules/ and dist/ left by an earlier call may come from the other pack
+# or older code.
+xz -d -c "$carry/node_modules-dist.tar.xz" | tar -xf -
 # NVIDIA's Vulkan driver where the loader does not find it on its own.
 nvidia_icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 if [ -f "$nvidia_icd" ] && [ -z "${VK_DRIVER_FILES:-}" ]; then export VK_DRIVER_FILES=$nvidia_icd; fi
@@ -34,14 +37,25 @@ export GNOMON_SHARED_DIR="$PWD/$carry/shared"
 
 status=0
 node dist/harness/cli.js doctor 2>&1 | tee "$out/doctor.txt" || status=1
+# A step not in the carried pack: a note, and a failure only when that step was asked for by name.
+not_packed() {
+  echo "$1: not in this pack (bash bench/device/pack.sh $2 packs it)" | tee -a "$out/not-packed.txt"
+  if [ "$what" = "$1" ]; then status=1; fi
+}
 if [ "$what" = tests ] || [ "$what" = all ]; then
-  node node_modules/vitest/vitest.mjs run test/engine 2>&1 | tee "$out/tests.txt" || status=1
+  if [ -d node_modules/vitest ]; then
+    node node_modules/vitest/vitest.mjs run test/engine 2>&1 | tee "$out/tests.txt" || status=1
+  else
+    not_packed tests engine
+  fi
 fi
 if [ "$what" = bench ] || [ "$what" = all ]; then
   node dist/bench/run-all.js --large 2>&1 | tee "$out/bench.txt" || status=1
   node dist/bench/end-to-end.js --shape 1.8b --contexts 1024 --no-naive --kernels gpu,gpu-split 2>&1 | tee "$out/subgroups.txt" || status=1
 fi
-if [ "$what" = peers ] || [ "$what" = all ]; then
+if { [ "$what" = peers ] || [ "$what" = all ]; } && [ ! -f "$carry/node-llama-cpp.tar.xz" ]; then
+  not_packed peers peers
+elif [ "$what" = peers ] || [ "$what" = all ]; then
   # node-llama-cpp goes where the bench looks for it, $GNOMON_CACHE/peers/; checkpoints are written there too.
   export GNOMON_CACHE="$PWD/.cache"
   mkdir -p "$GNOMON_CACHE/peers"
