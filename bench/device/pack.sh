@@ -5,10 +5,11 @@
 # Vulkan loader packages. The machine has no Node.js and reaches no registry; the device tool
 # carries at most 64 MiB per call, tree included (the tracked files: 6.3 MB).
 #
-# Two packs, since everything does not fit one call:
-#   engine  (default) the engine tests and benches (run.sh tests, bench): 48 MB with the tree;
+# Two packs, since everything does not fit one call (sizes measured 2026-12-06; 64 MiB = 67.1 MB):
+#   engine  (default) the engine tests and benches (run.sh tests, bench): 47.2 MB, 53.5 MB with the tree;
 #   peers   the benches and the peer bench against llama.cpp (run.sh bench, peers): node-llama-cpp's
-#           CPU and Vulkan builds (18 MB) take the place of the test tooling and the fixtures.
+#           CPU and Vulkan builds (18.1 MB) take the place of the test tooling (9 MB) and the
+#           fixtures: 56.0 MB, 62.3 MB with the tree.
 # run.sh all runs the steps whose pieces the carried pack holds and names the others.
 #
 #   bash bench/device/pack.sh [engine|peers]        (in the repository root, after npm ci)
@@ -28,17 +29,19 @@ npx tsc -p tsconfig.json
 xz -T2 -6 -c "$(readlink -f "$(command -v node)")" > "$out/node.xz"
 # Only linux-x64's dawn.node travels; playwright (HTML report tests need a browser the machine
 # lacks) and TypeScript (dist/ travels built) stay here. The peers pack leaves the test runner and
-# its bundler's native parts here too (21.3 MB of xz with them).
+# its bundler's native parts here too (21.3 MB of xz with them, 12.3 MB without).
 test_tooling=()
 if [ "$what" = peers ]; then
   test_tooling=(--exclude='node_modules/vitest' --exclude='node_modules/@vitest' --exclude='node_modules/vite'
     --exclude='node_modules/@rolldown' --exclude='node_modules/rolldown' --exclude='node_modules/lightningcss*'
     --exclude='node_modules/esbuild' --exclude='node_modules/@esbuild')
 fi
-# node_modules/ with a slash: a worktree's node_modules may be a link to the main checkout's.
-tar -cf - --exclude='node_modules/webgpu/dist/darwin-*' --exclude='node_modules/webgpu/dist/win32-*' \
+# A worktree's node_modules may be a link to the main checkout's: then links are followed (-h).
+follow=()
+if [ -L node_modules ]; then follow=(-h); fi
+tar "${follow[@]}" -cf - --exclude='node_modules/webgpu/dist/darwin-*' --exclude='node_modules/webgpu/dist/win32-*' \
   --exclude='node_modules/webgpu/dist/linux-arm64' --exclude='node_modules/playwright-core' \
-  --exclude='node_modules/typescript' "${test_tooling[@]}" node_modules/ dist | xz -T2 -6 > "$out/node_modules-dist.tar.xz"
+  --exclude='node_modules/typescript' "${test_tooling[@]}" node_modules dist | xz -T2 -6 > "$out/node_modules-dist.tar.xz"
 
 shared=${GNOMON_SHARED_DIR:-../shared}
 if [ "$what" = engine ]; then
