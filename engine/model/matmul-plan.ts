@@ -15,6 +15,8 @@
  *   workgroup memory and no barriers, which a CPU runs as a loop over SIMD lanes; the register
  *   block grows with the row count so that W, the largest operand, is read as few times as possible.
  *   Measured on lavapipe (bench/matmul.ts): 2.8–3.8× the naive kernel at 1 row, 7× at 64 rows.
+ * - 'cpu' at decode's 1 row: matvec_cpu.wgsl, the 1-row block in a workgroup sized to W's width,
+ *   so that every product, `wo` and `w2` included, spreads over all of lavapipe's threads.
  */
 import type { GpuContext } from '../gpu/device.js';
 import type { KernelFamily } from './kernel-family.js';
@@ -147,7 +149,7 @@ export function partialsBufferBytes(target: MatmulTarget, shapes: readonly Matmu
 export function matmulVariants(target: MatmulTarget, format: WeightFormat, shape: MatmulShape, partialsCapacity: number): MatmulVariant[] {
   if (target.kernels === 'cpu') {
     let minRows = 1;
-    return REGISTER_BLOCKS.map((block) => {
+    const blocked = REGISTER_BLOCKS.map((block) => {
       const spec = matmulKernel('matmul_blocked.wgsl', format, [`matmul_blocks/${block.rows}x${block.vec4s}.wgsl`]);
       // 64 invocations per workgroup (WG in the shader), each 4 · vec4s columns × block.rows rows.
       const variant: MatmulVariant = {
@@ -158,6 +160,7 @@ export function matmulVariants(target: MatmulTarget, format: WeightFormat, shape
       minRows = block.maxRows + 1;
       return variant;
     });
+    return withCpuMatvec(format, shape, blocked);
   }
   const tiled: MatmulPass = {
     spec: matmulKernel('matmul_tiled.wgsl', format),
@@ -186,6 +189,46 @@ export function matmulVariants(target: MatmulTarget, format: WeightFormat, shape
     },
     { minRows: splitRows + 1, maxRows: Infinity, passes: [tiled] },
   ];
+}
+
+/**
+ * The 'cpu' family's variants with rows 1 … CPU_MATVEC_MAX_ROWS run by matvec_cpu.wgsl instead:
+ * a register block of one row whose workgroup shrinks with W's width, so that even a narrow
+ * product (n = 1024: `wo`, `w2` at hidden 1024) spreads over CPU_MATVEC_MIN_WORKGROUPS workgroups,
+ * hence over all of lavapipe's threads, where matmul_blocked.wgsl's 1024-column workgroups left
+ * one thread idle.
+ */
+function withCpuMatvec(format: WeightFormat, shape: MatmulShape, blocked: readonly MatmulVariant[]): MatmulVariant[] {
+  const workgroup = cpuMatvecWorkgroup(shape.n);
+  const matvec: MatmulVariant = {
+    minRows: 1,
+    maxRows: CPU_MATVEC_MAX_ROWS,
+    passes: [{ spec: cpuMatvecKernel(format, workgroup), role: 'whole', workgroups: (rows) => [Math.ceil(shape.n / (CPU_MATVEC_COLUMNS * workgroup)), rows, 1] }],
+  };
+  const rest = blocked.filter((v) => v.maxRows > CPU_MATVEC_MAX_ROWS).map((v) => ({ ...v, minRows: Math.max(v.minRows, CPU_MATVEC_MAX_ROWS + 1) }));
+  return [matvec, ...rest];
+}
+
+/** Rows up to which the 'cpu' family runs matvec_cpu.wgsl (one row per workgroup row). */
+export const CPU_MATVEC_MAX_ROWS = 1;
+/** Output columns per invocation of matvec_cpu.wgsl (4 · BC there). */
+export const CPU_MATVEC_COLUMNS = 16;
+/**
+ * Workgroups matvec_cpu.wgsl aims for per product: 2 per thread of a 4-thread lavapipe, so that
+ * the threads stay balanced while one finishes its share.
+ */
+export const CPU_MATVEC_MIN_WORKGROUPS = 8;
+/** Workgroup sizes of matvec_cpu.wgsl, largest first; 8 is one SIMD batch of lavapipe on AVX2. */
+const CPU_MATVEC_WORKGROUPS: readonly number[] = [64, 32, 16, 8];
+
+/** matvec_cpu.wgsl's workgroup for W of `n` columns: the largest that still gives CPU_MATVEC_MIN_WORKGROUPS. */
+export function cpuMatvecWorkgroup(n: number): number {
+  const fits = CPU_MATVEC_WORKGROUPS.find((size) => Math.ceil(n / (CPU_MATVEC_COLUMNS * size)) >= CPU_MATVEC_MIN_WORKGROUPS);
+  return fits ?? (CPU_MATVEC_WORKGROUPS.at(-1) as number);
+}
+
+export function cpuMatvecKernel(format: WeightFormat, workgroup: number): KernelSpec {
+  return { ...matmulKernel('matvec_cpu.wgsl', format), constants: { WG: workgroup } };
 }
 
 /** The variant that runs `rows` rows. */

@@ -1,7 +1,8 @@
 /**
  * shaders/matmul_tiled.wgsl, shaders/matvec.wgsl + matmul_fold.wgsl (chunk sums, then their fold),
- * shaders/matvec_subgroup.wgsl (where the adapter has subgroups) and shaders/matmul_blocked.wgsl in
- * each register block (weights in the transposed "kn" layout):
+ * shaders/matvec_subgroup.wgsl (where the adapter has subgroups), shaders/matmul_blocked.wgsl in
+ * each register block and shaders/matvec_cpu.wgsl at its widest and narrowest workgroup (weights in
+ * the transposed "kn" layout):
  * within the f32 dot-product bound of an f64 reference, and bit-for-bit equal to matmul_naive.wgsl
  * on the same weights — the model relies on that equality to pick a kernel by row count without
  * changing any result (batch invariance). The k values cross the K_CHUNK boundaries of the
@@ -10,7 +11,7 @@
 import { describe, it } from 'vitest';
 import type { WeightFormat } from '../../../engine/gpu/kernels.js';
 import { transposeBytes } from '../../../engine/gpu/gpu-tensor.js';
-import { K_CHUNK, kChunks, matmulKernel, subgroupMatvecItems, subgroupMatvecKernel } from '../../../engine/model/matmul-plan.js';
+import { CPU_MATVEC_COLUMNS, cpuMatvecKernel, K_CHUNK, kChunks, matmulKernel, subgroupMatvecItems, subgroupMatvecKernel } from '../../../engine/model/matmul-plan.js';
 import { expectIdentical, expectWithin } from '../../helpers/float-comparison.js';
 import { KernelRunner } from '../../helpers/kernel-runner.js';
 import { matmulReference, type MatmulCase } from '../../helpers/matmul-reference.js';
@@ -73,6 +74,18 @@ async function run(kernel: Kernel, format: WeightFormat, c: MatmulCase, x: Float
   return runner.readFloat32(y, y0.length);
 }
 
+/** matvec_cpu.wgsl's workgroup sizes (engine/model/matmul-plan.ts picks one by W's width). */
+const CPU_MATVEC_WORKGROUPS: readonly number[] = [64, 8];
+
+async function runCpuMatvec(workgroup: number, format: WeightFormat, c: MatmulCase, x: Float32Array, w: Float32Array | Uint16Array, y0: Float32Array): Promise<Float32Array> {
+  const params = runner.uniform([{ u32: c.n }, { u32: c.k }, { u32: c.nOffset }, { u32: c.yStride }, { u32: c.accumulate ? 1 : 0 }]);
+  const y = runner.storage(y0, 'y');
+  // One workgroup column and row beyond the work: they must write nothing.
+  const groups: [number, number, number] = [Math.ceil(c.n / (CPU_MATVEC_COLUMNS * workgroup)) + 1, c.rows + 1, 1];
+  await runner.dispatch(cpuMatvecKernel(format, workgroup), [params, runner.storage(transposed(w, c.n, c.k), 'W'), runner.storage(x, 'x'), y, runner.step(c.rows)], groups);
+  return runner.readFloat32(y, y0.length);
+}
+
 async function check(format: WeightFormat, c: MatmulCase, seed: string): Promise<void> {
   const random = seededRandom(seed);
   const x = uniformFloats(random, (c.rows + 1) * c.k);
@@ -92,6 +105,9 @@ async function check(format: WeightFormat, c: MatmulCase, seed: string): Promise
   }
   for (const block of BLOCKS) {
     expectIdentical(await run('matmul_blocked.wgsl', format, c, x, weights.data, y0, block), tiled, `blocked ${block.join('x')} = tiled, ${format} ${JSON.stringify(c)}`);
+  }
+  for (const workgroup of CPU_MATVEC_WORKGROUPS) {
+    expectIdentical(await runCpuMatvec(workgroup, format, c, x, weights.data, y0), tiled, `cpu matvec (WG ${workgroup}) = tiled, ${format} ${JSON.stringify(c)}`);
   }
 }
 

@@ -5,7 +5,7 @@
  * sums fit the scratch buffer and the tiles elsewhere; the CPU family never needs scratch.
  */
 import { describe, expect, it } from 'vitest';
-import { K_CHUNK, MATVEC_MAX_ROWS, MAX_PARTIALS_BYTES, kChunks, matmulSubgroupSize, matmulVariants, partialsBufferBytes, partialsBytes, subgroupMatvecItems, type MatmulShape, type MatmulTarget } from '../../../engine/model/matmul-plan.js';
+import { CPU_MATVEC_COLUMNS, CPU_MATVEC_MIN_WORKGROUPS, cpuMatvecWorkgroup, K_CHUNK, MATVEC_MAX_ROWS, MAX_PARTIALS_BYTES, kChunks, matmulSubgroupSize, matmulVariants, partialsBufferBytes, partialsBytes, subgroupMatvecItems, type MatmulShape, type MatmulTarget } from '../../../engine/model/matmul-plan.js';
 
 const GPU: MatmulTarget = { kernels: 'gpu', subgroupMinSize: 0 };
 const GPU_SUBGROUPS_32: MatmulTarget = { kernels: 'gpu', subgroupMinSize: 32 };
@@ -71,8 +71,28 @@ describe('matmul plan', () => {
 
   it('gives the CPU family register blocks that grow with the row count', () => {
     const shape = { n: 2048, k: 2048 };
-    const blocks = [1, 8, 9].map((rows) => matmulVariants(CPU, 'bf16', shape, 0).find((v) => rows >= v.minRows && rows <= v.maxRows)?.passes[0]?.spec.prelude?.at(-1));
-    expect(blocks).toEqual(['matmul_blocks/1x4.wgsl', 'matmul_blocks/4x4.wgsl', 'matmul_blocks/8x2.wgsl']);
+    const blocks = [2, 8, 9].map((rows) => matmulVariants(CPU, 'bf16', shape, 0).find((v) => rows >= v.minRows && rows <= v.maxRows)?.passes[0]?.spec.prelude?.at(-1));
+    expect(blocks).toEqual(['matmul_blocks/4x4.wgsl', 'matmul_blocks/4x4.wgsl', 'matmul_blocks/8x2.wgsl']);
+  });
+
+  it('spreads every 1-row product of the CPU family over at least CPU_MATVEC_MIN_WORKGROUPS workgroups', () => {
+    const mid = [{ n: 512, k: 512 }, { n: 1024, k: 512 }, { n: 2816, k: 512 }, { n: 8192, k: 512 }];
+    for (const shape of [...SHAPES_18B, ...mid, { n: 1024, k: 1024 }, { n: 1024, k: 2816 }]) {
+      const variant = variantFor(shape, 0, 1, CPU);
+      expect(variant.passes.map((pass) => pass.spec.file)).toEqual(['matvec_cpu.wgsl']);
+      const size = variant.passes[0]!.spec.constants?.['WG'] as number;
+      const [x, y] = variant.passes[0]!.workgroups(1);
+      // Every column covered once, and the workgroup count reached wherever 8-invocation workgroups allow it.
+      expect(x * size * CPU_MATVEC_COLUMNS).toBeGreaterThanOrEqual(shape.n);
+      expect((x - 1) * size * CPU_MATVEC_COLUMNS).toBeLessThan(shape.n);
+      expect(y).toBe(1);
+      expect(x).toBeGreaterThanOrEqual(Math.min(CPU_MATVEC_MIN_WORKGROUPS, Math.ceil(shape.n / (8 * CPU_MATVEC_COLUMNS))));
+    }
+    // hidden 1024: wo and w2 were one workgroup of matmul_blocked.wgsl; now 8 of 8 invocations.
+    expect(cpuMatvecWorkgroup(1024)).toBe(8);
+    expect(cpuMatvecWorkgroup(2048)).toBe(16);
+    expect(cpuMatvecWorkgroup(92544)).toBe(64);
+    expect(variantFor({ n: 1024, k: 1024 }, 0, 1, CPU).passes[0]!.workgroups(1)).toEqual([8, 1, 1]);
   });
 
   it('runs decode-sized matmuls in one subgroup dispatch where the GPU family has subgroups', () => {
