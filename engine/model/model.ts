@@ -92,8 +92,11 @@ export class InternLM2Model {
     // Refuse before uploading anything when the weights and activations alone exceed the budget.
     // The matmul scratch at its cap: the kernels, hence the scratch they need, are chosen after upload.
     checkWeightsFit(plannedWeightBytes(context, checkpoint, options.weightFormat), activationBytes(c, chunkRows, pickRows, 0, MAX_PARTIALS_BYTES), budget);
-    const weights = await uploadWeights(context, checkpoint, options.weightFormat, bindingBytes);
-    return InternLM2Model.fromWeights(context, c, weights, { chunkRows, pickRows, budget, maxBindingBytes: bindingBytes, ...(options.kvCache ? { kvCache: options.kvCache } : {}), ...(options.kernels ? { kernels: options.kernels } : {}), ...(options.subgroups === false ? { subgroups: false } : {}) });
+    const weights = await uploadWeights(context, checkpoint, options.weightFormat, bindingBytes, { ...(options.transpose ? { transpose: options.transpose } : {}), ...(options.profile ? { profile: options.profile } : {}) });
+    const started = performance.now();
+    const model = await InternLM2Model.fromWeights(context, c, weights, { chunkRows, pickRows, budget, maxBindingBytes: bindingBytes, ...(options.kvCache ? { kvCache: options.kvCache } : {}), ...(options.kernels ? { kernels: options.kernels } : {}), ...(options.subgroups === false ? { subgroups: false } : {}) });
+    options.profile?.add('kernels', (performance.now() - started) / 1000);
+    return model;
   }
 
   /** A model over weights already on the GPU (generated ones in benchmarks: see random-weights.ts). */

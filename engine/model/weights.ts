@@ -3,6 +3,7 @@
  */
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import type { GpuContext } from '../gpu/device.js';
+import { ChunkPlacer, type LoadProfile, type TransposeSite } from '../gpu/chunk-placer.js';
 import { chooseWeightFormat, destroyMatrix, uploadStackedMatrix, uploadVector, type GpuMatrix, type MatrixLayout, type WeightFormatChoice } from '../gpu/gpu-tensor.js';
 import type { TensorEntry } from '../checkpoint/safetensors.js';
 import type { MatmulShape } from './matmul-plan.js';
@@ -40,8 +41,17 @@ export function plannedWeightBytes(context: GpuContext, checkpoint: Checkpoint, 
   return bytes;
 }
 
-export async function uploadWeights(context: GpuContext, checkpoint: Checkpoint, choice: WeightFormatChoice, maxBinding: number): Promise<ModelWeights> {
+/** How uploadWeights places the matrices (chunk-placer.ts), and where it reports its phases. */
+export interface UploadOptions {
+  /** Where 'kn' matrices are transposed; default 'device'. */
+  readonly transpose?: TransposeSite;
+  readonly profile?: LoadProfile;
+}
+
+export async function uploadWeights(context: GpuContext, checkpoint: Checkpoint, choice: WeightFormatChoice, maxBinding: number, options: UploadOptions = {}): Promise<ModelWeights> {
   const { device } = context;
+  // The device transposes one chunk while the host reads the next (chunk-placer.ts).
+  const placer = await ChunkPlacer.create(device, options);
   const entry = (name: string): TensorEntry => {
     const found = checkpoint.tensors.get(name);
     if (!found) throw new Error(`checkpoint lost tensor ${name} after validation`);
@@ -56,7 +66,7 @@ export async function uploadWeights(context: GpuContext, checkpoint: Checkpoint,
   const matrix = async (name: string, layout: MatrixLayout = 'kn', parts: readonly string[] = [name]): Promise<GpuMatrix> => {
     const tensors = parts.map(entry);
     const format = chooseWeightFormat((tensors[0] as TensorEntry).dtype, choice, context.hasShaderF16);
-    const uploaded = await uploadStackedMatrix(device, name, tensors, format, maxBinding, layout);
+    const uploaded = await uploadStackedMatrix(device, name, tensors, format, maxBinding, layout, placer);
     bytes += uploaded.bytes;
     checks.push(...matrixCheckTargets(uploaded, tensors));
     return uploaded;
@@ -85,7 +95,8 @@ export async function uploadWeights(context: GpuContext, checkpoint: Checkpoint,
   const output = await matrix('output.weight');
   const weights = { embed, layers, norm, output, bytes };
   try {
-    await checkWeightsFinite(context, checks);
+    await placer.finish();
+    await (options.profile ? options.profile.time('weight check', () => checkWeightsFinite(context, checks)) : checkWeightsFinite(context, checks));
   } catch (error) {
     destroyWeights(weights);
     throw error;
