@@ -2,21 +2,20 @@
 // layout the matmul kernels read: stored[r][c] (rows × cols, row-major as in the checkpoint) →
 // placed[c][r] (cols × rows). Values move bit for bit; nothing is converted or rounded.
 //
-// Why on the device: the same loop in JavaScript (gpu-tensor.ts transposeBytes, kept for odd shapes)
-// took most of a 1.8B checkpoint's load, one value at a time on one thread with a cache miss per
-// store; here the adapter's threads (lavapipe's, on a CPU) run it over 2 × 2 blocks of words.
+// Why on the device: the same loop in JavaScript (transposeBytes in engine/gpu/chunk-placer.ts, kept
+// for odd shapes and as the load bench's baseline) took most of a 1.8B checkpoint's load on one
+// thread; here the adapter's threads run it while the host reads the next chunk.
 //
-// Each invocation moves a block of 2 rows × 2 value columns (rows and columns count values):
-//   32-bit values (HALVES 0: f32): placed[c + j][r + i] = stored[r + i][c + j], edges skipped;
-//   16-bit values (f16, bf16; two per word, element 2i in the low half): the stored words
-//     (r, c..c+1) and (r + 1, c..c+1) become the placed words (c, r..r+1) and (c + 1, r..r+1), a
-//     shuffle of halves; rows and cols must then both be even (the loader checks, else it
-//     transposes on the host).
-// Invocation (x, y) of the grid is value column 2x and row 2y; x is the fast index, so the loads
-// of one stored row by a workgroup's invocations are neighbours.
+// Invocation x owns one column of words over RUN stored rows (workgroup row y: rows y · RUN …), so
+// its stores fill its placed rows' cache lines one after another, and neighbouring invocations'
+// loads of a stored row fall in the same cache line. 16-bit values (f16, bf16) sit two per word,
+// element 2i in the low half: the stored words (r, w) and (r + 1, w) become the placed words
+// (2w, r/2) and (2w + 1, r/2), so rows and cols must both be even for them (the loader checks).
+// (Measured on lavapipe, per 64 MiB: one invocation per 2 × 2 block, stores scattered over four
+// placed rows per workgroup, 240 ms; this, 105–115 ms; 8 × 8 blocks moved as vec4s, 160–300 ms.)
 
 struct Params {
-  rows: u32,   // rows of the stored chunk (placed row length)
+  rows: u32,   // rows of the stored chunk (the placed rows' length)
   cols: u32,   // values per stored row
   halves: u32, // 1: 16-bit values, two per word; 0: 32-bit values
 }
@@ -25,35 +24,36 @@ struct Params {
 @group(0) @binding(1) var<storage, read> stored: array<u32>;
 @group(0) @binding(2) var<storage, read_write> placed: array<u32>;
 
-const WG_X: u32 = 16u;
-const WG_Y: u32 = 4u;
+const WG: u32 = 64u;   // word columns per workgroup
+const RUN: u32 = 64u;  // stored rows per invocation
 
-@compute @workgroup_size(WG_X, WG_Y)
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) id: vec3u) {
-  let c = 2u * id.x;
-  let r = 2u * id.y;
   let rows = params.rows;
   let cols = params.cols;
+  let r0 = id.y * RUN;
+  let r1 = min(r0 + RUN, rows);
   if (params.halves == 1u) {
-    if (c >= cols || r >= rows) {
+    // Word column w: value columns 2w and 2w + 1, placed rows 2w and 2w + 1.
+    let w = id.x;
+    let words = cols / 2u;
+    if (w >= words || r0 >= rows) {
       return;
     }
-    // Words per stored row and per placed row.
-    let stored_words = cols / 2u;
-    let placed_words = rows / 2u;
-    let top = stored[r * stored_words + id.x];          // values (r, c) low, (r, c + 1) high
-    let bottom = stored[(r + 1u) * stored_words + id.x]; // values (r + 1, c), (r + 1, c + 1)
-    placed[c * placed_words + id.y] = (top & 0xffffu) | (bottom << 16u);
-    placed[(c + 1u) * placed_words + id.y] = (top >> 16u) | (bottom & 0xffff0000u);
+    let half_rows = rows / 2u;
+    for (var r = r0; r < r1; r += 2u) {
+      let top = stored[r * words + w];            // values (r, 2w) low, (r, 2w + 1) high
+      let bottom = stored[(r + 1u) * words + w];  // values (r + 1, 2w), (r + 1, 2w + 1)
+      placed[2u * w * half_rows + r / 2u] = (top & 0xffffu) | (bottom << 16u);
+      placed[(2u * w + 1u) * half_rows + r / 2u] = (top >> 16u) | (bottom & 0xffff0000u);
+    }
     return;
   }
-  for (var i = 0u; i < 2u; i++) {
-    for (var j = 0u; j < 2u; j++) {
-      let rr = r + i;
-      let cc = c + j;
-      if (rr < rows && cc < cols) {
-        placed[cc * rows + rr] = stored[rr * cols + cc];
-      }
-    }
+  let c = id.x;
+  if (c >= cols || r0 >= rows) {
+    return;
+  }
+  for (var r = r0; r < r1; r++) {
+    placed[c * rows + r] = stored[r * cols + c];
   }
 }

@@ -1,11 +1,15 @@
 /**
  * Places a loading checkpoint's weight chunks into their GPU buffers. 'nk' chunks go in as stored;
- * 'kn' chunks (the matmul kernels' transposed layout, see gpu-tensor.ts) are written as stored into
- * a staging buffer and transposed there by the device (shaders/transpose_weights.wgsl), so the host
- * only reads the file and copies each byte once, and the device's threads (lavapipe's, on a CPU
- * adapter) transpose one chunk while the host reads the next. Shapes the kernel does not take (odd
- * rows or columns of 16-bit values: none of InternLM2's) and `transpose: 'host'` (the old path, kept
- * as the load bench's baseline) transpose in JavaScript instead (transposeBytes).
+ * 'kn' chunks (the matmul kernels' transposed layout, see gpu-tensor.ts) are transposed either
+ *   - by the device ('device'): written as stored into a staging buffer and transposed there
+ *     (shaders/transpose_weights.wgsl), so the host only reads the file and copies each byte once,
+ *     and the device transposes one chunk while the host reads the next; or
+ *   - by the host ('host'): transposeBytes, in cache-sized tiles, 16-bit values two words at a time,
+ *     into a reused buffer, then written. On a CPU adapter this is the faster of the two: lavapipe
+ *     runs the shader on the same cores, one load and store per SIMD lane (bench/load.ts).
+ * 16-bit chunks with an odd row count (none of InternLM2's) always take the host path. The chunk as
+ * read and as transposed live in host buffers reused from chunk to chunk: fresh pages fault on first
+ * touch, which cost the development machine ~40 ms per 64 MiB.
  *
  * A LoadProfile collects the host's seconds by phase (reading, converting, transposing on the host,
  * writing to the device, waiting for it) for bench/load.ts.
@@ -45,9 +49,9 @@ export class LoadProfile {
 }
 
 const BYTES: Record<WeightFormat, number> = { f32: 4, f16: 2, bf16: 2 };
-/** Invocations per workgroup of transpose_weights.wgsl (WG_X × WG_Y), each a 2 × 2 block. */
-const TRANSPOSE_WG_X = 16;
-const TRANSPOSE_WG_Y = 4;
+/** transpose_weights.wgsl: word columns per workgroup (WG), stored rows per invocation (RUN). */
+const TRANSPOSE_WORKGROUP = 64;
+const TRANSPOSE_RUN = 64;
 /** Transposes submitted and not yet finished, at most: bounds the device's staging copies in host memory. */
 const MAX_IN_FLIGHT = 2;
 
@@ -57,6 +61,9 @@ export interface PlacedChunk {
 
 export class ChunkPlacer {
   private staging: GPUBuffer | undefined;
+  /** Host buffers reused for every chunk: the chunk as read, and as transposed on the host. */
+  private readScratch: Uint8Array | undefined;
+  private transposeScratch: Uint8Array | undefined;
   private readonly inFlight: Promise<void>[] = [];
   private readonly uniforms: GPUBuffer[] = [];
 
@@ -73,7 +80,7 @@ export class ChunkPlacer {
     return new ChunkPlacer(device, transpose, options.profile, pipeline);
   }
 
-  /** Whether transpose_weights.wgsl takes a chunk of this shape (16-bit values pair up in words). */
+  /** Whether transpose_weights.wgsl takes a chunk of this shape (16-bit values: rows pair up in words). */
   static deviceTransposes(rows: number, cols: number, format: WeightFormat): boolean {
     return BYTES[format] === 4 || (rows % 2 === 0 && cols % 2 === 0);
   }
@@ -89,7 +96,9 @@ export class ChunkPlacer {
       return buffer;
     }
     if (this.transpose === 'host' || !this.pipeline || !ChunkPlacer.deviceTransposes(rows, cols, format)) {
-      const placed = this.time('transpose (host)', () => transposeBytes(data, rows, cols, BYTES[format]));
+      if (!this.transposeScratch || this.transposeScratch.byteLength < data.byteLength) this.transposeScratch = new Uint8Array(data.byteLength);
+      const scratch = this.transposeScratch;
+      const placed = this.time('transpose (host)', () => transposeBytes(data, rows, cols, BYTES[format], scratch));
       this.time('write', () => writePadded(this.device, buffer, 0, placed));
       return buffer;
     }
@@ -109,11 +118,21 @@ export class ChunkPlacer {
       layout: pipeline.getBindGroupLayout(0),
       entries: [{ binding: 0, resource: { buffer: params } }, { binding: 1, resource: { buffer: staging } }, { binding: 2, resource: { buffer } }],
     }));
-    pass.dispatchWorkgroups(Math.ceil(cols / 2 / TRANSPOSE_WG_X), Math.ceil(rows / 2 / TRANSPOSE_WG_Y), 1);
+    const wordColumns = halves === 1 ? cols / 2 : cols;
+    pass.dispatchWorkgroups(Math.ceil(wordColumns / TRANSPOSE_WORKGROUP), Math.ceil(rows / TRANSPOSE_RUN), 1);
     pass.end();
     this.device.queue.submit([encoder.finish()]);
     this.inFlight.push(this.device.queue.onSubmittedWorkDone());
     return buffer;
+  }
+
+  /**
+   * A host buffer of at least `bytes` to read the next chunk into: the same one every time (fresh
+   * pages fault on first touch), so its contents last only until the next place().
+   */
+  readBuffer(bytes: number): Uint8Array {
+    if (!this.readScratch || this.readScratch.byteLength < bytes) this.readScratch = new Uint8Array(bytes);
+    return this.readScratch.subarray(0, bytes);
   }
 
   /** Waits for every queued transpose and frees the staging buffers. */
@@ -121,6 +140,8 @@ export class ChunkPlacer {
     await this.timeAsync('device wait', Promise.all(this.inFlight.splice(0)));
     this.staging?.destroy();
     this.staging = undefined;
+    this.readScratch = undefined;
+    this.transposeScratch = undefined;
     for (const buffer of this.uniforms.splice(0)) buffer.destroy();
   }
 
@@ -154,20 +175,63 @@ function createChunkBuffer(device: GPUDevice, bytes: number, label: string): GPU
   });
 }
 
-/** [rows][cols] elements of `bytesPerValue` bytes → [cols][rows]. */
-export function transposeBytes(data: Uint8Array, rows: number, cols: number, bytesPerValue: number): Uint8Array {
-  const aligned = data.byteOffset % bytesPerValue === 0 ? data : data.slice();
-  const out = new Uint8Array(rows * cols * bytesPerValue);
-  if (bytesPerValue === 4) {
-    const from = new Uint32Array(aligned.buffer, aligned.byteOffset, rows * cols);
-    const to = new Uint32Array(out.buffer);
-    for (let r = 0; r < rows; r += 1) for (let c = 0; c < cols; c += 1) to[c * rows + r] = from[r * cols + c] as number;
-  } else {
-    const from = new Uint16Array(aligned.buffer, aligned.byteOffset, rows * cols);
-    const to = new Uint16Array(out.buffer);
-    for (let r = 0; r < rows; r += 1) for (let c = 0; c < cols; c += 1) to[c * rows + r] = from[r * cols + c] as number;
+/** Rows × columns of a tile of the host transpose: a tile's loads and stores stay in the L1 cache. */
+const HOST_TILE = 64;
+
+/**
+ * [rows][cols] elements of `bytesPerValue` bytes → [cols][rows], into `out` when given (at least as
+ * long as `data`; a loader reuses one to skip fresh pages' faults). In tiles of HOST_TILE; 16-bit
+ * values with even rows and columns move as words, two stored rows' words into two placed words
+ * (5× the one-value-at-a-time loop: 61 against 298 ms per 64 MiB on the development machine).
+ */
+export function transposeBytes(data: Uint8Array, rows: number, cols: number, bytesPerValue: number, out?: Uint8Array): Uint8Array {
+  const length = rows * cols * bytesPerValue;
+  const aligned = data.byteOffset % 4 === 0 ? data : data.slice();
+  const placed = out && out.byteOffset % 4 === 0 && out.byteLength >= length ? out.subarray(0, length) : new Uint8Array(length);
+  if (bytesPerValue === 2 && rows % 2 === 0 && cols % 2 === 0) {
+    transposeWordPairs(new Uint32Array(aligned.buffer, aligned.byteOffset, length / 4), new Uint32Array(placed.buffer, placed.byteOffset, length / 4), rows, cols / 2);
+    return placed;
   }
-  return out;
+  const from = bytesPerValue === 4 ? new Uint32Array(aligned.buffer, aligned.byteOffset, rows * cols) : new Uint16Array(aligned.buffer, aligned.byteOffset, rows * cols);
+  const to = bytesPerValue === 4 ? new Uint32Array(placed.buffer, placed.byteOffset, rows * cols) : new Uint16Array(placed.buffer, placed.byteOffset, rows * cols);
+  for (let r0 = 0; r0 < rows; r0 += HOST_TILE) {
+    const r1 = Math.min(r0 + HOST_TILE, rows);
+    for (let c0 = 0; c0 < cols; c0 += HOST_TILE) {
+      const c1 = Math.min(c0 + HOST_TILE, cols);
+      for (let c = c0; c < c1; c += 1) {
+        let at = r0 * cols + c;
+        let put = c * rows + r0;
+        for (let r = r0; r < r1; r += 1, at += cols) to[put++] = from[at] as number;
+      }
+    }
+  }
+  return placed;
+}
+
+/**
+ * 16-bit values as words (value 2i in the low half): stored words (r, w) and (r + 1, w) hold values
+ * (r, 2w), (r, 2w + 1), (r + 1, 2w), (r + 1, 2w + 1), which become the placed words (2w, r/2) and
+ * (2w + 1, r/2).
+ */
+function transposeWordPairs(from: Uint32Array, to: Uint32Array, rows: number, words: number): void {
+  const half = rows / 2;
+  const tileWords = HOST_TILE / 2;
+  for (let r0 = 0; r0 < rows; r0 += HOST_TILE) {
+    const r1 = Math.min(r0 + HOST_TILE, rows);
+    for (let w0 = 0; w0 < words; w0 += tileWords) {
+      const w1 = Math.min(w0 + tileWords, words);
+      for (let w = w0; w < w1; w += 1) {
+        let even = 2 * w * half + r0 / 2;
+        let odd = even + half;
+        for (let at = r0 * words + w, r = r0; r < r1; r += 2, at += 2 * words) {
+          const top = from[at] as number;
+          const bottom = from[at + words] as number;
+          to[even++] = (top & 0xffff) | (bottom << 16);
+          to[odd++] = (top >>> 16) | (bottom & 0xffff0000);
+        }
+      }
+    }
+  }
 }
 
 /** writeBuffer needs a multiple of 4 bytes. */

@@ -63,9 +63,14 @@ export function createStorageBuffer(device: GPUDevice, bytes: number, label: str
   });
 }
 
+/** Whether a stored dtype's bytes are the GPU format's as they are. */
+function storedAs(dtype: TensorDtype, format: WeightFormat): boolean {
+  return (format === 'bf16' && dtype === 'BF16') || (format === 'f16' && dtype === 'F16') || (format === 'f32' && dtype === 'F32');
+}
+
 /** Converts one row range of a stored tensor to the GPU format's bytes. */
 function convertRows(dtype: TensorDtype, bytes: Uint8Array, format: WeightFormat): Uint8Array {
-  if ((format === 'bf16' && dtype === 'BF16') || (format === 'f16' && dtype === 'F16') || (format === 'f32' && dtype === 'F32')) return bytes;
+  if (storedAs(dtype, format)) return bytes;
   const values = decodeToFloat32(dtype, bytes);
   if (format === 'f32') return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   if (format === 'f16') {
@@ -128,22 +133,29 @@ export async function uploadStackedMatrix(device: GPUDevice, name: string, entri
   const chunks: MatrixChunk[] = [];
   for (let rowStart = 0; rowStart < rows; rowStart += perChunk) {
     const rowCount = Math.min(perChunk, rows - rowStart);
-    // The rows [rowStart, rowStart + rowCount) of the stack, from each tensor they fall in; a chunk
-    // inside one tensor is used as read, without a copy.
+    // The rows [rowStart, rowStart + rowCount) of the stack, from each tensor they fall in. Stored
+    // as the GPU keeps them (bf16 as bf16, …), they are read straight into the placer's reused
+    // buffer; otherwise read, converted and joined.
+    const chunkBytes = rowCount * cols * BYTES[format];
+    const asStored = parts.every((part) => storedAs(part.entry.dtype, format));
+    const target = asStored ? place.readBuffer(chunkBytes) : undefined;
     const pieces: Uint8Array[] = [];
     let partStart = 0;
     for (const part of parts) {
       const from = Math.max(rowStart, partStart);
       const to = Math.min(rowStart + rowCount, partStart + part.rows);
       if (from < to) {
-        const read = (): Promise<Uint8Array> => readTensorBytes(part.entry, (from - partStart) * part.storedRowBytes, (to - from) * part.storedRowBytes);
+        const into = target?.subarray((from - rowStart) * cols * BYTES[format]);
+        const read = (): Promise<Uint8Array> => readTensorBytes(part.entry, (from - partStart) * part.storedRowBytes, (to - from) * part.storedRowBytes, into);
         const stored = profile ? await profile.time('read', read) : await read();
-        const convert = (): Uint8Array => convertRows(part.entry.dtype, stored, format);
-        pieces.push(profile ? await profile.time('convert', convert) : convert());
+        if (!target) {
+          const convert = (): Uint8Array => convertRows(part.entry.dtype, stored, format);
+          pieces.push(profile ? await profile.time('convert', convert) : convert());
+        }
       }
       partStart += part.rows;
     }
-    const data = pieces.length === 1 ? (pieces[0] as Uint8Array) : concatenate(pieces);
+    const data = target ?? (pieces.length === 1 ? (pieces[0] as Uint8Array) : concatenate(pieces));
     const buffer = await place.place(`${name}[${rowStart}..${rowStart + rowCount})`, rowCount, cols, format, data, layout);
     chunks.push({ rowStart, rowCount, buffer });
   }

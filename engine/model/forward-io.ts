@@ -51,7 +51,7 @@ export interface ModelLoadOptions {
   readonly kernels?: KernelFamily;
   /** false: the 'gpu' family's decode matmuls run without subgroups even where the adapter has them (matmul-plan.ts). */
   readonly subgroups?: boolean;
-  /** Where the matmul weights are transposed to their layout: 'device' (default) or 'host' (the old path; bench/load.ts). */
+  /** Where the matmul weights are transposed to their layout: 'device' or 'host'; default by kernel family ('cpu': host). */
   readonly transpose?: TransposeSite;
   /** Collects the load's host seconds by phase (bench/load.ts). */
   readonly profile?: LoadProfile;

@@ -43,7 +43,7 @@ export function plannedWeightBytes(context: GpuContext, checkpoint: Checkpoint, 
 
 /** How uploadWeights places the matrices (chunk-placer.ts), and where it reports its phases. */
 export interface UploadOptions {
-  /** Where 'kn' matrices are transposed; default 'device'. */
+  /** Where 'kn' matrices are transposed (chunk-placer.ts); default 'device'. */
   readonly transpose?: TransposeSite;
   readonly profile?: LoadProfile;
 }
