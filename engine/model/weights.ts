@@ -7,7 +7,7 @@ import { ChunkPlacer, type LoadProfile, type TransposeSite } from '../gpu/chunk-
 import { chooseWeightFormat, destroyMatrix, uploadStackedMatrix, uploadVector, type GpuMatrix, type MatrixLayout, type WeightFormatChoice } from '../gpu/gpu-tensor.js';
 import type { TensorEntry } from '../checkpoint/safetensors.js';
 import type { MatmulShape } from './matmul-plan.js';
-import { checkWeightsFinite, type WeightCheckTarget } from './weight-check.js';
+import { reportNonFiniteWeights, WeightCheck, type WeightCheckTarget } from './weight-check.js';
 
 export interface LayerWeights {
   readonly wqkv: GpuMatrix;
@@ -58,8 +58,9 @@ export async function uploadWeights(context: GpuContext, checkpoint: Checkpoint,
     return found;
   };
   let bytes = 0;
-  // Every uploaded buffer is checked for NaN/Inf on the GPU once all are uploaded (weight-check.ts).
-  const checks: WeightCheckTarget[] = [];
+  // Every uploaded buffer is checked for NaN/Inf on the GPU as soon as it is written (weight-check.ts);
+  // the counters are read back once all are uploaded.
+  const check = await WeightCheck.create(context);
   // Projections are read by the matmul kernels (kn layout); the embedding table is read row by row
   // (nk). A matrix may stack several tensors' rows (w1 over w3), in the format chosen for the first
   // (a checkpoint stores them in one dtype).
@@ -68,14 +69,14 @@ export async function uploadWeights(context: GpuContext, checkpoint: Checkpoint,
     const format = chooseWeightFormat((tensors[0] as TensorEntry).dtype, choice, context.hasShaderF16);
     const uploaded = await uploadStackedMatrix(device, name, tensors, format, maxBinding, layout, placer);
     bytes += uploaded.bytes;
-    checks.push(...matrixCheckTargets(uploaded, tensors));
+    check.add(matrixCheckTargets(uploaded, tensors));
     return uploaded;
   };
   const vector = async (name: string): Promise<GPUBuffer> => {
     const tensor = entry(name);
     const buffer = await uploadVector(device, tensor);
     bytes += buffer.size;
-    checks.push({ buffer, bytes: buffer.size, format: 'f32', locate: (index) => ({ file: tensor.file, tensor: name, where: `index ${index}` }) });
+    check.add([{ buffer, bytes: buffer.size, format: 'f32', locate: (index) => ({ file: tensor.file, tensor: name, where: `index ${index}` }) }]);
     return buffer;
   };
   const embed = await matrix('model.tok_embeddings.weight', 'nk');
@@ -96,7 +97,8 @@ export async function uploadWeights(context: GpuContext, checkpoint: Checkpoint,
   const weights = { embed, layers, norm, output, bytes };
   try {
     await placer.finish();
-    await (options.profile ? options.profile.time('weight check', () => checkWeightsFinite(context, checks)) : checkWeightsFinite(context, checks));
+    const found = await (options.profile ? options.profile.time('weight check', () => check.finish()) : check.finish());
+    reportNonFiniteWeights(found);
   } catch (error) {
     destroyWeights(weights);
     throw error;
