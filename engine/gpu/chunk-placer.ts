@@ -62,7 +62,7 @@ export interface PlacedChunk {
 export class ChunkPlacer {
   private staging: GPUBuffer | undefined;
   /** Host buffers reused for every chunk: the chunk as read, and as transposed on the host. */
-  private readScratch: Uint8Array | undefined;
+  private readonly readScratch: (Uint8Array | undefined)[] = [];
   private transposeScratch: Uint8Array | undefined;
   private readonly inFlight: Promise<void>[] = [];
   private readonly uniforms: GPUBuffer[] = [];
@@ -127,12 +127,17 @@ export class ChunkPlacer {
   }
 
   /**
-   * A host buffer of at least `bytes` to read the next chunk into: the same one every time (fresh
-   * pages fault on first touch), so its contents last only until the next place().
+   * A host buffer of at least `bytes` to read the next chunk into: the same one every time for a
+   * lane (fresh pages fault on first touch), so its contents last only until the lane's next
+   * place(). Uploads that run at the same time use different lanes.
    */
-  readBuffer(bytes: number): Uint8Array {
-    if (!this.readScratch || this.readScratch.byteLength < bytes) this.readScratch = new Uint8Array(bytes);
-    return this.readScratch.subarray(0, bytes);
+  readBuffer(bytes: number, lane = 0): Uint8Array {
+    let scratch = this.readScratch[lane];
+    if (!scratch || scratch.byteLength < bytes) {
+      scratch = new Uint8Array(bytes);
+      this.readScratch[lane] = scratch;
+    }
+    return scratch.subarray(0, bytes);
   }
 
   /** Waits for every queued transpose and frees the staging buffers. */
@@ -140,7 +145,7 @@ export class ChunkPlacer {
     await this.timeAsync('device wait', Promise.all(this.inFlight.splice(0)));
     this.staging?.destroy();
     this.staging = undefined;
-    this.readScratch = undefined;
+    this.readScratch.length = 0;
     this.transposeScratch = undefined;
     for (const buffer of this.uniforms.splice(0)) buffer.destroy();
   }

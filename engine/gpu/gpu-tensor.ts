@@ -113,8 +113,9 @@ export async function uploadMatrix(device: GPUDevice, entry: TensorEntry, format
  * each in turn, so host memory still holds one chunk at a time. `placer` puts each chunk in its
  * buffer (chunk-placer.ts: 'kn' chunks transposed by the device); without one, a host-transposing
  * placer of its own. The device may still be writing the buffers: the placer's finish() waits.
+ * Uploads running at the same time pass different `lane`s: each reads into its own host buffer.
  */
-export async function uploadStackedMatrix(device: GPUDevice, name: string, entries: readonly TensorEntry[], format: WeightFormat, maxBindingBytes: number, layout: MatrixLayout, placer?: ChunkPlacer): Promise<GpuMatrix> {
+export async function uploadStackedMatrix(device: GPUDevice, name: string, entries: readonly TensorEntry[], format: WeightFormat, maxBindingBytes: number, layout: MatrixLayout, placer?: ChunkPlacer, lane = 0): Promise<GpuMatrix> {
   const parts = entries.map((entry) => {
     const [rows, cols] = entry.shape.length === 2 ? entry.shape : [entry.shape[0] ?? 0, 1];
     if (rows === undefined || cols === undefined) throw new Error(`${entry.name}: bad shape`);
@@ -138,7 +139,7 @@ export async function uploadStackedMatrix(device: GPUDevice, name: string, entri
     // buffer; otherwise read, converted and joined.
     const chunkBytes = rowCount * cols * BYTES[format];
     const asStored = parts.every((part) => storedAs(part.entry.dtype, format));
-    const target = asStored ? place.readBuffer(chunkBytes) : undefined;
+    const target = asStored ? place.readBuffer(chunkBytes, lane) : undefined;
     const pieces: Uint8Array[] = [];
     let partStart = 0;
     for (const part of parts) {
