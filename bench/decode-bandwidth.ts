@@ -1,7 +1,8 @@
 /**
  * Decode bandwidth: the 1-row kernels of both matmul families (engine/matmul-plan.ts: on GPUs
  * matvec_subgroup.wgsl where the adapter has subgroups, else matvec.wgsl's chunk sums +
- * matmul_fold.wgsl; the 1-row register block of matmul_blocked.wgsl on CPU adapters) streaming 1.8B-shaped
+ * matmul_fold.wgsl; on CPU adapters matvec_cpu.wgsl, whose workgroup is sized so that every
+ * product spreads over at least 8 workgroups) streaming 1.8B-shaped
  * weights, in GB/s of weights read and as a fraction of the copy bandwidth measured on the same
  * adapter; the naive kernel at 1 row beside them (the baseline: it reads W row by row per
  * invocation). The adapter's default family is marked.
@@ -53,7 +54,7 @@ export async function benchDecodeBandwidth(context: GpuContext, peaks: Peaks, op
   }
   printTable(
     `Decode matrix-vector (1 row), GB/s of weights read (copy peak ${fmt(peaks.bandwidth / 1e9)} GB/s); engine: ${engineChoice}, this adapter's default`,
-    ['shape', 'W', 'size', 'naive', 'split matvec (gpu)', 'subgroup matvec (gpu)', '1-row block (cpu)', 'engine/naive', 'engine % copy'],
+    ['shape', 'W', 'size', 'naive', 'split matvec (gpu)', 'subgroup matvec (gpu)', 'matvec_cpu (cpu)', 'engine/naive', 'engine % copy'],
     rows,
   );
 }

@@ -7,7 +7,8 @@
  * (`--paths before`: the one-value-at-a-time JavaScript transpose into fresh memory, fresh read
  * buffers, the weight check and kernels as now). Each load runs in its own process, as a user's
  * does (kernels compile anew), the paths interleaved, every run printed. Phases are the host's
- * seconds (LoadProfile): device work that overlaps the host shows only as 'device wait'.
+ * seconds (LoadProfile): device work that overlaps the host shows only as 'device wait', and two
+ * matrices load at once (weights.ts), so 'read' sums both lanes' waits, overlapping the other phases.
  *
  *   node dist/bench/load.js --dir CHECKPOINT [--repeats 2] [--paths before,host,device] [--weights native|f32|f16] [--context 4096]
  *
