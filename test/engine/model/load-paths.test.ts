@@ -6,6 +6,8 @@
  * bf16, some with odd row counts through the host on the device path). The load's profile names the
  * phases each path ran.
  */
+import { truncateSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openCheckpoint } from '../../../engine/checkpoint/checkpoint.js';
 import { LoadProfile, type TransposeSite } from '../../../engine/gpu/chunk-placer.js';
@@ -13,11 +15,14 @@ import { sharedDevice } from '../../../engine/gpu/device.js';
 import { InternLM2Model } from '../../../engine/model/model.js';
 import { ropeBase } from '../../../engine/model/rope.js';
 import { readGolden } from '../../helpers/golden.js';
-import { fixtureDir } from '../../helpers/internlm2-fixtures.js';
+import { isUserError } from '../../../engine/errors.js';
+import { fixtureDir, removeTempFolder, writableFixtureCopy } from '../../helpers/internlm2-fixtures.js';
 
 const models: InternLM2Model[] = [];
+const copies: string[] = [];
 afterAll(() => {
   for (const model of models) model.dispose();
+  for (const dir of copies) removeTempFolder(join(dir, '..'));
 });
 
 describe('matmul weights placed by the device or the host', () => {
@@ -48,5 +53,28 @@ describe('matmul weights placed by the device or the host', () => {
     // values go through the host even on the device path, so that load mixes both.
     if (name === 'tiny-fp32') expect(device.phases).not.toContain('transpose (host)');
     for (const phases of [host.phases, device.phases]) expect(phases).toEqual(expect.arrayContaining(['read', 'write', 'weight check', 'kernels']));
+  });
+
+  it.each(['host', 'device'] as const)('fail with the file\'s error when it is cut short during the upload (%s transpose), two matrices in flight', async (transpose) => {
+    const dir = writableFixtureCopy('tiny-fp32');
+    copies.push(dir);
+    const checkpoint = await openCheckpoint(dir);
+    // Opened and validated whole; then the file loses its last 1,000 bytes (the output head's end).
+    const file = join(dir, 'model.safetensors');
+    const tensor = checkpoint.tensors.get('output.weight');
+    expect(tensor?.file).toBe(file);
+    truncateSync(file, (tensor?.byteOffset ?? 0) + (tensor?.byteLength ?? 0) - 1000);
+    const context = await sharedDevice();
+    const error = await InternLM2Model.load(context, checkpoint, { weightFormat: 'native', transpose }).then(
+      (model) => {
+        models.push(model);
+        return undefined;
+      },
+      (caught: unknown) => caught,
+    );
+    expect(isUserError(error), String(error)).toBe(true);
+    expect((error as Error).message).toContain(`${file}: file ends after`);
+    expect((error as Error).message).toContain('tensor output.weight');
+    expect(context.errors.splice(0), 'WebGPU errors').toEqual([]);
   });
 });
