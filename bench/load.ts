@@ -31,6 +31,8 @@ const PATHS: readonly LoadPath[] = ['before', 'host', 'device'];
 interface LoadRun {
   readonly path: LoadPath;
   readonly total: number;
+  /** Peak resident host memory of the loading process, bytes. */
+  readonly peakBytes: number;
   readonly phases: Partial<Record<LoadPhase, number>>;
 }
 
@@ -57,7 +59,7 @@ async function loadOnce(dir: string, path: LoadPath, weights: WeightFormatChoice
   await profile.time('kernels', () => model.ensureKvCache(1, context));
   const total = (performance.now() - started) / 1000;
   model.dispose();
-  return { path, total, phases: Object.fromEntries(profile.phases().map(({ phase, seconds }) => [phase, seconds])) };
+  return { path, total, peakBytes: process.resourceUsage().maxRSS * 1024, phases: Object.fromEntries(profile.phases().map(({ phase, seconds }) => [phase, seconds])) };
 }
 
 /** Runs one load in a child process (a cold start: kernels compile, nothing cached). */
@@ -103,7 +105,7 @@ async function main(): Promise<void> {
     for (const path of paths) {
       const run = loadInChild(values.dir, path, weights, context, values.before);
       runs.push(run);
-      process.stdout.write(`  ${path}, repeat ${r + 1}: ${fmt(run.total, 2)} s (${Object.entries(run.phases).map(([phase, s]) => `${phase} ${fmt(s, 2)}`).join(', ')})\n`);
+      process.stdout.write(`  ${path}, repeat ${r + 1}: ${fmt(run.total, 2)} s, peak host memory ${fmt(run.peakBytes / 2 ** 30, 2)} GiB (${Object.entries(run.phases).map(([phase, s]) => `${phase} ${fmt(s, 2)}`).join(', ')})\n`);
     }
   }
   const rows: string[][] = [];
@@ -117,6 +119,7 @@ async function main(): Promise<void> {
     if (cells.every((cell) => cell === '—')) continue;
     rows.push([phase, ...cells]);
   }
+  rows.push(['peak host memory (GiB)', ...paths.map((path) => fmt(median(runs.filter((run) => run.path === path).map((run) => run.peakBytes / 2 ** 30)), 2))]);
   printTable(
     `Load by phase, host seconds in a fresh process, median (min–max) of ${repeats} interleaved repeat(s); --weights ${weights}, KV cache for ${context} positions` +
       (paths.includes('before') ? '; before: upload, weight check and output-head kernels in one (its loader has no profile)' : ''),
