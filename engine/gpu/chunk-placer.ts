@@ -7,7 +7,7 @@
  *   - by the host ('host'): transposeBytes, in cache-sized tiles, 16-bit values two words at a time,
  *     into a reused buffer, then written. On a CPU adapter this is the faster of the two: lavapipe
  *     runs the shader on the same cores, one load and store per SIMD lane (bench/load.ts).
- * 16-bit chunks with an odd row count (none of InternLM2's) always take the host path. The chunk as
+ * 16-bit chunks with an odd row or column count (none of InternLM2's) always take the host path. The chunk as
  * read and as transposed live in host buffers reused from chunk to chunk: fresh pages fault on first
  * touch, which cost the development machine ~40 ms per 64 MiB.
  *
@@ -54,10 +54,6 @@ const TRANSPOSE_WORKGROUP = 64;
 const TRANSPOSE_RUN = 64;
 /** Transposes submitted and not yet finished, at most: bounds the device's staging copies in host memory. */
 const MAX_IN_FLIGHT = 2;
-
-export interface PlacedChunk {
-  readonly buffer: GPUBuffer;
-}
 
 export class ChunkPlacer {
   private staging: GPUBuffer | undefined;

@@ -1,5 +1,6 @@
 /**
- * Uploads an opened checkpoint's weights to the GPU, one tensor at a time (see gpu-tensor.ts).
+ * Uploads an opened checkpoint's weights to the GPU, two matrices at a time (one read while the
+ * other is transposed and written; see gpu-tensor.ts and chunk-placer.ts), checking each for NaN/Inf.
  */
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import type { GpuContext } from '../gpu/device.js';
@@ -50,7 +51,7 @@ export interface UploadOptions {
 
 export async function uploadWeights(context: GpuContext, checkpoint: Checkpoint, choice: WeightFormatChoice, maxBinding: number, options: UploadOptions = {}): Promise<ModelWeights> {
   const { device } = context;
-  // The device transposes one chunk while the host reads the next (chunk-placer.ts).
+  // Puts each chunk in its buffer, transposed by the device or on the host (chunk-placer.ts).
   const placer = await ChunkPlacer.create(device, options);
   const entry = (name: string): TensorEntry => {
     const found = checkpoint.tensors.get(name);
@@ -79,9 +80,11 @@ export async function uploadWeights(context: GpuContext, checkpoint: Checkpoint,
   // other's are transposed and written (on this thread); each lane reads into its own buffer.
   const uploads = new Map<string, Promise<GpuMatrix>>();
   const started: Promise<GpuMatrix>[] = [];
+  let stopped = false;
   order.forEach((name, index) => {
     const gate = started[index - 2] ?? Promise.resolve();
     const upload = gate.catch(() => undefined).then(() => {
+      if (stopped) throw new Error(`upload of ${name} not started: the load failed`);
       const tensors = stacked(name).map(entry);
       const format = chooseWeightFormat((tensors[0] as TensorEntry).dtype, choice, context.hasShaderF16);
       return uploadStackedMatrix(device, name, tensors, format, maxBinding, layout(name), placer, index % 2);
@@ -125,7 +128,8 @@ export async function uploadWeights(context: GpuContext, checkpoint: Checkpoint,
     norm = await vector('model.norm.weight');
     output = await matrix('output.weight');
   } catch (error) {
-    // Nothing keeps running after a failed load, and what was uploaded is freed.
+    // No further upload starts, the two in flight finish, and what was uploaded is freed.
+    stopped = true;
     for (const result of await Promise.allSettled(started)) if (result.status === 'fulfilled') destroyMatrix(result.value);
     for (const buffer of vectors) buffer.destroy();
     await placer.finish().catch(() => undefined);
