@@ -44,7 +44,7 @@ export async function benchDecodeBandwidth(context: GpuContext, peaks: Peaks, op
       const subgroups = context.hasSubgroups ? await time('gpu subgroups') : undefined;
       const blocks = await time('cpu');
       const naive = await time('naive');
-      const engine = { cpu: blocks, gpu: split, 'gpu subgroups': subgroups ?? split }[engineChoice];
+      const engine = { cpu: blocks, 'cpu subgroups': blocks, gpu: split, 'gpu subgroups': subgroups ?? split }[engineChoice]; // 1 row: the CPU family's 1-row block either way
       rows.push([shape.name, format, `${fmt(w.bytes / 2 ** 20, 0)} MiB`, fmt(naive), fmt(split), subgroups === undefined ? '—' : fmt(subgroups), fmt(blocks), `${fmt(engine / naive)}×`, percent(engine * 1e9, peaks.bandwidth)]);
       for (const chunk of w.chunks) chunk.buffer.destroy();
       for (const b of [x, y]) b.destroy();
