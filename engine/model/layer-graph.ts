@@ -111,8 +111,10 @@ export class LayerGraph {
     const attentionSegments = cpu
       ? { pipeline: await cache.pipeline({ file: 'attention_lanes.wgsl', prelude: ['attention_cpu_io.wgsl', ...kvRead], constants: { GROUP: c.heads / c.kvHeads } }), workgroups: (rows: number): [number, number, number] => [lanes(rows), 1, 1] }
       : { pipeline: await cache.pipeline({ file: 'attention_split.wgsl', prelude: kvRead }), workgroups: (rows: number): [number, number, number] => [c.heads, rows, segments] };
+    // With subgroups, attention_rows.wgsl's lanes load one key (value) each and share them (lane_share/).
+    const laneShare = this.r.matmulTarget.subgroupMinSize > 0 ? 'lane_share/subgroups.wgsl' : 'lane_share/none.wgsl';
     const attentionRows = cpu
-      ? { pipeline: await cache.pipeline({ file: 'attention_rows.wgsl', prelude: ['attention_cpu_io.wgsl', ...kvRead] }), workgroups: (rows: number): [number, number, number] => [c.heads, Math.ceil(rows / 32), 1] }
+      ? { pipeline: await cache.pipeline({ file: 'attention_rows.wgsl', prelude: ['attention_cpu_io.wgsl', ...kvRead, laneShare] }), workgroups: (rows: number): [number, number, number] => [c.heads, Math.ceil(rows / 32), 1] }
       : { pipeline: await cache.pipeline({ file: 'attention_tiled.wgsl', constants: tilePlan.constants, prelude: kvRead }), workgroups: (rows: number): [number, number, number] => [c.heads, Math.ceil(rows / tilePlan.rowsPerWorkgroup), 1] };
     const mergePipeline = await cache.pipeline({ file: 'attention_merge.wgsl' });
     this.attentionPartial?.destroy();
