@@ -54,7 +54,7 @@ export async function benchDecodeBandwidth(context: GpuContext, peaks: Peaks, op
       const blocks = middle(cpuRuns.map((run) => run.now));
       const blocksBefore = middle(cpuRuns.map((run) => run.before));
       const naive = await time('naive');
-      const engine = { cpu: blocks, gpu: split, 'gpu subgroups': subgroups ?? split }[engineChoice];
+      const engine = { cpu: blocks, 'cpu subgroups': blocks, gpu: split, 'gpu subgroups': subgroups ?? split }[engineChoice]; // 1 row: matvec_cpu.wgsl with or without subgroups
       rows.push([shape.name, format, `${fmt(w.bytes / 2 ** 20, 0)} MiB`, fmt(naive), fmt(split), subgroups === undefined ? '—' : fmt(subgroups), fmt(blocksBefore), fmt(blocks), `${fmt(blocks / blocksBefore)}×`, `${fmt(engine / naive)}×`, percent(engine * 1e9, peaks.bandwidth)]);
       for (const chunk of w.chunks) chunk.buffer.destroy();
       for (const b of [x, y]) b.destroy();

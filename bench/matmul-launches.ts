@@ -11,11 +11,11 @@ import { createUniform } from '../engine/gpu/uniforms.js';
 import { launch, storage, type KernelLaunch } from './gpu-bench.js';
 
 /**
- * The untiled baseline (W row-major), or a kernel family of engine/matmul-plan.ts; 'gpu' plans
- * without subgroups, 'gpu subgroups' with the adapter's (where it has them); 'cpu 1-row block' is
- * the CPU family's decode kernel before matvec_cpu.wgsl (decode-bandwidth's baseline).
+ * The untiled baseline (W row-major), or a kernel family of engine/matmul-plan.ts; 'gpu' and 'cpu'
+ * plan without subgroups, 'gpu subgroups' and 'cpu subgroups' with the adapter's (where it has them);
+ * 'cpu 1-row block' is the CPU family's decode kernel before matvec_cpu.wgsl (decode-bandwidth's baseline).
  */
-export type MatmulKernelChoice = 'naive' | KernelFamily | 'gpu subgroups' | 'cpu 1-row block';
+export type MatmulKernelChoice = 'naive' | KernelFamily | 'gpu subgroups' | 'cpu subgroups' | 'cpu 1-row block';
 
 /** The GPU family as the engine would run it on this adapter: with subgroups where it has them. */
 export function gpuFamilyChoice(context: GpuContext): 'gpu' | 'gpu subgroups' {
@@ -24,11 +24,19 @@ export function gpuFamilyChoice(context: GpuContext): 'gpu' | 'gpu subgroups' {
 
 /** What the engine runs on this adapter by default: its kernel family, with subgroups where it has them. */
 export function engineMatmulChoice(context: GpuContext): Exclude<MatmulKernelChoice, 'naive' | 'cpu 1-row block'> {
-  return defaultKernelFamily(context.adapter) === 'gpu' ? gpuFamilyChoice(context) : 'cpu';
+  if (defaultKernelFamily(context.adapter) === 'gpu') return gpuFamilyChoice(context);
+  return context.hasSubgroups ? 'cpu subgroups' : 'cpu';
 }
 
 function targetOf(context: GpuContext, kernel: Exclude<MatmulKernelChoice, 'naive' | 'cpu 1-row block'>): MatmulTarget {
-  return kernel === 'gpu subgroups' ? { kernels: 'gpu', subgroupMinSize: matmulSubgroupSize(context) } : { kernels: kernel, subgroupMinSize: 0 };
+  switch (kernel) {
+    case 'gpu subgroups':
+      return { kernels: 'gpu', subgroupMinSize: matmulSubgroupSize(context) };
+    case 'cpu subgroups':
+      return { kernels: 'cpu', subgroupMinSize: matmulSubgroupSize(context) };
+    default:
+      return { kernels: kernel, subgroupMinSize: 0 };
+  }
 }
 
 export async function matmulLaunches(context: GpuContext, kernel: MatmulKernelChoice, w: GpuMatrix, x: GPUBuffer, y: GPUBuffer, rows: number): Promise<{ launches: KernelLaunch[]; release: () => void }> {

@@ -13,7 +13,6 @@ import { createUniform, type StepUniform } from '../gpu/uniforms.js';
 import { ATTENTION_SEGMENT, SPLIT_ATTENTION_MAX_ROWS, type ActivationBuffers } from './activations.js';
 import { planAttentionTiles } from './attention-plan.js';
 import type { KvCache, KvCacheFormat } from './kv-cache.js';
-import type { KernelFamily } from './kernel-family.js';
 import { matmulBindings, matmulKernel, matmulVariants, type MatmulTarget } from './matmul-plan.js';
 import type { ModelWeights } from './weights.js';
 
@@ -67,12 +66,14 @@ export function encodeDispatches(encoder: GPUCommandEncoder, dispatches: readonl
  * The attention kernels of a kernel family and KV-cache format: split-K decode segments and
  * whole-row prefill (see buildLayers).
  */
-function attentionKernelSpecs(context: GpuContext, c: InternLM2Config, kernels: KernelFamily, kvFormat: KvCacheFormat): { segments: KernelSpec; rows: KernelSpec } {
+function attentionKernelSpecs(context: GpuContext, c: InternLM2Config, target: MatmulTarget, kvFormat: KvCacheFormat): { segments: KernelSpec; rows: KernelSpec } {
   const kvRead = [`kv_read/${kvFormat}.wgsl`];
-  if (kernels === 'cpu') {
+  if (target.kernels === 'cpu') {
+    // With subgroups, attention_rows.wgsl's lanes load one key (value) each and share them (lane_share/).
+    const laneShare = target.subgroupMinSize > 0 ? 'lane_share/subgroups.wgsl' : 'lane_share/none.wgsl';
     return {
       segments: { file: 'attention_lanes.wgsl', prelude: ['attention_cpu_io.wgsl', ...kvRead], constants: { GROUP: c.heads / c.kvHeads } },
-      rows: { file: 'attention_rows.wgsl', prelude: ['attention_cpu_io.wgsl', ...kvRead] },
+      rows: { file: 'attention_rows.wgsl', prelude: ['attention_cpu_io.wgsl', ...kvRead, laneShare] },
     };
   }
   const tilePlan = planAttentionTiles(c.headDim, context.limits.maxComputeWorkgroupStorageSize);
@@ -84,9 +85,9 @@ function attentionKernelSpecs(context: GpuContext, c: InternLM2Config, kernels: 
  * CPU family's on lavapipe): Dawn compiles on its own threads, so a loader that calls this before
  * uploading the weights has them ready when buildLayers asks the kernel cache for them.
  */
-export function warmLayerKernels(context: GpuContext, config: InternLM2Config, kernels: KernelFamily, kvFormat: KvCacheFormat): Promise<void> {
+export function warmLayerKernels(context: GpuContext, config: InternLM2Config, target: MatmulTarget, kvFormat: KvCacheFormat): Promise<void> {
   const cache = kernelCache(context.device);
-  const specs = attentionKernelSpecs(context, config, kernels, kvFormat);
+  const specs = attentionKernelSpecs(context, config, target, kvFormat);
   return Promise.all([cache.pipeline(specs.segments), cache.pipeline(specs.rows)]).then(() => undefined);
 }
 
@@ -135,7 +136,7 @@ export class LayerGraph {
     // per workgroup); every row's arithmetic is the same.
     const lanes = (rows: number): number => Math.ceil((rows * c.kvHeads * segments) / 8);
     const cpu = this.r.matmulTarget.kernels === 'cpu';
-    const specs = attentionKernelSpecs(this.r.context, c, this.r.matmulTarget.kernels, kv.format);
+    const specs = attentionKernelSpecs(this.r.context, c, this.r.matmulTarget, kv.format);
     const attentionSegments = cpu
       ? { pipeline: await cache.pipeline(specs.segments), workgroups: (rows: number): [number, number, number] => [lanes(rows), 1, 1] }
       : { pipeline: await cache.pipeline(specs.segments), workgroups: (rows: number): [number, number, number] => [c.heads, rows, segments] };

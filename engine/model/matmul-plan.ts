@@ -15,6 +15,7 @@
  *   workgroup memory and no barriers, which a CPU runs as a loop over SIMD lanes; the register
  *   block grows with the row count so that W, the largest operand, is read as few times as possible.
  *   Measured on lavapipe (bench/matmul.ts): 2.8–3.8× the naive kernel at 1 row, 7× at 64 rows.
+ *   With subgroups, above 8 rows: matmul_blocked_shuffle.wgsl (SHUFFLE_BLOCK below).
  * - 'cpu' at decode's 1 row: matvec_cpu.wgsl, the 1-row block in a workgroup sized to W's width,
  *   so that every product, `wo` and `w2` included, spreads over all of lavapipe's threads.
  */
@@ -143,13 +144,40 @@ export function partialsBufferBytes(target: MatmulTarget, shapes: readonly Matmu
 }
 
 /**
+ * The prefill register block of the 'cpu' family where the adapter has subgroups:
+ * matmul_blocked_shuffle.wgsl, 16 rows × 8 columns per invocation, W read eight values at a time
+ * (shaders/weights_by8/), x shared between the lanes of a subgroup with shuffles. Measured on
+ * lavapipe (bench/matmul.ts, CPU time): 1.6–1.9× matmul_blocked.wgsl's 8×2 block.
+ */
+const SHUFFLE_BLOCK = { rows: 16, vec4s: 2 } as const;
+
+/** Whether matmul_blocked_shuffle.wgsl can run W: subgroups, and n a multiple of 8 (its whole-vector reads) and at least one block wide. */
+export function shuffleBlockFits(target: MatmulTarget, shape: MatmulShape): boolean {
+  return target.kernels === 'cpu' && target.subgroupMinSize > 0 && shape.n % 8 === 0 && shape.n >= 4 * SHUFFLE_BLOCK.vec4s;
+}
+
+/** matmul_blocked_shuffle.wgsl's spec for a weight format. */
+export function shuffleBlockKernel(format: WeightFormat): KernelSpec {
+  return { file: 'matmul_blocked_shuffle.wgsl', prelude: ['matmul_io.wgsl', `matmul_blocks/${SHUFFLE_BLOCK.rows}x${SHUFFLE_BLOCK.vec4s}.wgsl`, `weights_by8/${format}.wgsl`] };
+}
+
+function shuffleBlockVariant(format: WeightFormat, shape: MatmulShape, minRows: number): MatmulVariant {
+  const columns = 4 * SHUFFLE_BLOCK.vec4s * 64; // WG invocations in the shader
+  return {
+    minRows,
+    maxRows: Infinity,
+    passes: [{ spec: shuffleBlockKernel(format), role: 'whole', workgroups: (rows) => [Math.ceil(shape.n / columns), Math.ceil(rows / SHUFFLE_BLOCK.rows), 1] }],
+  };
+}
+
+/**
  * The variants that together cover every row count ≥ 1, in order, for a W chunk of `shape` with a
  * chunk-sum scratch buffer of `partialsCapacity` bytes.
  */
 export function matmulVariants(target: MatmulTarget, format: WeightFormat, shape: MatmulShape, partialsCapacity: number): MatmulVariant[] {
   if (target.kernels === 'cpu') {
     let minRows = 1;
-    const blocked = REGISTER_BLOCKS.map((block) => {
+    const blocks = REGISTER_BLOCKS.map((block) => {
       const spec = matmulKernel('matmul_blocked.wgsl', format, [`matmul_blocks/${block.rows}x${block.vec4s}.wgsl`]);
       // 64 invocations per workgroup (WG in the shader), each 4 · vec4s columns × block.rows rows.
       const variant: MatmulVariant = {
@@ -160,7 +188,8 @@ export function matmulVariants(target: MatmulTarget, format: WeightFormat, shape
       minRows = block.maxRows + 1;
       return variant;
     });
-    return withCpuMatvec(format, shape, blocked);
+    const withShuffle = shuffleBlockFits(target, shape) ? [...blocks.slice(0, -1), shuffleBlockVariant(format, shape, blocks.at(-1)?.minRows ?? 1)] : blocks;
+    return withCpuMatvec(format, shape, withShuffle);
   }
   const tiled: MatmulPass = {
     spec: matmulKernel('matmul_tiled.wgsl', format),

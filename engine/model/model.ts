@@ -100,7 +100,8 @@ export class InternLM2Model {
     // The attention kernels compile (seconds on lavapipe) on Dawn's threads while the weights upload.
     // (Not for an f16 cache the adapter cannot hold: fromWeights refuses that with its own error.)
     const kvFormat = options.kvCache ?? 'f32';
-    const warming = kvFormat === 'f16' && !context.hasShaderF16 ? Promise.resolve() : warmLayerKernels(context, c, kernels, kvFormat);
+    const target: MatmulTarget = { kernels, subgroupMinSize: options.subgroups === false ? 0 : matmulSubgroupSize(context) };
+    const warming = kvFormat === 'f16' && !context.hasShaderF16 ? Promise.resolve() : warmLayerKernels(context, c, target, kvFormat);
     warming.catch(() => undefined); // a compile error surfaces again where buildLayers asks for the kernel
     const weights = await uploadWeights(context, checkpoint, options.weightFormat, bindingBytes, { transpose, ...(options.profile ? { profile: options.profile } : {}) });
     const started = performance.now();

@@ -1,8 +1,8 @@
 /**
  * shaders/matmul_tiled.wgsl, shaders/matvec.wgsl + matmul_fold.wgsl (chunk sums, then their fold),
  * shaders/matvec_subgroup.wgsl (where the adapter has subgroups), shaders/matmul_blocked.wgsl in
- * each register block and shaders/matvec_cpu.wgsl at its widest and narrowest workgroup (weights in
- * the transposed "kn" layout):
+ * each register block, shaders/matmul_blocked_shuffle.wgsl (subgroups; n a multiple of 8) and
+ * shaders/matvec_cpu.wgsl at its widest and narrowest workgroup (weights in the transposed "kn" layout):
  * within the f32 dot-product bound of an f64 reference, and bit-for-bit equal to matmul_naive.wgsl
  * on the same weights — the model relies on that equality to pick a kernel by row count without
  * changing any result (batch invariance). The k values cross the K_CHUNK boundaries of the
@@ -11,7 +11,7 @@
 import { describe, it } from 'vitest';
 import type { WeightFormat } from '../../../engine/gpu/kernels.js';
 import { transposeBytes } from '../../../engine/gpu/gpu-tensor.js';
-import { CPU_MATVEC_COLUMNS, cpuMatvecKernel, K_CHUNK, kChunks, matmulKernel, subgroupMatvecItems, subgroupMatvecKernel } from '../../../engine/model/matmul-plan.js';
+import { CPU_MATVEC_COLUMNS, cpuMatvecKernel, K_CHUNK, kChunks, matmulKernel, shuffleBlockKernel, subgroupMatvecItems, subgroupMatvecKernel } from '../../../engine/model/matmul-plan.js';
 import { expectIdentical, expectWithin } from '../../helpers/float-comparison.js';
 import { KernelRunner } from '../../helpers/kernel-runner.js';
 import { matmulReference, type MatmulCase } from '../../helpers/matmul-reference.js';
@@ -86,6 +86,15 @@ async function runCpuMatvec(workgroup: number, format: WeightFormat, c: MatmulCa
   return runner.readFloat32(y, y0.length);
 }
 
+/** matmul_blocked_shuffle.wgsl (16 rows × 8 columns an invocation), with a workgroup beyond the work each way. */
+async function runShuffleBlock(format: WeightFormat, c: MatmulCase, x: Float32Array, w: Float32Array | Uint16Array, y0: Float32Array): Promise<Float32Array> {
+  const params = runner.uniform([{ u32: c.n }, { u32: c.k }, { u32: c.nOffset }, { u32: c.yStride }, { u32: c.accumulate ? 1 : 0 }]);
+  const y = runner.storage(y0, 'y');
+  const groups: [number, number, number] = [Math.ceil(c.n / 512) + 1, Math.ceil(c.rows / 16) + 1, 1];
+  await runner.dispatch(shuffleBlockKernel(format), [params, runner.storage(transposed(w, c.n, c.k), 'W'), runner.storage(x, 'x'), y, runner.step(c.rows)], groups);
+  return runner.readFloat32(y, y0.length);
+}
+
 async function check(format: WeightFormat, c: MatmulCase, seed: string): Promise<void> {
   const random = seededRandom(seed);
   const x = uniformFloats(random, (c.rows + 1) * c.k);
@@ -109,6 +118,9 @@ async function check(format: WeightFormat, c: MatmulCase, seed: string): Promise
   for (const workgroup of CPU_MATVEC_WORKGROUPS) {
     expectIdentical(await runCpuMatvec(workgroup, format, c, x, weights.data, y0), tiled, `cpu matvec (WG ${workgroup}) = tiled, ${format} ${JSON.stringify(c)}`);
   }
+  if (runner.context.hasSubgroups && c.n % 8 === 0) {
+    expectIdentical(await runShuffleBlock(format, c, x, weights.data, y0), tiled, `blocked shuffle = tiled, ${format} ${JSON.stringify(c)}`);
+  }
 }
 
 const shapes: readonly { rows: number; n: number; k: number }[] = [
@@ -123,6 +135,11 @@ const shapes: readonly { rows: number; n: number; k: number }[] = [
   { rows: 9, n: 520, k: 24 },
   // 18 chunks: several rounds of matvec_subgroup.wgsl's lanes (8 on lavapipe), the last one partial.
   { rows: 2, n: 33, k: 1100 },
+  // matmul_blocked_shuffle.wgsl (n a multiple of 8): k ragged against the 8 lanes and the chunks, a
+  // last row block and a last workgroup partly past the work, a single block of columns.
+  { rows: 20, n: 264, k: 129 },
+  { rows: 33, n: 8, k: 7 },
+  { rows: 130, n: 528, k: 200 },
 ];
 
 describe.each(formats)('tiled, matvec and register-blocked matmul with %s weights (kn layout)', (format) => {
@@ -133,5 +150,6 @@ describe.each(formats)('tiled, matvec and register-blocked matmul with %s weight
   it('accumulates into a column range of a wider y', async () => {
     await check(format, { rows: 5, n: 65, k: 33, nOffset: 63, yStride: 131, accumulate: true }, `tiled acc ${format}`);
     await check(format, { rows: 67, n: 7, k: 130, nOffset: 1, yStride: 9, accumulate: true }, `tiled acc2 ${format}`);
+    await check(format, { rows: 18, n: 16, k: 130, nOffset: 3, yStride: 21, accumulate: true }, `tiled acc3 ${format}`);
   });
 });

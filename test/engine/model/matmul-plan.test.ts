@@ -10,6 +10,7 @@ import { CPU_MATVEC_COLUMNS, CPU_MATVEC_MIN_WORKGROUPS, cpuMatvecWorkgroup, K_CH
 const GPU: MatmulTarget = { kernels: 'gpu', subgroupMinSize: 0 };
 const GPU_SUBGROUPS_32: MatmulTarget = { kernels: 'gpu', subgroupMinSize: 32 };
 const CPU: MatmulTarget = { kernels: 'cpu', subgroupMinSize: 0 };
+const CPU_SUBGROUPS_8: MatmulTarget = { kernels: 'cpu', subgroupMinSize: 8 };
 
 const SHAPES_18B: readonly MatmulShape[] = [
   { n: 4096, k: 2048 }, // wqkv
@@ -39,7 +40,7 @@ describe('matmul plan', () => {
   });
 
   it('covers every row count with exactly one variant', () => {
-    for (const target of [GPU, GPU_SUBGROUPS_32, { kernels: 'gpu', subgroupMinSize: 4 } as const, CPU]) {
+    for (const target of [GPU, GPU_SUBGROUPS_32, { kernels: 'gpu', subgroupMinSize: 4 } as const, CPU, CPU_SUBGROUPS_8]) {
       for (const shape of [...SHAPES_18B, { n: 5, k: 63 }, { n: 130, k: 300 }]) {
         for (const capacity of [0, 4096, partialsBytes(shape, 3), MAX_PARTIALS_BYTES]) {
           for (const rows of [1, 2, 3, 4, 5, 8, 9, 15, 16, 17, 64, 512]) filesFor(shape, capacity, rows, target);
@@ -93,6 +94,24 @@ describe('matmul plan', () => {
     expect(cpuMatvecWorkgroup(2048)).toBe(16);
     expect(cpuMatvecWorkgroup(92544)).toBe(64);
     expect(variantFor({ n: 1024, k: 1024 }, 0, 1, CPU).passes[0]!.workgroups(1)).toEqual([8, 1, 1]);
+  });
+
+  it('gives the CPU family with subgroups the shuffled 16-row block for prefill, where n is a multiple of 8', () => {
+    const kernelFor = (shape: MatmulShape, rows: number): string[] => {
+      const spec = variantFor(shape, 0, rows, CPU_SUBGROUPS_8).passes[0]!.spec;
+      return [spec.file, ...(spec.prelude ?? [])];
+    };
+    for (const shape of SHAPES_18B) {
+      expect(kernelFor(shape, 9)).toEqual(['matmul_blocked_shuffle.wgsl', 'matmul_io.wgsl', 'matmul_blocks/16x2.wgsl', 'weights_by8/bf16.wgsl']);
+      expect(kernelFor(shape, 512)[0]).toBe('matmul_blocked_shuffle.wgsl');
+      // Decode-sized row counts keep their blocks.
+      expect(kernelFor(shape, 8)).toContain('matmul_blocks/4x4.wgsl');
+    }
+    // 16 rows of 512 columns a workgroup: the head's 92,544 columns in 181 workgroup columns.
+    expect(variantFor({ n: 92544, k: 2048 }, 0, 17, CPU_SUBGROUPS_8).passes[0]!.workgroups(17)).toEqual([181, 2, 1]);
+    // n not a multiple of 8 (whole-vector reads), or no subgroups: the 8×2 block.
+    expect(kernelFor({ n: 130, k: 300 }, 64)).toContain('matmul_blocks/8x2.wgsl');
+    expect(variantFor({ n: 2048, k: 2048 }, 0, 64, CPU).passes[0]!.spec.file).toBe('matmul_blocked.wgsl');
   });
 
   it('runs decode-sized matmuls in one subgroup dispatch where the GPU family has subgroups', () => {
