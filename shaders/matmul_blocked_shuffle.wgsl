@@ -18,7 +18,9 @@
 // flow); invocations past the columns repeat the last block and store nothing.
 enable subgroups;
 
-const WG: u32 = 64u; // a workgroup covers 4 · BC · WG output columns × BR rows
+// A workgroup covers 4 · BC · WG output columns × BR rows; engine/model/matmul-plan.ts shrinks WG
+// for narrow W (cpuWorkgroupSize) so that a few rows still spread over lavapipe's threads.
+override WG: u32 = 64u;
 
 alias Block = array<array<vec4f, BC>, BR>;
 

@@ -156,17 +156,18 @@ export function shuffleBlockFits(target: MatmulTarget, shape: MatmulShape): bool
   return target.kernels === 'cpu' && target.subgroupMinSize > 0 && shape.n % 8 === 0 && shape.n >= 4 * SHUFFLE_BLOCK.vec4s;
 }
 
-/** matmul_blocked_shuffle.wgsl's spec for a weight format. */
-export function shuffleBlockKernel(format: WeightFormat): KernelSpec {
-  return { file: 'matmul_blocked_shuffle.wgsl', prelude: ['matmul_io.wgsl', `matmul_blocks/${SHUFFLE_BLOCK.rows}x${SHUFFLE_BLOCK.vec4s}.wgsl`, `weights_by8/${format}.wgsl`] };
+/** matmul_blocked_shuffle.wgsl's spec for a weight format, with `workgroup` invocations a workgroup (WG there; a multiple of the subgroup size). */
+export function shuffleBlockKernel(format: WeightFormat, workgroup = 64): KernelSpec {
+  return { file: 'matmul_blocked_shuffle.wgsl', prelude: ['matmul_io.wgsl', `matmul_blocks/${SHUFFLE_BLOCK.rows}x${SHUFFLE_BLOCK.vec4s}.wgsl`, `weights_by8/${format}.wgsl`], constants: { WG: workgroup } };
 }
 
 function shuffleBlockVariant(format: WeightFormat, shape: MatmulShape, minRows: number): MatmulVariant {
-  const columns = 4 * SHUFFLE_BLOCK.vec4s * 64; // WG invocations in the shader
+  const workgroup = cpuWorkgroupSize(shape.n, 4 * SHUFFLE_BLOCK.vec4s);
+  const columns = 4 * SHUFFLE_BLOCK.vec4s * workgroup;
   return {
     minRows,
     maxRows: Infinity,
-    passes: [{ spec: shuffleBlockKernel(format), role: 'whole', workgroups: (rows) => [Math.ceil(shape.n / columns), Math.ceil(rows / SHUFFLE_BLOCK.rows), 1] }],
+    passes: [{ spec: shuffleBlockKernel(format, workgroup), role: 'whole', workgroups: (rows) => [Math.ceil(shape.n / columns), Math.ceil(rows / SHUFFLE_BLOCK.rows), 1] }],
   };
 }
 
@@ -178,12 +179,14 @@ export function matmulVariants(target: MatmulTarget, format: WeightFormat, shape
   if (target.kernels === 'cpu') {
     let minRows = 1;
     const blocks = REGISTER_BLOCKS.map((block) => {
-      const spec = matmulKernel('matmul_blocked.wgsl', format, [`matmul_blocks/${block.rows}x${block.vec4s}.wgsl`]);
-      // 64 invocations per workgroup (WG in the shader), each 4 · vec4s columns × block.rows rows.
+      // WG invocations per workgroup (a pipeline constant), each 4 · vec4s columns × block.rows rows,
+      // WG shrunk for narrow W so that a few rows still spread over the adapter's threads.
+      const workgroup = cpuWorkgroupSize(shape.n, 4 * block.vec4s);
+      const spec = { ...matmulKernel('matmul_blocked.wgsl', format, [`matmul_blocks/${block.rows}x${block.vec4s}.wgsl`]), constants: { WG: workgroup } };
       const variant: MatmulVariant = {
         minRows,
         maxRows: block.maxRows,
-        passes: [{ spec, role: 'whole', workgroups: (rows) => [Math.ceil(shape.n / (256 * block.vec4s)), Math.ceil(rows / block.rows), 1] }],
+        passes: [{ spec, role: 'whole', workgroups: (rows) => [Math.ceil(shape.n / (4 * block.vec4s * workgroup)), Math.ceil(rows / block.rows), 1] }],
       };
       minRows = block.maxRows + 1;
       return variant;
@@ -252,7 +255,17 @@ const CPU_MATVEC_WORKGROUPS: readonly number[] = [64, 32, 16, 8];
 
 /** matvec_cpu.wgsl's workgroup for W of `n` columns: the largest that still gives CPU_MATVEC_MIN_WORKGROUPS. */
 export function cpuMatvecWorkgroup(n: number): number {
-  const fits = CPU_MATVEC_WORKGROUPS.find((size) => Math.ceil(n / (CPU_MATVEC_COLUMNS * size)) >= CPU_MATVEC_MIN_WORKGROUPS);
+  return cpuWorkgroupSize(n, CPU_MATVEC_COLUMNS);
+}
+
+/**
+ * The workgroup size of a 'cpu' family kernel covering `columns` output columns an invocation, for
+ * W of `n` columns: the largest of CPU_MATVEC_WORKGROUPS that gives CPU_MATVEC_MIN_WORKGROUPS
+ * workgroups across the columns alone (so that even one block of rows spreads over the threads),
+ * else the smallest.
+ */
+export function cpuWorkgroupSize(n: number, columns: number): number {
+  const fits = CPU_MATVEC_WORKGROUPS.find((size) => Math.ceil(n / (columns * size)) >= CPU_MATVEC_MIN_WORKGROUPS);
   return fits ?? (CPU_MATVEC_WORKGROUPS.at(-1) as number);
 }
 

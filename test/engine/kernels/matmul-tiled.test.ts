@@ -52,7 +52,7 @@ async function runSubgroupMatvec(run: (typeof SUBGROUP_RUNS)[number], format: We
 /** Register blocks of matmul_blocked.wgsl (shaders/matmul_blocks/), as rows × vec4s of columns. */
 const BLOCKS: readonly (readonly [number, number])[] = [[1, 4], [4, 4], [8, 2]];
 
-async function run(kernel: Kernel, format: WeightFormat, c: MatmulCase, x: Float32Array, w: Float32Array | Uint16Array, y0: Float32Array, block: readonly [number, number] = [1, 1]): Promise<Float32Array> {
+async function run(kernel: Kernel, format: WeightFormat, c: MatmulCase, x: Float32Array, w: Float32Array | Uint16Array, y0: Float32Array, block: readonly [number, number] = [1, 1], workgroup = 64): Promise<Float32Array> {
   const params = runner.uniform([{ u32: c.n }, { u32: c.k }, { u32: c.nOffset }, { u32: c.yStride }, { u32: c.accumulate ? 1 : 0 }]);
   const y = runner.storage(y0, 'y');
   const weights = kernel === 'matmul_naive.wgsl' ? w : transposed(w, c.n, c.k);
@@ -68,9 +68,10 @@ async function run(kernel: Kernel, format: WeightFormat, c: MatmulCase, x: Float
   const groups: [number, number, number] =
     kernel === 'matmul_naive.wgsl' ? [Math.ceil(c.n / 64), c.rows + 1, 1]
       : kernel === 'matmul_tiled.wgsl' ? [Math.ceil(c.n / 64) + 1, Math.ceil(c.rows / 64) + 1, 1]
-        : [Math.ceil(c.n / (256 * block[1])) + 1, Math.ceil(c.rows / block[0]) + 1, 1];
+        : [Math.ceil(c.n / (4 * block[1] * workgroup)) + 1, Math.ceil(c.rows / block[0]) + 1, 1];
   const blockSize = kernel === 'matmul_blocked.wgsl' ? [`matmul_blocks/${block[0]}x${block[1]}.wgsl`] : [];
-  await runner.dispatch(matmulKernel(kernel, format, blockSize), [params, runner.storage(weights, 'W'), runner.storage(x, 'x'), y, step], groups);
+  const spec = kernel === 'matmul_blocked.wgsl' ? { ...matmulKernel(kernel, format, blockSize), constants: { WG: workgroup } } : matmulKernel(kernel, format, blockSize);
+  await runner.dispatch(spec, [params, runner.storage(weights, 'W'), runner.storage(x, 'x'), y, step], groups);
   return runner.readFloat32(y, y0.length);
 }
 
@@ -87,11 +88,11 @@ async function runCpuMatvec(workgroup: number, format: WeightFormat, c: MatmulCa
 }
 
 /** matmul_blocked_shuffle.wgsl (16 rows × 8 columns an invocation), with a workgroup beyond the work each way. */
-async function runShuffleBlock(format: WeightFormat, c: MatmulCase, x: Float32Array, w: Float32Array | Uint16Array, y0: Float32Array): Promise<Float32Array> {
+async function runShuffleBlock(format: WeightFormat, c: MatmulCase, x: Float32Array, w: Float32Array | Uint16Array, y0: Float32Array, workgroup: number): Promise<Float32Array> {
   const params = runner.uniform([{ u32: c.n }, { u32: c.k }, { u32: c.nOffset }, { u32: c.yStride }, { u32: c.accumulate ? 1 : 0 }]);
   const y = runner.storage(y0, 'y');
-  const groups: [number, number, number] = [Math.ceil(c.n / 512) + 1, Math.ceil(c.rows / 16) + 1, 1];
-  await runner.dispatch(shuffleBlockKernel(format), [params, runner.storage(transposed(w, c.n, c.k), 'W'), runner.storage(x, 'x'), y, runner.step(c.rows)], groups);
+  const groups: [number, number, number] = [Math.ceil(c.n / (8 * workgroup)) + 1, Math.ceil(c.rows / 16) + 1, 1];
+  await runner.dispatch(shuffleBlockKernel(format, workgroup), [params, runner.storage(transposed(w, c.n, c.k), 'W'), runner.storage(x, 'x'), y, runner.step(c.rows)], groups);
   return runner.readFloat32(y, y0.length);
 }
 
@@ -113,13 +114,18 @@ async function check(format: WeightFormat, c: MatmulCase, seed: string): Promise
     }
   }
   for (const block of BLOCKS) {
-    expectIdentical(await run('matmul_blocked.wgsl', format, c, x, weights.data, y0, block), tiled, `blocked ${block.join('x')} = tiled, ${format} ${JSON.stringify(c)}`);
+    // The widest and the narrowest workgroup the plan picks (cpuWorkgroupSize).
+    for (const workgroup of [64, 8]) {
+      expectIdentical(await run('matmul_blocked.wgsl', format, c, x, weights.data, y0, block, workgroup), tiled, `blocked ${block.join('x')} (WG ${workgroup}) = tiled, ${format} ${JSON.stringify(c)}`);
+    }
   }
   for (const workgroup of CPU_MATVEC_WORKGROUPS) {
     expectIdentical(await runCpuMatvec(workgroup, format, c, x, weights.data, y0), tiled, `cpu matvec (WG ${workgroup}) = tiled, ${format} ${JSON.stringify(c)}`);
   }
   if (runner.context.hasSubgroups && c.n % 8 === 0) {
-    expectIdentical(await runShuffleBlock(format, c, x, weights.data, y0), tiled, `blocked shuffle = tiled, ${format} ${JSON.stringify(c)}`);
+    for (const workgroup of [64, 8]) {
+      expectIdentical(await runShuffleBlock(format, c, x, weights.data, y0, workgroup), tiled, `blocked shuffle (WG ${workgroup}) = tiled, ${format} ${JSON.stringify(c)}`);
+    }
   }
 }
 

@@ -76,6 +76,21 @@ describe('matmul plan', () => {
     expect(blocks).toEqual(['matmul_blocks/4x4.wgsl', 'matmul_blocks/4x4.wgsl', 'matmul_blocks/8x2.wgsl']);
   });
 
+  it('spreads a few rows of every CPU-family product over at least CPU_MATVEC_MIN_WORKGROUPS workgroups where 8-invocation workgroups allow it', () => {
+    for (const target of [CPU, CPU_SUBGROUPS_8]) {
+      for (const shape of [...SHAPES_18B, { n: 1024, k: 1024 }, { n: 1024, k: 2816 }, { n: 512, k: 512 }, { n: 136, k: 64 }]) {
+        for (const rows of [2, 4, 8, 9, 16]) {
+          const pass = variantFor(shape, 0, rows, target).passes[0]!;
+          const workgroup = pass.spec.constants?.['WG'] ?? 64;
+          const columns = pass.spec.prelude?.includes('matmul_blocks/4x4.wgsl') ? 16 : 8;
+          const [x] = pass.workgroups(rows);
+          expect(x * workgroup * columns, `${rows} rows of ${JSON.stringify(shape)}: every column covered`).toBeGreaterThanOrEqual(shape.n);
+          expect(x, `${rows} rows of ${JSON.stringify(shape)}`).toBeGreaterThanOrEqual(Math.min(CPU_MATVEC_MIN_WORKGROUPS, Math.ceil(shape.n / (8 * columns))));
+        }
+      }
+    }
+  });
+
   it('spreads every 1-row product of the CPU family over at least CPU_MATVEC_MIN_WORKGROUPS workgroups', () => {
     const mid = [{ n: 512, k: 512 }, { n: 1024, k: 512 }, { n: 2816, k: 512 }, { n: 8192, k: 512 }];
     for (const shape of [...SHAPES_18B, ...mid, { n: 1024, k: 1024 }, { n: 1024, k: 2816 }]) {
@@ -109,6 +124,8 @@ describe('matmul plan', () => {
     }
     // 16 rows of 512 columns a workgroup: the head's 92,544 columns in 181 workgroup columns.
     expect(variantFor({ n: 92544, k: 2048 }, 0, 17, CPU_SUBGROUPS_8).passes[0]!.workgroups(17)).toEqual([181, 2, 1]);
+    // Narrow W: smaller workgroups (16 invocations), so that 16 rows of 1024 columns are still 8 workgroups.
+    expect(variantFor({ n: 1024, k: 1024 }, 0, 16, CPU_SUBGROUPS_8).passes[0]!.workgroups(16)).toEqual([8, 1, 1]);
     // n not a multiple of 8 (whole-vector reads), or no subgroups: the 8×2 block.
     expect(kernelFor({ n: 130, k: 300 }, 64)).toContain('matmul_blocks/8x2.wgsl');
     expect(variantFor({ n: 2048, k: 2048 }, 0, 64, CPU).passes[0]!.spec.file).toBe('matmul_blocked.wgsl');
