@@ -60,9 +60,12 @@ export async function benchAttention(context: GpuContext, peaks: Peaks, options:
 
     const tiled = await launch(context, { file: 'attention_tiled.wgsl', constants: plan.constants, prelude: ['kv_read/f32.wgsl'] }, [params, q, rowMeta, k, v, out, allRows], [heads, Math.ceil(tokens / plan.rowsPerWorkgroup), 1]);
     const tiledSeconds = await timeLaunches(context, [tiled], timing);
-    const rowsPrefill = await launch(context, { file: 'attention_rows.wgsl', prelude: ['attention_cpu_io.wgsl', 'kv_read/f32.wgsl'] }, [params, q, rowMeta, k, v, out, allRows], [heads, Math.ceil(tokens / 32), 1]);
+    const rowsPrefill = await launch(context, { file: 'attention_rows.wgsl', prelude: ['attention_cpu_io.wgsl', 'kv_read/f32.wgsl', 'lane_share/none.wgsl'] }, [params, q, rowMeta, k, v, out, allRows], [heads, Math.ceil(tokens / 32), 1]);
     const rowsSeconds = await timeLaunches(context, [rowsPrefill], timing);
-    const engineSeconds = family === 'cpu' ? rowsSeconds : tiledSeconds;
+    // The CPU family as the engine runs it where the adapter has subgroups: lanes share keys and values.
+    const sharedPrefill = context.hasSubgroups ? await launch(context, { file: 'attention_rows.wgsl', prelude: ['attention_cpu_io.wgsl', 'kv_read/f32.wgsl', 'lane_share/subgroups.wgsl'] }, [params, q, rowMeta, k, v, out, allRows], [heads, Math.ceil(tokens / 32), 1]) : undefined;
+    const sharedSeconds = sharedPrefill ? await timeLaunches(context, [sharedPrefill], timing) : Number.NaN;
+    const engineSeconds = family === 'cpu' ? (sharedPrefill ? sharedSeconds : rowsSeconds) : tiledSeconds;
     const perRowPrefill = await launch(context, { file: 'attention.wgsl' }, [params, q, rowMeta, k, v, out, allRows], [heads, tokens, 1]);
     const perRowPrefillSeconds = await timeLaunches(context, [perRowPrefill], timing);
 
@@ -85,6 +88,7 @@ export async function benchAttention(context: GpuContext, peaks: Peaks, options:
       fmt(perRowPrefillSeconds * 1000),
       fmt(tiledSeconds * 1000),
       fmt(rowsSeconds * 1000),
+      Number.isNaN(sharedSeconds) ? '—' : fmt(sharedSeconds * 1000),
       fmt(flops / naiveSeconds / 1e9),
       fmt(flops / engineSeconds / 1e9),
       Number.isNaN(naiveSeconds) ? '—' : `${fmt(naiveSeconds / engineSeconds)}×`,
@@ -114,8 +118,8 @@ export async function benchAttention(context: GpuContext, peaks: Peaks, options:
   }
   const peak = peaks.flops / 1e9;
   printTable(
-    `Prefill attention, ${heads} heads / ${kvHeads} KV heads, head_dim ${headDim} (FMA peak ${fmt(peak)} GFLOP/s); engine: the ${family} family (tiled on GPUs, register blocks on CPUs)`,
-    ['tokens', 'naive ms', 'per-row ms', 'tiled ms', 'blocks ms', 'naive GFLOP/s', 'engine GFLOP/s', 'engine/naive', 'engine % peak'],
+    `Prefill attention, ${heads} heads / ${kvHeads} KV heads, head_dim ${headDim} (FMA peak ${fmt(peak)} GFLOP/s); engine: the ${family} family (tiled on GPUs, register blocks on CPUs, their lanes sharing keys and values where the adapter has subgroups)`,
+    ['tokens', 'naive ms', 'per-row ms', 'tiled ms', 'blocks ms', 'blocks, lanes sharing ms', 'naive GFLOP/s', 'engine GFLOP/s', 'engine/naive', 'engine % peak'],
     prefillRows,
   );
   printTable(

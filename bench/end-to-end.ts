@@ -7,11 +7,12 @@
  * the argmax fed back on the GPU.
  *
  *   node dist/bench/end-to-end.js [--shape mid|tiny|1.8b] [--contexts 256,1024] [--format bf16] [--decode-steps 8] [--no-naive]
- *     [--gpu-memory 80] [--kv-cache f16] [--kernels gpu,gpu-split,cpu] [--large] [--unsafe]
+ *     [--gpu-memory 80] [--kv-cache f16] [--kernels gpu,gpu-split,cpu,cpu-blocks] [--large] [--unsafe]
  *
  * --kernels: the kernel families to run (engine/kernel-family.ts); default: the adapter's own.
  * 'gpu' uses subgroups where the adapter has them (matvec_subgroup.wgsl for decode-sized matmuls);
- * 'gpu-split' is the GPU family without them (matvec.wgsl + matmul_fold.wgsl).
+ * 'gpu-split' is the GPU family without them (matvec.wgsl + matmul_fold.wgsl), 'cpu-blocks' the CPU
+ * family without them (matmul_blocked.wgsl for prefill instead of matmul_blocked_shuffle.wgsl).
  *
  * Default: the mid and tiny shapes at short contexts (minutes on software Vulkan). --large: the
  * 1.8B shape in bf16 at 1k, 8k and 32k (a real GPU; the memory plan refuses what will not fit).
@@ -27,12 +28,17 @@ import { UserError } from '../engine/errors.js';
 import { PassTimer } from '../engine/gpu/pass-timer.js';
 import { benchDevice, describeContext, fmt, isEntry, measurePeaks, percent, printTable, runMain, type Peaks } from './gpu-bench.js';
 
-/** A kernel family as --kernels names it; 'gpu-split' is the GPU family without subgroups. */
-const KERNEL_CHOICES = [...KERNEL_FAMILIES, 'gpu-split'] as const;
+/**
+ * A kernel family as --kernels names it; 'gpu-split' is the GPU family without subgroups,
+ * 'cpu-blocks' the CPU family without them (matmul_blocked.wgsl for prefill, not the shuffled block).
+ */
+const KERNEL_CHOICES = [...KERNEL_FAMILIES, 'gpu-split', 'cpu-blocks'] as const;
 type KernelChoice = (typeof KERNEL_CHOICES)[number];
 
 function modelKernelOptions(choice: KernelChoice): { kernels: KernelFamily; subgroups?: boolean } {
-  return choice === 'gpu-split' ? { kernels: 'gpu', subgroups: false } : { kernels: choice };
+  if (choice === 'gpu-split') return { kernels: 'gpu', subgroups: false };
+  if (choice === 'cpu-blocks') return { kernels: 'cpu', subgroups: false };
+  return { kernels: choice };
 }
 
 interface Case {

@@ -11,10 +11,11 @@ import { createUniform } from '../engine/gpu/uniforms.js';
 import { launch, storage, type KernelLaunch } from './gpu-bench.js';
 
 /**
- * The untiled baseline (W row-major), or a kernel family of engine/matmul-plan.ts; 'gpu' plans
- * without subgroups, 'gpu subgroups' with the adapter's (where it has them).
+ * The untiled baseline (W row-major), or a kernel family of engine/matmul-plan.ts; 'gpu' and 'cpu'
+ * plan without subgroups, 'gpu subgroups' and 'cpu subgroups' with the adapter's (where it has them);
+ * 'cpu 1-row block' is the CPU family's decode kernel before matvec_cpu.wgsl (decode-bandwidth's baseline).
  */
-export type MatmulKernelChoice = 'naive' | KernelFamily | 'gpu subgroups';
+export type MatmulKernelChoice = 'naive' | KernelFamily | 'gpu subgroups' | 'cpu subgroups' | 'cpu 1-row block';
 
 /** The GPU family as the engine would run it on this adapter: with subgroups where it has them. */
 export function gpuFamilyChoice(context: GpuContext): 'gpu' | 'gpu subgroups' {
@@ -22,12 +23,20 @@ export function gpuFamilyChoice(context: GpuContext): 'gpu' | 'gpu subgroups' {
 }
 
 /** What the engine runs on this adapter by default: its kernel family, with subgroups where it has them. */
-export function engineMatmulChoice(context: GpuContext): Exclude<MatmulKernelChoice, 'naive'> {
-  return defaultKernelFamily(context.adapter) === 'gpu' ? gpuFamilyChoice(context) : 'cpu';
+export function engineMatmulChoice(context: GpuContext): Exclude<MatmulKernelChoice, 'naive' | 'cpu 1-row block'> {
+  if (defaultKernelFamily(context.adapter) === 'gpu') return gpuFamilyChoice(context);
+  return context.hasSubgroups ? 'cpu subgroups' : 'cpu';
 }
 
-function targetOf(context: GpuContext, kernel: Exclude<MatmulKernelChoice, 'naive'>): MatmulTarget {
-  return kernel === 'gpu subgroups' ? { kernels: 'gpu', subgroupMinSize: matmulSubgroupSize(context) } : { kernels: kernel, subgroupMinSize: 0 };
+function targetOf(context: GpuContext, kernel: Exclude<MatmulKernelChoice, 'naive' | 'cpu 1-row block'>): MatmulTarget {
+  switch (kernel) {
+    case 'gpu subgroups':
+      return { kernels: 'gpu', subgroupMinSize: matmulSubgroupSize(context) };
+    case 'cpu subgroups':
+      return { kernels: 'cpu', subgroupMinSize: matmulSubgroupSize(context) };
+    default:
+      return { kernels: kernel, subgroupMinSize: 0 };
+  }
 }
 
 export async function matmulLaunches(context: GpuContext, kernel: MatmulKernelChoice, w: GpuMatrix, x: GPUBuffer, y: GPUBuffer, rows: number): Promise<{ launches: KernelLaunch[]; release: () => void }> {
@@ -35,7 +44,7 @@ export async function matmulLaunches(context: GpuContext, kernel: MatmulKernelCh
   const owned: GPUBuffer[] = [createUniform(context.device, 'step', [{ u32: rows }])];
   const step = owned[0] as GPUBuffer;
   const shapes = w.chunks.map((chunk) => ({ n: chunk.rowCount, k: w.cols }));
-  const target = kernel === 'naive' ? undefined : targetOf(context, kernel);
+  const target = kernel === 'naive' || kernel === 'cpu 1-row block' ? undefined : targetOf(context, kernel);
   const partialsBytes = target ? partialsBufferBytes(target, shapes) : 0;
   const partials = partialsBytes > 0 ? storage(context, partialsBytes, 'matmul chunk sums') : undefined;
   if (partials) owned.push(partials);
@@ -43,6 +52,11 @@ export async function matmulLaunches(context: GpuContext, kernel: MatmulKernelCh
     const params = createUniform(context.device, 'params', [{ u32: chunk.rowCount }, { u32: w.cols }, { u32: chunk.rowStart }, { u32: w.rows }, { u32: 0 }]);
     owned.push(params);
     const buffers = { params, weights: chunk.buffer, x, y, step, partials };
+    if (kernel === 'cpu 1-row block') {
+      // The CPU family's decode kernel before matvec_cpu.wgsl: 64 invocations of 16 columns, 1024 columns a workgroup.
+      launches.push(await launch(context, matmulKernel('matmul_blocked.wgsl', w.format, ['matmul_blocks/1x4.wgsl']), matmulBindings('whole', buffers), [Math.ceil(chunk.rowCount / 1024), rows, 1]));
+      continue;
+    }
     if (!target) {
       launches.push(await launch(context, matmulKernel('matmul_naive.wgsl', w.format), matmulBindings('whole', buffers), [Math.ceil(chunk.rowCount / 64), rows, 1]));
       continue;

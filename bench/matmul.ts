@@ -83,7 +83,8 @@ export async function benchMatmul(context: GpuContext, peaks: Peaks, options: { 
     // The GPU family as the engine runs it here (its subgroup matvec up to MATVEC_MAX_ROWS rows where the adapter has subgroups).
     const tiles = await rate(gpuFamilyChoice(context), rows);
     const blocks = await rate('cpu', rows);
-    const engine = family === 'cpu' ? blocks : tiles;
+    // The CPU family as the engine runs it here: with subgroups, matmul_blocked_shuffle.wgsl above 8 rows.
+    const engine = family === 'gpu' ? tiles : engineMatmulChoice(context) === 'cpu subgroups' ? await rate('cpu subgroups', rows) : blocks;
     const naiveOneRow = await rate('naive', 1);
     const engineOneRow = await rate(engineMatmulChoice(context), 1);
     figures.push({ shape: shape.name, format, rows, naive, tiles, blocks, engine, engineOneRow, naiveOneRow });
@@ -94,7 +95,7 @@ export async function benchMatmul(context: GpuContext, peaks: Peaks, options: { 
   }
   const peak = peaks.flops / 1e9;
   printTable(
-    `Matmul GFLOP/s (FMA peak ${fmt(peak)} GFLOP/s). tiles: workgroup-memory tiles (up to ${MATVEC_MAX_ROWS} rows the ${gpuFamilyChoice(context) === 'gpu' ? 'split-k' : 'subgroup'} matvec); blocks: register blocks; engine: ${engineMatmulChoice(context)}, this adapter's default (1 row: subgroup matvec where a GPU has subgroups)`,
+    `Matmul GFLOP/s (FMA peak ${fmt(peak)} GFLOP/s). tiles: workgroup-memory tiles (up to ${MATVEC_MAX_ROWS} rows the ${gpuFamilyChoice(context) === 'gpu' ? 'split-k' : 'subgroup'} matvec); blocks: register blocks (matmul_blocked.wgsl); engine: ${engineMatmulChoice(context)}, this adapter's default (1 row: subgroup matvec where a GPU has subgroups; a CPU adapter with subgroups: matmul_blocked_shuffle.wgsl above 8 rows)`,
     ['shape', 'W', 'rows', 'naive', 'tiles', 'blocks', 'engine', 'engine/naive', 'engine % peak', '1 row: naive', 'engine', 'engine/naive'],
     figures.map((f) => [f.shape, f.format, String(f.rows), fmt(f.naive), fmt(f.tiles), fmt(f.blocks), fmt(f.engine), `${fmt(f.engine / f.naive)}×`, percent(f.engine, peak), fmt(f.naiveOneRow), fmt(f.engineOneRow), `${fmt(f.engineOneRow / f.naiveOneRow)}×`]),
   );

@@ -26,7 +26,8 @@
 const R: u32 = 4u;        // rows per invocation (8 measured slower, 2 slower still)
 const J: u32 = 8u;        // keys per register group (16 measured no faster)
 // Params, Step, the q / row_meta / result / step bindings, WG, BLOCK, SEG and workgroup_keys come
-// from the prepended attention_cpu_io.wgsl; k_at / v_at from kv_read/<format>.wgsl.
+// from the prepended attention_cpu_io.wgsl; k_at / v_at from kv_read/<format>.wgsl; LANE_SHARE,
+// subgroup_lane, subgroup_lanes, all_lanes and from_lane from lane_share/<none|subgroups>.wgsl.
 
 var<private> q_s: array<array<f32, MAX_HD>, R>;    // q · scale, per row
 var<private> acc: array<array<f32, MAX_HD>, R>;    // the segment's weighted value sums
@@ -63,6 +64,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
     same = same && (base[r] == base[0] || !live[r]);
   }
   let base0 = base[0];
+  // With subgroups of J lanes whose rows all share one KV slot (a prefill), lane l loads key or
+  // value j0 + l and the lanes take the J values from each other (lane_share/subgroups.wgsl): one
+  // lane loop of loads per head-dimension step instead of J. Same values, same arithmetic.
+  let lane = subgroup_lane();
+  let lanes_share = LANE_SHARE && all_lanes(same) && all_lanes_equal(base0) && subgroup_lanes() == J;
   for (var r = 0u; r < R; r++) {
     for (var d = 0u; d < d_len; d++) {
       q_s[r][d] = q[q_base[r] + d] * params.scale;
@@ -108,7 +114,22 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
             dots[r][i] = 0.0; // explicitly: lavapipe was seen not to re-zero a loop-body array per iteration
           }
         }
-        if (same) {
+        if (lanes_share) {
+          let k_lane = base0 + (block + min(j0 + lane, last)) * stride;
+          for (var d = 0u; d < d_len; d++) {
+            let mine_k = k_at(k_lane + d);
+            var kv: array<f32, J>;
+            for (var i = 0u; i < J; i++) {
+              kv[i] = from_lane(mine_k, i);
+            }
+            for (var r = 0u; r < R; r++) {
+              let qd = q_s[r][d];
+              for (var i = 0u; i < J; i++) {
+                dots[r][i] += qd * kv[i];
+              }
+            }
+          }
+        } else if (same) {
           for (var d = 0u; d < d_len; d++) {
             var kv: array<f32, J>;
             for (var i = 0u; i < J; i++) {
@@ -174,7 +195,23 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
         }
         let v_off = (block + j0) * stride;
         let last = in_block - 1u - j0;
-        if (same) {
+        if (lanes_share) {
+          let v_lane = base0 + v_off + min(lane, last) * stride;
+          for (var d = 0u; d < d_len; d++) {
+            let mine_v = v_at(v_lane + d);
+            var vv: array<f32, J>;
+            for (var i = 0u; i < J; i++) {
+              vv[i] = from_lane(mine_v, i);
+            }
+            for (var r = 0u; r < R; r++) {
+              var sum = acc[r][d];
+              for (var i = 0u; i < J; i++) {
+                sum = select(sum, sum + pk[r][i] * vv[i], j0 + i < mine[r]);
+              }
+              acc[r][d] = sum;
+            }
+          }
+        } else if (same) {
           for (var d = 0u; d < d_len; d++) {
             var vv: array<f32, J>;
             for (var i = 0u; i < J; i++) {

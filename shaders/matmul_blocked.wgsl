@@ -11,7 +11,9 @@
 // never changes its result (batch invariance).
 // Params, Step and the x, y bindings come from matmul_io.wgsl, prepended with the weight reader.
 
-const WG: u32 = 64u; // a workgroup covers 4 · BC · WG output columns × BR rows
+// A workgroup covers 4 · BC · WG output columns × BR rows; engine/model/matmul-plan.ts shrinks WG
+// for narrow W (cpuWorkgroupSize) so that a few rows still spread over lavapipe's threads.
+override WG: u32 = 64u;
 
 // A register block: BR rows × BC vec4s of output columns.
 alias Block = array<array<vec4f, BC>, BR>;

@@ -64,8 +64,8 @@ async function openForReading(file: string): Promise<FileHandle> {
 }
 
 /** Reads exactly `length` bytes at `position`, or fails naming the file: a short read is truncation. */
-async function readExactly(handle: FileHandle, file: string, position: number, length: number, what: string): Promise<Uint8Array> {
-  const bytes = new Uint8Array(length);
+async function readExactly(handle: FileHandle, file: string, position: number, length: number, what: string, into?: Uint8Array): Promise<Uint8Array> {
+  const bytes = into ? into.subarray(0, length) : new Uint8Array(length);
   let filled = 0;
   while (filled < length) {
     const { bytesRead } = await handle.read(bytes, filled, length - filled, position + filled);
@@ -187,15 +187,18 @@ export async function readSafetensorsHeader(file: string): Promise<TensorEntry[]
 
 /**
  * Reads bytes [byteStart, byteStart + byteLength) of one tensor (default: all of it) from its file.
- * Only that range is read, so a caller can stream a large tensor in pieces.
+ * Only that range is read, so a caller can stream a large tensor in pieces. With `into` (at least
+ * byteLength bytes) the bytes land there and a view of them is returned: a loader that reuses one
+ * buffer skips the page faults of fresh memory (~40 ms per 64 MiB on the development machine).
  */
-export async function readTensorBytes(entry: TensorEntry, byteStart = 0, byteLength = entry.byteLength - byteStart): Promise<Uint8Array> {
+export async function readTensorBytes(entry: TensorEntry, byteStart = 0, byteLength = entry.byteLength - byteStart, into?: Uint8Array): Promise<Uint8Array> {
+  if (into && into.byteLength < byteLength) throw new RangeError(`readTensorBytes(${entry.name}): ${byteLength} bytes do not fit the ${into.byteLength}-byte buffer given`);
   if (!Number.isInteger(byteStart) || !Number.isInteger(byteLength) || byteStart < 0 || byteLength < 0 || byteStart + byteLength > entry.byteLength) {
     throw new RangeError(`readTensorBytes(${entry.name}): range [${byteStart}, ${byteStart + byteLength}) is outside the tensor's ${entry.byteLength} bytes`);
   }
   const handle = await openForReading(entry.file);
   try {
-    return await readExactly(handle, entry.file, entry.byteOffset + byteStart, byteLength, `tensor ${entry.name}`);
+    return await readExactly(handle, entry.file, entry.byteOffset + byteStart, byteLength, `tensor ${entry.name}`, into);
   } finally {
     await handle.close();
   }

@@ -14,6 +14,9 @@ import type { WeightFormat } from './kernels.js';
 import { decodeToFloat32, readTensorBytes, type TensorDtype, type TensorEntry } from '../checkpoint/safetensors.js';
 import { float32ToFloat16Bits } from '../checkpoint/half-precision.js';
 import { float32ToBfloat16Bits } from '../checkpoint/safetensors-writer.js';
+import { ChunkPlacer, transposeBytes, writePadded } from './chunk-placer.js';
+
+export { transposeBytes } from './chunk-placer.js';
 
 export type WeightFormatChoice = 'native' | 'f32' | 'f16';
 
@@ -60,9 +63,14 @@ export function createStorageBuffer(device: GPUDevice, bytes: number, label: str
   });
 }
 
+/** Whether a stored dtype's bytes are the GPU format's as they are. */
+function storedAs(dtype: TensorDtype, format: WeightFormat): boolean {
+  return (format === 'bf16' && dtype === 'BF16') || (format === 'f16' && dtype === 'F16') || (format === 'f32' && dtype === 'F32');
+}
+
 /** Converts one row range of a stored tensor to the GPU format's bytes. */
 function convertRows(dtype: TensorDtype, bytes: Uint8Array, format: WeightFormat): Uint8Array {
-  if ((format === 'bf16' && dtype === 'BF16') || (format === 'f16' && dtype === 'F16') || (format === 'f32' && dtype === 'F32')) return bytes;
+  if (storedAs(dtype, format)) return bytes;
   const values = decodeToFloat32(dtype, bytes);
   if (format === 'f32') return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   if (format === 'f16') {
@@ -88,39 +96,26 @@ export function rowsPerChunk(name: string, file: string, rows: number, cols: num
   return perChunk;
 }
 
-/** [rows][cols] elements of `bytesPerValue` bytes → [cols][rows]. */
-export function transposeBytes(data: Uint8Array, rows: number, cols: number, bytesPerValue: number): Uint8Array {
-  const aligned = data.byteOffset % bytesPerValue === 0 ? data : data.slice();
-  const out = new Uint8Array(rows * cols * bytesPerValue);
-  if (bytesPerValue === 4) {
-    const from = new Uint32Array(aligned.buffer, aligned.byteOffset, rows * cols);
-    const to = new Uint32Array(out.buffer);
-    for (let r = 0; r < rows; r += 1) for (let c = 0; c < cols; c += 1) to[c * rows + r] = from[r * cols + c] as number;
-  } else {
-    const from = new Uint16Array(aligned.buffer, aligned.byteOffset, rows * cols);
-    const to = new Uint16Array(out.buffer);
-    for (let r = 0; r < rows; r += 1) for (let c = 0; c < cols; c += 1) to[c * rows + r] = from[r * cols + c] as number;
-  }
-  return out;
-}
-
 function placeChunk(device: GPUDevice, name: string, rowStart: number, rowCount: number, cols: number, format: WeightFormat, data: Uint8Array, layout: MatrixLayout): MatrixChunk {
   const placed = layout === 'kn' ? transposeBytes(data, rowCount, cols, BYTES[format]) : data;
   const buffer = createStorageBuffer(device, placed.byteLength, `${name}[${rowStart}..${rowStart + rowCount})`);
-  writePadded(device, buffer, placed);
+  writePadded(device, buffer, 0, placed);
   return { rowStart, rowCount, buffer };
 }
 
-export async function uploadMatrix(device: GPUDevice, entry: TensorEntry, format: WeightFormat, maxBindingBytes: number, layout: MatrixLayout = 'nk'): Promise<GpuMatrix> {
-  return uploadStackedMatrix(device, entry.name, [entry], format, maxBindingBytes, layout);
+export async function uploadMatrix(device: GPUDevice, entry: TensorEntry, format: WeightFormat, maxBindingBytes: number, layout: MatrixLayout = 'nk', placer?: ChunkPlacer): Promise<GpuMatrix> {
+  return uploadStackedMatrix(device, entry.name, [entry], format, maxBindingBytes, layout, placer);
 }
 
 /**
  * Several tensors of the same width stacked into one matrix, their rows in order (w1 over w3: one
  * matmul computes both feed-forward projections). A chunk may span two tensors; it is read from
- * each in turn, so host memory still holds one chunk at a time.
+ * each in turn, so host memory still holds one chunk at a time. `placer` puts each chunk in its
+ * buffer (chunk-placer.ts: 'kn' chunks transposed by the device); without one, a host-transposing
+ * placer of its own. The device may still be writing the buffers: the placer's finish() waits.
+ * Uploads running at the same time pass different `lane`s: each reads into its own host buffer.
  */
-export async function uploadStackedMatrix(device: GPUDevice, name: string, entries: readonly TensorEntry[], format: WeightFormat, maxBindingBytes: number, layout: MatrixLayout): Promise<GpuMatrix> {
+export async function uploadStackedMatrix(device: GPUDevice, name: string, entries: readonly TensorEntry[], format: WeightFormat, maxBindingBytes: number, layout: MatrixLayout, placer?: ChunkPlacer, lane = 0): Promise<GpuMatrix> {
   const parts = entries.map((entry) => {
     const [rows, cols] = entry.shape.length === 2 ? entry.shape : [entry.shape[0] ?? 0, 1];
     if (rows === undefined || cols === undefined) throw new Error(`${entry.name}: bad shape`);
@@ -133,24 +128,50 @@ export async function uploadStackedMatrix(device: GPUDevice, name: string, entri
   if (mismatched) throw new Error(`${name}: cannot stack ${mismatched.entry.name} (${mismatched.cols} columns) under ${first.entry.name} (${cols})`);
   const rows = parts.reduce((sum, part) => sum + part.rows, 0);
   const perChunk = rowsPerChunk(first.entry.name, first.entry.file, rows, cols, format, maxBindingBytes);
+  const own = placer ? undefined : await ChunkPlacer.create(device, { transpose: 'host' });
+  const place = (placer ?? own) as ChunkPlacer;
+  const profile = place.profile;
   const chunks: MatrixChunk[] = [];
   for (let rowStart = 0; rowStart < rows; rowStart += perChunk) {
     const rowCount = Math.min(perChunk, rows - rowStart);
-    const data = new Uint8Array(rowCount * cols * BYTES[format]);
-    // The rows [rowStart, rowStart + rowCount) of the stack, from each tensor they fall in.
+    // The rows [rowStart, rowStart + rowCount) of the stack, from each tensor they fall in. Stored
+    // as the GPU keeps them (bf16 as bf16, …), they are read straight into the placer's reused
+    // buffer; otherwise read, converted and joined.
+    const chunkBytes = rowCount * cols * BYTES[format];
+    const asStored = parts.every((part) => storedAs(part.entry.dtype, format));
+    const target = asStored ? place.readBuffer(chunkBytes, lane) : undefined;
+    const pieces: Uint8Array[] = [];
     let partStart = 0;
     for (const part of parts) {
       const from = Math.max(rowStart, partStart);
       const to = Math.min(rowStart + rowCount, partStart + part.rows);
       if (from < to) {
-        const stored = await readTensorBytes(part.entry, (from - partStart) * part.storedRowBytes, (to - from) * part.storedRowBytes);
-        data.set(convertRows(part.entry.dtype, stored, format), (from - rowStart) * cols * BYTES[format]);
+        const into = target?.subarray((from - rowStart) * cols * BYTES[format]);
+        const read = (): Promise<Uint8Array> => readTensorBytes(part.entry, (from - partStart) * part.storedRowBytes, (to - from) * part.storedRowBytes, into);
+        const stored = profile ? await profile.time('read', read) : await read();
+        if (!target) {
+          const convert = (): Uint8Array => convertRows(part.entry.dtype, stored, format);
+          pieces.push(profile ? await profile.time('convert', convert) : convert());
+        }
       }
       partStart += part.rows;
     }
-    chunks.push(placeChunk(device, name, rowStart, rowCount, cols, format, data, layout));
+    const data = target ?? (pieces.length === 1 ? (pieces[0] as Uint8Array) : concatenate(pieces));
+    const buffer = await place.place(`${name}[${rowStart}..${rowStart + rowCount})`, rowCount, cols, format, data, layout);
+    chunks.push({ rowStart, rowCount, buffer });
   }
+  await own?.finish();
   return { name, rows, cols, format, layout, chunks, bytes: rows * cols * BYTES[format] };
+}
+
+function concatenate(pieces: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.byteLength, 0));
+  let offset = 0;
+  for (const piece of pieces) {
+    out.set(piece, offset);
+    offset += piece.byteLength;
+  }
+  return out;
 }
 
 /**
@@ -174,19 +195,8 @@ export function uploadMatrixValues(device: GPUDevice, name: string, values: Floa
 export async function uploadVector(device: GPUDevice, entry: TensorEntry): Promise<GPUBuffer> {
   const values = decodeToFloat32(entry.dtype, await readTensorBytes(entry));
   const buffer = createStorageBuffer(device, values.byteLength, entry.name);
-  writePadded(device, buffer, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  writePadded(device, buffer, 0, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
   return buffer;
-}
-
-/** writeBuffer needs a multiple of 4 bytes. */
-function writePadded(device: GPUDevice, buffer: GPUBuffer, data: Uint8Array): void {
-  if (data.byteLength % 4 === 0) {
-    device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
-    return;
-  }
-  const padded = new Uint8Array(Math.ceil(data.byteLength / 4) * 4);
-  padded.set(data);
-  device.queue.writeBuffer(buffer, 0, padded.buffer, 0, padded.byteLength);
 }
 
 export function destroyMatrix(matrix: GpuMatrix): void {

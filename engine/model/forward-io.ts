@@ -2,6 +2,7 @@
  * What a forward call of the model takes (rows of ragged sequences, picked rows) and returns (the
  * picked rows' log-probs and argmax), and the options a model is loaded with.
  */
+import type { LoadProfile, TransposeSite } from '../gpu/chunk-placer.js';
 import type { WeightFormatChoice } from '../gpu/gpu-tensor.js';
 import type { KernelFamily } from './kernel-family.js';
 import type { KvCacheFormat } from './kv-cache.js';
@@ -50,6 +51,10 @@ export interface ModelLoadOptions {
   readonly kernels?: KernelFamily;
   /** false: the 'gpu' family's decode matmuls run without subgroups even where the adapter has them (matmul-plan.ts). */
   readonly subgroups?: boolean;
+  /** Where the matmul weights are transposed to their layout: 'device' or 'host'; default by kernel family ('cpu': host). */
+  readonly transpose?: TransposeSite;
+  /** Collects the load's host seconds by phase (bench/load.ts). */
+  readonly profile?: LoadProfile;
 }
 
 /** Options of a model over weights already on the GPU (fromWeights). */

@@ -9,7 +9,9 @@
  *   SwiftShader, WARP), where every barrier is a context switch and workgroup memory is ordinary
  *   memory: register-blocked matmuls and prefill attention, split-K decode attention with one
  *   invocation per (row, KV group, segment), no barriers (matmul_blocked.wgsl, attention_rows.wgsl,
- *   attention_lanes.wgsl).
+ *   attention_lanes.wgsl). Where such an adapter has subgroups, prefill shares loads between the
+ *   lanes of a subgroup (matmul_blocked_shuffle.wgsl; attention_rows.wgsl with lane_share/subgroups.wgsl):
+ *   lavapipe loads storage one lane at a time unless the address is provably uniform.
  */
 import type { AdapterDescription } from '../gpu/device.js';
 

@@ -7,12 +7,12 @@
 import type { InternLM2Config } from '../checkpoint/config.js';
 import type { GpuContext } from '../gpu/device.js';
 import { createStorageBuffer, type GpuMatrix } from '../gpu/gpu-tensor.js';
-import { kernelCache } from '../gpu/kernels.js';
+import { kernelCache, type KernelSpec } from '../gpu/kernels.js';
 import type { PassTimer } from '../gpu/pass-timer.js';
 import { createUniform, type StepUniform } from '../gpu/uniforms.js';
 import { ATTENTION_SEGMENT, SPLIT_ATTENTION_MAX_ROWS, type ActivationBuffers } from './activations.js';
 import { planAttentionTiles } from './attention-plan.js';
-import type { KvCache } from './kv-cache.js';
+import type { KvCache, KvCacheFormat } from './kv-cache.js';
 import { matmulBindings, matmulKernel, matmulVariants, type MatmulTarget } from './matmul-plan.js';
 import type { ModelWeights } from './weights.js';
 
@@ -62,6 +62,35 @@ export function encodeDispatches(encoder: GPUCommandEncoder, dispatches: readonl
   pass.end();
 }
 
+/**
+ * The attention kernels of a kernel family and KV-cache format: split-K decode segments and
+ * whole-row prefill (see buildLayers).
+ */
+function attentionKernelSpecs(context: GpuContext, c: InternLM2Config, target: MatmulTarget, kvFormat: KvCacheFormat): { segments: KernelSpec; rows: KernelSpec } {
+  const kvRead = [`kv_read/${kvFormat}.wgsl`];
+  if (target.kernels === 'cpu') {
+    // With subgroups, attention_rows.wgsl's lanes load one key (value) each and share them (lane_share/).
+    const laneShare = target.subgroupMinSize > 0 ? 'lane_share/subgroups.wgsl' : 'lane_share/none.wgsl';
+    return {
+      segments: { file: 'attention_lanes.wgsl', prelude: ['attention_cpu_io.wgsl', ...kvRead], constants: { GROUP: c.heads / c.kvHeads } },
+      rows: { file: 'attention_rows.wgsl', prelude: ['attention_cpu_io.wgsl', ...kvRead, laneShare] },
+    };
+  }
+  const tilePlan = planAttentionTiles(c.headDim, context.limits.maxComputeWorkgroupStorageSize);
+  return { segments: { file: 'attention_split.wgsl', prelude: kvRead }, rows: { file: 'attention_tiled.wgsl', constants: tilePlan.constants, prelude: kvRead } };
+}
+
+/**
+ * Starts compiling the layers' attention kernels, the slowest to compile (4.1 and 1.7 s for the
+ * CPU family's on lavapipe): Dawn compiles on its own threads, so a loader that calls this before
+ * uploading the weights has them ready when buildLayers asks the kernel cache for them.
+ */
+export function warmLayerKernels(context: GpuContext, config: InternLM2Config, target: MatmulTarget, kvFormat: KvCacheFormat): Promise<void> {
+  const cache = kernelCache(context.device);
+  const specs = attentionKernelSpecs(context, config, target, kvFormat);
+  return Promise.all([cache.pipeline(specs.segments), cache.pipeline(specs.rows)]).then(() => undefined);
+}
+
 export class LayerGraph {
   private readonly device: GPUDevice;
   /** Split-K attention states, sized by the cache length (rebuilt with the layers). */
@@ -98,7 +127,6 @@ export class LayerGraph {
     }
     // The cache's storage format (f32 or f16) comes from the prepended kv_write/<format>.wgsl.
     const ropePipeline = await cache.pipeline({ file: 'rope_kv.wgsl', prelude: [`kv_write/${kv.format}.wgsl`] });
-    const kvRead = [`kv_read/${kv.format}.wgsl`];
     const tilePlan = planAttentionTiles(c.headDim, this.r.context.limits.maxComputeWorkgroupStorageSize);
     const segments = Math.ceil(kv.maxLen / ATTENTION_SEGMENT);
     // Decode: per-segment states (split-K) folded by the merge kernel; prefill: whole rows. The 'gpu'
@@ -108,12 +136,13 @@ export class LayerGraph {
     // per workgroup); every row's arithmetic is the same.
     const lanes = (rows: number): number => Math.ceil((rows * c.kvHeads * segments) / 8);
     const cpu = this.r.matmulTarget.kernels === 'cpu';
+    const specs = attentionKernelSpecs(this.r.context, c, this.r.matmulTarget, kv.format);
     const attentionSegments = cpu
-      ? { pipeline: await cache.pipeline({ file: 'attention_lanes.wgsl', prelude: ['attention_cpu_io.wgsl', ...kvRead], constants: { GROUP: c.heads / c.kvHeads } }), workgroups: (rows: number): [number, number, number] => [lanes(rows), 1, 1] }
-      : { pipeline: await cache.pipeline({ file: 'attention_split.wgsl', prelude: kvRead }), workgroups: (rows: number): [number, number, number] => [c.heads, rows, segments] };
+      ? { pipeline: await cache.pipeline(specs.segments), workgroups: (rows: number): [number, number, number] => [lanes(rows), 1, 1] }
+      : { pipeline: await cache.pipeline(specs.segments), workgroups: (rows: number): [number, number, number] => [c.heads, rows, segments] };
     const attentionRows = cpu
-      ? { pipeline: await cache.pipeline({ file: 'attention_rows.wgsl', prelude: ['attention_cpu_io.wgsl', ...kvRead] }), workgroups: (rows: number): [number, number, number] => [c.heads, Math.ceil(rows / 32), 1] }
-      : { pipeline: await cache.pipeline({ file: 'attention_tiled.wgsl', constants: tilePlan.constants, prelude: kvRead }), workgroups: (rows: number): [number, number, number] => [c.heads, Math.ceil(rows / tilePlan.rowsPerWorkgroup), 1] };
+      ? { pipeline: await cache.pipeline(specs.rows), workgroups: (rows: number): [number, number, number] => [c.heads, Math.ceil(rows / 32), 1] }
+      : { pipeline: await cache.pipeline(specs.rows), workgroups: (rows: number): [number, number, number] => [c.heads, Math.ceil(rows / tilePlan.rowsPerWorkgroup), 1] };
     const mergePipeline = await cache.pipeline({ file: 'attention_merge.wgsl' });
     this.attentionPartial?.destroy();
     const partial = createStorageBuffer(this.device, SPLIT_ATTENTION_MAX_ROWS * c.heads * segments * (c.headDim + 2) * 4, 'attention partials');

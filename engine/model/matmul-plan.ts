@@ -15,6 +15,9 @@
  *   workgroup memory and no barriers, which a CPU runs as a loop over SIMD lanes; the register
  *   block grows with the row count so that W, the largest operand, is read as few times as possible.
  *   Measured on lavapipe (bench/matmul.ts): 2.8–3.8× the naive kernel at 1 row, 7× at 64 rows.
+ *   With subgroups, above 8 rows: matmul_blocked_shuffle.wgsl (SHUFFLE_BLOCK below).
+ * - 'cpu' at decode's 1 row: matvec_cpu.wgsl, the 1-row block in a workgroup sized to W's width,
+ *   so that every product, `wo` and `w2` included, spreads over all of lavapipe's threads.
  */
 import type { GpuContext } from '../gpu/device.js';
 import type { KernelFamily } from './kernel-family.js';
@@ -141,23 +144,55 @@ export function partialsBufferBytes(target: MatmulTarget, shapes: readonly Matmu
 }
 
 /**
+ * The prefill register block of the 'cpu' family where the adapter has subgroups:
+ * matmul_blocked_shuffle.wgsl, 16 rows × 8 columns per invocation, W read eight values at a time
+ * (shaders/weights_by8/), x shared between the lanes of a subgroup with shuffles. Measured on
+ * lavapipe (bench/matmul.ts, CPU time): 1.6–1.9× matmul_blocked.wgsl's 8×2 block.
+ */
+const SHUFFLE_BLOCK = { rows: 16, vec4s: 2 } as const;
+
+/** Whether matmul_blocked_shuffle.wgsl can run W: subgroups, and n a multiple of 8 (its whole-vector reads) and at least one block wide. */
+export function shuffleBlockFits(target: MatmulTarget, shape: MatmulShape): boolean {
+  return target.kernels === 'cpu' && target.subgroupMinSize > 0 && shape.n % 8 === 0 && shape.n >= 4 * SHUFFLE_BLOCK.vec4s;
+}
+
+/** matmul_blocked_shuffle.wgsl's spec for a weight format, with `workgroup` invocations a workgroup (WG there; a multiple of the subgroup size). */
+export function shuffleBlockKernel(format: WeightFormat, workgroup = 64): KernelSpec {
+  return { file: 'matmul_blocked_shuffle.wgsl', prelude: ['matmul_io.wgsl', `matmul_blocks/${SHUFFLE_BLOCK.rows}x${SHUFFLE_BLOCK.vec4s}.wgsl`, `weights_by8/${format}.wgsl`], constants: { WG: workgroup } };
+}
+
+function shuffleBlockVariant(format: WeightFormat, shape: MatmulShape, minRows: number): MatmulVariant {
+  const workgroup = cpuWorkgroupSize(shape.n, 4 * SHUFFLE_BLOCK.vec4s);
+  const columns = 4 * SHUFFLE_BLOCK.vec4s * workgroup;
+  return {
+    minRows,
+    maxRows: Infinity,
+    passes: [{ spec: shuffleBlockKernel(format, workgroup), role: 'whole', workgroups: (rows) => [Math.ceil(shape.n / columns), Math.ceil(rows / SHUFFLE_BLOCK.rows), 1] }],
+  };
+}
+
+/**
  * The variants that together cover every row count ≥ 1, in order, for a W chunk of `shape` with a
  * chunk-sum scratch buffer of `partialsCapacity` bytes.
  */
 export function matmulVariants(target: MatmulTarget, format: WeightFormat, shape: MatmulShape, partialsCapacity: number): MatmulVariant[] {
   if (target.kernels === 'cpu') {
     let minRows = 1;
-    return REGISTER_BLOCKS.map((block) => {
-      const spec = matmulKernel('matmul_blocked.wgsl', format, [`matmul_blocks/${block.rows}x${block.vec4s}.wgsl`]);
-      // 64 invocations per workgroup (WG in the shader), each 4 · vec4s columns × block.rows rows.
+    const blocks = REGISTER_BLOCKS.map((block) => {
+      // WG invocations per workgroup (a pipeline constant), each 4 · vec4s columns × block.rows rows,
+      // WG shrunk for narrow W so that a few rows still spread over the adapter's threads.
+      const workgroup = cpuWorkgroupSize(shape.n, 4 * block.vec4s);
+      const spec = { ...matmulKernel('matmul_blocked.wgsl', format, [`matmul_blocks/${block.rows}x${block.vec4s}.wgsl`]), constants: { WG: workgroup } };
       const variant: MatmulVariant = {
         minRows,
         maxRows: block.maxRows,
-        passes: [{ spec, role: 'whole', workgroups: (rows) => [Math.ceil(shape.n / (256 * block.vec4s)), Math.ceil(rows / block.rows), 1] }],
+        passes: [{ spec, role: 'whole', workgroups: (rows) => [Math.ceil(shape.n / (4 * block.vec4s * workgroup)), Math.ceil(rows / block.rows), 1] }],
       };
       minRows = block.maxRows + 1;
       return variant;
     });
+    const withShuffle = shuffleBlockFits(target, shape) ? [...blocks.slice(0, -1), shuffleBlockVariant(format, shape, blocks.at(-1)?.minRows ?? 1)] : blocks;
+    return withCpuMatvec(format, shape, withShuffle);
   }
   const tiled: MatmulPass = {
     spec: matmulKernel('matmul_tiled.wgsl', format),
@@ -186,6 +221,56 @@ export function matmulVariants(target: MatmulTarget, format: WeightFormat, shape
     },
     { minRows: splitRows + 1, maxRows: Infinity, passes: [tiled] },
   ];
+}
+
+/**
+ * The 'cpu' family's variants with rows 1 … CPU_MATVEC_MAX_ROWS run by matvec_cpu.wgsl instead:
+ * a register block of one row whose workgroup shrinks with W's width, so that even a narrow
+ * product (n = 1024: `wo`, `w2` at hidden 1024) spreads over CPU_MATVEC_MIN_WORKGROUPS workgroups,
+ * hence over all of lavapipe's threads, where matmul_blocked.wgsl's 1024-column workgroups left
+ * one thread idle.
+ */
+function withCpuMatvec(format: WeightFormat, shape: MatmulShape, blocked: readonly MatmulVariant[]): MatmulVariant[] {
+  const workgroup = cpuMatvecWorkgroup(shape.n);
+  const matvec: MatmulVariant = {
+    minRows: 1,
+    maxRows: CPU_MATVEC_MAX_ROWS,
+    passes: [{ spec: cpuMatvecKernel(format, workgroup), role: 'whole', workgroups: (rows) => [Math.ceil(shape.n / (CPU_MATVEC_COLUMNS * workgroup)), rows, 1] }],
+  };
+  const rest = blocked.filter((v) => v.maxRows > CPU_MATVEC_MAX_ROWS).map((v) => ({ ...v, minRows: Math.max(v.minRows, CPU_MATVEC_MAX_ROWS + 1) }));
+  return [matvec, ...rest];
+}
+
+/** Rows up to which the 'cpu' family runs matvec_cpu.wgsl (one row per workgroup row). */
+export const CPU_MATVEC_MAX_ROWS = 1;
+/** Output columns per invocation of matvec_cpu.wgsl (4 · BC there). */
+export const CPU_MATVEC_COLUMNS = 16;
+/**
+ * Workgroups matvec_cpu.wgsl aims for per product: 2 per thread of a 4-thread lavapipe, so that
+ * the threads stay balanced while one finishes its share.
+ */
+export const CPU_MATVEC_MIN_WORKGROUPS = 8;
+/** Workgroup sizes of matvec_cpu.wgsl, largest first; 8 is one SIMD batch of lavapipe on AVX2. */
+const CPU_MATVEC_WORKGROUPS: readonly number[] = [64, 32, 16, 8];
+
+/** matvec_cpu.wgsl's workgroup for W of `n` columns: the largest that still gives CPU_MATVEC_MIN_WORKGROUPS. */
+export function cpuMatvecWorkgroup(n: number): number {
+  return cpuWorkgroupSize(n, CPU_MATVEC_COLUMNS);
+}
+
+/**
+ * The workgroup size of a 'cpu' family kernel covering `columns` output columns an invocation, for
+ * W of `n` columns: the largest of CPU_MATVEC_WORKGROUPS that gives CPU_MATVEC_MIN_WORKGROUPS
+ * workgroups across the columns alone (so that even one block of rows spreads over the threads),
+ * else the smallest.
+ */
+export function cpuWorkgroupSize(n: number, columns: number): number {
+  const fits = CPU_MATVEC_WORKGROUPS.find((size) => Math.ceil(n / (columns * size)) >= CPU_MATVEC_MIN_WORKGROUPS);
+  return fits ?? (CPU_MATVEC_WORKGROUPS.at(-1) as number);
+}
+
+export function cpuMatvecKernel(format: WeightFormat, workgroup: number): KernelSpec {
+  return { ...matmulKernel('matvec_cpu.wgsl', format), constants: { WG: workgroup } };
 }
 
 /** The variant that runs `rows` rows. */

@@ -22,7 +22,7 @@ import { StepUniform } from '../gpu/uniforms.js';
 import { activationBytes, checkModelShape, createActivationBuffers, maxBinding, rowLimits, type ActivationBuffers } from './activations.js';
 import { defaultKernelFamily } from './kernel-family.js';
 import { KvCache } from './kv-cache.js';
-import { encodeDispatches, LayerGraph, type Dispatch } from './layer-graph.js';
+import { encodeDispatches, LayerGraph, warmLayerKernels, type Dispatch } from './layer-graph.js';
 import { matmulSubgroupSize, MAX_PARTIALS_BYTES, partialsBufferBytes, type MatmulTarget } from './matmul-plan.js';
 import { checkWeightsFit, memoryBudget, planMemory, slotsThatFit, type MemoryBudget, type MemoryPlan, type MemoryRequest } from './memory-plan.js';
 import { writeRopeRow } from './rope.js';
@@ -92,8 +92,23 @@ export class InternLM2Model {
     // Refuse before uploading anything when the weights and activations alone exceed the budget.
     // The matmul scratch at its cap: the kernels, hence the scratch they need, are chosen after upload.
     checkWeightsFit(plannedWeightBytes(context, checkpoint, options.weightFormat), activationBytes(c, chunkRows, pickRows, 0, MAX_PARTIALS_BYTES), budget);
-    const weights = await uploadWeights(context, checkpoint, options.weightFormat, bindingBytes);
-    return InternLM2Model.fromWeights(context, c, weights, { chunkRows, pickRows, budget, maxBindingBytes: bindingBytes, ...(options.kvCache ? { kvCache: options.kvCache } : {}), ...(options.kernels ? { kernels: options.kernels } : {}), ...(options.subgroups === false ? { subgroups: false } : {}) });
+    // Where the matmul weights are transposed (chunk-placer.ts): by the device on GPUs; on CPU
+    // adapters the host's word-pair transpose measured faster than lavapipe running the shader
+    // (bench/load.ts), the device's threads being the same CPUs.
+    const kernels = options.kernels ?? defaultKernelFamily(context.adapter);
+    const transpose = options.transpose ?? (kernels === 'cpu' ? 'host' : 'device');
+    // The attention kernels compile (seconds on lavapipe) on Dawn's threads while the weights upload.
+    // (Not for an f16 cache the adapter cannot hold: fromWeights refuses that with its own error.)
+    const kvFormat = options.kvCache ?? 'f32';
+    const target: MatmulTarget = { kernels, subgroupMinSize: options.subgroups === false ? 0 : matmulSubgroupSize(context) };
+    const warming = kvFormat === 'f16' && !context.hasShaderF16 ? Promise.resolve() : warmLayerKernels(context, c, target, kvFormat);
+    warming.catch(() => undefined); // a compile error surfaces again where buildLayers asks for the kernel
+    const weights = await uploadWeights(context, checkpoint, options.weightFormat, bindingBytes, { transpose, ...(options.profile ? { profile: options.profile } : {}) });
+    const started = performance.now();
+    await warming.catch(() => undefined);
+    const model = await InternLM2Model.fromWeights(context, c, weights, { chunkRows, pickRows, budget, maxBindingBytes: bindingBytes, ...(options.kvCache ? { kvCache: options.kvCache } : {}), ...(options.kernels ? { kernels: options.kernels } : {}), ...(options.subgroups === false ? { subgroups: false } : {}) });
+    options.profile?.add('kernels', (performance.now() - started) / 1000);
+    return model;
   }
 
   /** A model over weights already on the GPU (generated ones in benchmarks: see random-weights.ts). */

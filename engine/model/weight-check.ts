@@ -3,7 +3,8 @@
  * and NaN log-probs look like a model that answers "A" to everything (argmax keeps the first letter)
  * — a silent 25–50% accuracy. The check runs on the GPU over the uploaded buffers (shaders/
  * weight_check.wgsl: one pass over each tensor's bytes, a few counters back), so it costs a fraction
- * of the upload, and names the tensor and the position of its first bad value.
+ * of the upload, and names the tensor and the position of its first bad value. A loader streams it
+ * (WeightCheck): each matrix is checked on the device as soon as it is written.
  */
 import { UserError } from '../errors.js';
 import type { GpuContext } from '../gpu/device.js';
@@ -35,49 +36,94 @@ export interface NonFiniteWeight {
 
 /** Counts non-finite values per target on the GPU; returns the targets that hold any. */
 export async function findNonFiniteWeights(context: GpuContext, targets: readonly WeightCheckTarget[]): Promise<NonFiniteWeight[]> {
-  if (targets.length === 0) return [];
-  const { device } = context;
-  const pipeline = await kernelCache(device).pipeline({ file: 'weight_check.wgsl' });
-  const resultBytes = targets.length * 8;
-  const results = createStorageBuffer(device, resultBytes, 'weight check results');
-  const initial = new Uint32Array(Math.ceil(resultBytes / 4));
-  for (let slot = 0; slot < targets.length; slot += 1) initial[2 * slot + 1] = 0xffffffff;
-  device.queue.writeBuffer(results, 0, initial);
-  const uniforms: GPUBuffer[] = [];
-  const encoder = device.createCommandEncoder({ label: 'weight check' });
-  const pass = encoder.beginComputePass({ label: 'weight check' });
-  pass.setPipeline(pipeline);
-  targets.forEach((target, slot) => {
-    const words = Math.ceil(target.bytes / 4);
-    const params = createUniform(device, 'weight check params', [{ u32: words }, { u32: FORMAT_CODE[target.format] }, { u32: slot }]);
-    uniforms.push(params);
-    pass.setBindGroup(0, device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
-      entries: [{ binding: 0, resource: { buffer: params } }, { binding: 1, resource: { buffer: target.buffer } }, { binding: 2, resource: { buffer: results } }],
-    }));
-    pass.dispatchWorkgroups(Math.max(1, Math.min(MAX_WORKGROUPS, Math.ceil(words / WORKGROUP))));
-  });
-  pass.end();
-  const readback = device.createBuffer({ label: 'weight check readback', size: results.size, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
-  encoder.copyBufferToBuffer(results, 0, readback, 0, results.size);
-  device.queue.submit([encoder.finish()]);
-  await readback.mapAsync(GPUMapMode.READ);
-  const counts = new Uint32Array(readback.getMappedRange().slice(0));
-  readback.unmap();
-  readback.destroy();
-  results.destroy();
-  for (const buffer of uniforms) buffer.destroy();
-  const found: NonFiniteWeight[] = [];
-  targets.forEach((target, slot) => {
-    const count = counts[2 * slot] ?? 0;
-    if (count > 0) found.push({ target, count, firstIndex: counts[2 * slot + 1] ?? 0 });
-  });
-  return found;
+  const check = await WeightCheck.create(context);
+  check.add(targets);
+  return check.finish();
+}
+
+/**
+ * The check as a loader streams it: each batch of targets is dispatched as soon as its buffers are
+ * written (queue order puts the check after the writes), so the device counts one matrix while
+ * the host reads the next; finish() reads every batch's counters back at once.
+ */
+export class WeightCheck {
+  private readonly batches: { targets: readonly WeightCheckTarget[]; results: GPUBuffer }[] = [];
+  private readonly uniforms: GPUBuffer[] = [];
+
+  private constructor(private readonly device: GPUDevice, private readonly pipeline: GPUComputePipeline) {}
+
+  static async create(context: GpuContext): Promise<WeightCheck> {
+    return new WeightCheck(context.device, await kernelCache(context.device).pipeline({ file: 'weight_check.wgsl' }));
+  }
+
+  /** Dispatches the check of `targets` (after every write queued so far). */
+  add(targets: readonly WeightCheckTarget[]): void {
+    if (targets.length === 0) return;
+    const { device, pipeline } = this;
+    const resultBytes = targets.length * 8;
+    const results = createStorageBuffer(device, resultBytes, 'weight check results');
+    const initial = new Uint32Array(Math.ceil(resultBytes / 4));
+    for (let slot = 0; slot < targets.length; slot += 1) initial[2 * slot + 1] = 0xffffffff;
+    device.queue.writeBuffer(results, 0, initial);
+    const encoder = device.createCommandEncoder({ label: 'weight check' });
+    const pass = encoder.beginComputePass({ label: 'weight check' });
+    pass.setPipeline(pipeline);
+    targets.forEach((target, slot) => {
+      const words = Math.ceil(target.bytes / 4);
+      const params = createUniform(device, 'weight check params', [{ u32: words }, { u32: FORMAT_CODE[target.format] }, { u32: slot }]);
+      this.uniforms.push(params);
+      pass.setBindGroup(0, device.createBindGroup({
+        layout: pipeline.getBindGroupLayout(0),
+        entries: [{ binding: 0, resource: { buffer: params } }, { binding: 1, resource: { buffer: target.buffer } }, { binding: 2, resource: { buffer: results } }],
+      }));
+      pass.dispatchWorkgroups(Math.max(1, Math.min(MAX_WORKGROUPS, Math.ceil(words / WORKGROUP))));
+    });
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    this.batches.push({ targets, results });
+  }
+
+  /** The targets that hold non-finite values, in the order they were added; frees the check's buffers. */
+  async finish(): Promise<NonFiniteWeight[]> {
+    const { device } = this;
+    const sizes = this.batches.map((batch) => batch.targets.length * 8);
+    const total = sizes.reduce((sum, size) => sum + size, 0);
+    const found: NonFiniteWeight[] = [];
+    if (total > 0) {
+      const readback = device.createBuffer({ label: 'weight check readback', size: total, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+      const encoder = device.createCommandEncoder({ label: 'weight check readback' });
+      let offset = 0;
+      this.batches.forEach((batch, i) => {
+        encoder.copyBufferToBuffer(batch.results, 0, readback, offset, sizes[i] as number);
+        offset += sizes[i] as number;
+      });
+      device.queue.submit([encoder.finish()]);
+      await readback.mapAsync(GPUMapMode.READ);
+      const counts = new Uint32Array(readback.getMappedRange().slice(0));
+      readback.unmap();
+      readback.destroy();
+      let slot = 0;
+      for (const batch of this.batches) {
+        for (const target of batch.targets) {
+          const count = counts[2 * slot] ?? 0;
+          if (count > 0) found.push({ target, count, firstIndex: counts[2 * slot + 1] ?? 0 });
+          slot += 1;
+        }
+      }
+    }
+    for (const batch of this.batches.splice(0)) batch.results.destroy();
+    for (const buffer of this.uniforms.splice(0)) buffer.destroy();
+    return found;
+  }
 }
 
 /** Throws a UserError naming the first tensor (in load order) that holds NaN or ±Inf. */
 export async function checkWeightsFinite(context: GpuContext, targets: readonly WeightCheckTarget[]): Promise<void> {
-  const found = await findNonFiniteWeights(context, targets);
+  reportNonFiniteWeights(await findNonFiniteWeights(context, targets));
+}
+
+/** Throws a UserError naming the first of `found` (WeightCheck's load order), if any. */
+export function reportNonFiniteWeights(found: readonly NonFiniteWeight[]): void {
   const first = found[0];
   if (!first) return;
   const place = first.target.locate(first.firstIndex);

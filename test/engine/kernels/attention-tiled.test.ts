@@ -97,13 +97,18 @@ async function split(p: Problem): Promise<Float32Array> {
   return runner.readFloat32(out, p.rows.length * p.heads * p.headDim);
 }
 
-/** The CPU family's kernels: attention_rows.wgsl (prefill, 4 rows × 8 keys per invocation) or attention_lanes.wgsl (split-K decode, a KV group's heads per invocation, with the merge kernel). */
-async function cpuFamily(p: Problem, split: boolean): Promise<Float32Array> {
+/**
+ * The CPU family's kernels: attention_rows.wgsl (prefill, 4 rows × 8 keys per invocation; with
+ * lane_share/subgroups.wgsl its lanes load one key or value each and share them where all the
+ * subgroup's rows are in one slot) or attention_lanes.wgsl (split-K decode, a KV group's heads per
+ * invocation, with the merge kernel).
+ */
+async function cpuFamily(p: Problem, split: boolean, laneShare: 'none' | 'subgroups' = 'none'): Promise<Float32Array> {
   const b = buffers(p);
   const out = runner.storage(new Float32Array(p.rows.length * p.heads * p.headDim), 'out');
   if (!split) {
     // One extra workgroup row of 32 rows: rows past step.rows must be left alone.
-    await runner.dispatch({ file: 'attention_rows.wgsl', prelude: ['attention_cpu_io.wgsl', 'kv_read/f32.wgsl'] }, [b.params, b.q, b.meta, b.k, b.v, out, b.step], [p.heads, Math.ceil(p.rows.length / 32) + 1, 1]);
+    await runner.dispatch({ file: 'attention_rows.wgsl', prelude: ['attention_cpu_io.wgsl', 'kv_read/f32.wgsl', `lane_share/${laneShare}.wgsl`] }, [b.params, b.q, b.meta, b.k, b.v, out, b.step], [p.heads, Math.ceil(p.rows.length / 32) + 1, 1]);
   } else {
     const partial = runner.storage(new Float32Array(p.rows.length * p.heads * b.segments * (2 + p.headDim)), 'partial');
     // One invocation per (row, KV group, segment), for the group's query heads.
@@ -152,9 +157,27 @@ describe('tiled prefill and split-K decode attention', () => {
     expectWithin(got, expected, () => bound(p, 2), 'tiled vs f64 reference');
     expectIdentical(await split(p), got, 'split-K decode = tiled prefill');
     expectIdentical(await cpuFamily(p, false), got, 'register-blocked prefill (attention_rows) = tiled prefill');
+    if (runner.context.hasSubgroups) expectIdentical(await cpuFamily(p, false, 'subgroups'), got, 'attention_rows with lane sharing = tiled prefill');
     expectIdentical(await cpuFamily(p, true), got, 'per-lane split-K decode (attention_lanes) = tiled prefill');
     // Smaller tiles (as on an adapter with little workgroup memory) change nothing.
     expectIdentical(await tiled(p, { constants: { HD: headDim, KT: 4, BQ: 3 }, rowsPerWorkgroup: 3, workgroupBytes: 0 }), got, 'tiles of 3 rows × 4 keys');
+  });
+
+  it.each([
+    { headDim: 16, heads: 4, kvHeads: 2 },
+    { headDim: 6, heads: 3, kvHeads: 1 },
+  ])('shares keys and values between lanes in a prefill of one slot: head dim $headDim, $heads heads / $kvHeads KV', async ({ headDim, heads, kvHeads }) => {
+    // 300 rows of slot 1 (workgroups of 32 rows whose lanes share; ragged last blocks of 64 keys,
+    // segments of 256), then 40 of slot 0 (a workgroup straddling both slots does not share).
+    const rows: [number, number][] = [];
+    for (let position = 0; position < 300; position += 1) rows.push([1, position]);
+    for (let position = 0; position < 40; position += 1) rows.push([0, position]);
+    const p = problem(`attention prefill ${headDim}`, { heads, kvHeads, headDim, maxLen: 320, slots: 2, rows });
+    const got = await tiled(p);
+    expectWithin(got, reference(p), () => bound(p, 2), 'tiled vs f64 reference');
+    expectIdentical(await cpuFamily(p, false), got, 'attention_rows = tiled');
+    expect(runner.context.hasSubgroups, 'this adapter has subgroups (lavapipe does)').toBe(true);
+    expectIdentical(await cpuFamily(p, false, 'subgroups'), got, 'attention_rows with lane sharing = tiled');
   });
 
   it('equals attention.wgsl bit for bit below one segment', async () => {

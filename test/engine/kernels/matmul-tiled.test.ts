@@ -1,7 +1,8 @@
 /**
  * shaders/matmul_tiled.wgsl, shaders/matvec.wgsl + matmul_fold.wgsl (chunk sums, then their fold),
- * shaders/matvec_subgroup.wgsl (where the adapter has subgroups) and shaders/matmul_blocked.wgsl in
- * each register block (weights in the transposed "kn" layout):
+ * shaders/matvec_subgroup.wgsl (where the adapter has subgroups), shaders/matmul_blocked.wgsl in
+ * each register block, shaders/matmul_blocked_shuffle.wgsl (subgroups; n a multiple of 8) and
+ * shaders/matvec_cpu.wgsl at its widest and narrowest workgroup (weights in the transposed "kn" layout):
  * within the f32 dot-product bound of an f64 reference, and bit-for-bit equal to matmul_naive.wgsl
  * on the same weights — the model relies on that equality to pick a kernel by row count without
  * changing any result (batch invariance). The k values cross the K_CHUNK boundaries of the
@@ -10,7 +11,7 @@
 import { describe, it } from 'vitest';
 import type { WeightFormat } from '../../../engine/gpu/kernels.js';
 import { transposeBytes } from '../../../engine/gpu/gpu-tensor.js';
-import { K_CHUNK, kChunks, matmulKernel, subgroupMatvecItems, subgroupMatvecKernel } from '../../../engine/model/matmul-plan.js';
+import { CPU_MATVEC_COLUMNS, cpuMatvecKernel, K_CHUNK, kChunks, matmulKernel, shuffleBlockKernel, subgroupMatvecItems, subgroupMatvecKernel } from '../../../engine/model/matmul-plan.js';
 import { expectIdentical, expectWithin } from '../../helpers/float-comparison.js';
 import { KernelRunner } from '../../helpers/kernel-runner.js';
 import { matmulReference, type MatmulCase } from '../../helpers/matmul-reference.js';
@@ -51,7 +52,7 @@ async function runSubgroupMatvec(run: (typeof SUBGROUP_RUNS)[number], format: We
 /** Register blocks of matmul_blocked.wgsl (shaders/matmul_blocks/), as rows × vec4s of columns. */
 const BLOCKS: readonly (readonly [number, number])[] = [[1, 4], [4, 4], [8, 2]];
 
-async function run(kernel: Kernel, format: WeightFormat, c: MatmulCase, x: Float32Array, w: Float32Array | Uint16Array, y0: Float32Array, block: readonly [number, number] = [1, 1]): Promise<Float32Array> {
+async function run(kernel: Kernel, format: WeightFormat, c: MatmulCase, x: Float32Array, w: Float32Array | Uint16Array, y0: Float32Array, block: readonly [number, number] = [1, 1], workgroup = 64): Promise<Float32Array> {
   const params = runner.uniform([{ u32: c.n }, { u32: c.k }, { u32: c.nOffset }, { u32: c.yStride }, { u32: c.accumulate ? 1 : 0 }]);
   const y = runner.storage(y0, 'y');
   const weights = kernel === 'matmul_naive.wgsl' ? w : transposed(w, c.n, c.k);
@@ -67,9 +68,31 @@ async function run(kernel: Kernel, format: WeightFormat, c: MatmulCase, x: Float
   const groups: [number, number, number] =
     kernel === 'matmul_naive.wgsl' ? [Math.ceil(c.n / 64), c.rows + 1, 1]
       : kernel === 'matmul_tiled.wgsl' ? [Math.ceil(c.n / 64) + 1, Math.ceil(c.rows / 64) + 1, 1]
-        : [Math.ceil(c.n / (256 * block[1])) + 1, Math.ceil(c.rows / block[0]) + 1, 1];
+        : [Math.ceil(c.n / (4 * block[1] * workgroup)) + 1, Math.ceil(c.rows / block[0]) + 1, 1];
   const blockSize = kernel === 'matmul_blocked.wgsl' ? [`matmul_blocks/${block[0]}x${block[1]}.wgsl`] : [];
-  await runner.dispatch(matmulKernel(kernel, format, blockSize), [params, runner.storage(weights, 'W'), runner.storage(x, 'x'), y, step], groups);
+  const spec = kernel === 'matmul_blocked.wgsl' ? { ...matmulKernel(kernel, format, blockSize), constants: { WG: workgroup } } : matmulKernel(kernel, format, blockSize);
+  await runner.dispatch(spec, [params, runner.storage(weights, 'W'), runner.storage(x, 'x'), y, step], groups);
+  return runner.readFloat32(y, y0.length);
+}
+
+/** matvec_cpu.wgsl's workgroup sizes (engine/model/matmul-plan.ts picks one by W's width). */
+const CPU_MATVEC_WORKGROUPS: readonly number[] = [64, 8];
+
+async function runCpuMatvec(workgroup: number, format: WeightFormat, c: MatmulCase, x: Float32Array, w: Float32Array | Uint16Array, y0: Float32Array): Promise<Float32Array> {
+  const params = runner.uniform([{ u32: c.n }, { u32: c.k }, { u32: c.nOffset }, { u32: c.yStride }, { u32: c.accumulate ? 1 : 0 }]);
+  const y = runner.storage(y0, 'y');
+  // One workgroup column and row beyond the work: they must write nothing.
+  const groups: [number, number, number] = [Math.ceil(c.n / (CPU_MATVEC_COLUMNS * workgroup)) + 1, c.rows + 1, 1];
+  await runner.dispatch(cpuMatvecKernel(format, workgroup), [params, runner.storage(transposed(w, c.n, c.k), 'W'), runner.storage(x, 'x'), y, runner.step(c.rows)], groups);
+  return runner.readFloat32(y, y0.length);
+}
+
+/** matmul_blocked_shuffle.wgsl (16 rows × 8 columns an invocation), with a workgroup beyond the work each way. */
+async function runShuffleBlock(format: WeightFormat, c: MatmulCase, x: Float32Array, w: Float32Array | Uint16Array, y0: Float32Array, workgroup: number): Promise<Float32Array> {
+  const params = runner.uniform([{ u32: c.n }, { u32: c.k }, { u32: c.nOffset }, { u32: c.yStride }, { u32: c.accumulate ? 1 : 0 }]);
+  const y = runner.storage(y0, 'y');
+  const groups: [number, number, number] = [Math.ceil(c.n / (8 * workgroup)) + 1, Math.ceil(c.rows / 16) + 1, 1];
+  await runner.dispatch(shuffleBlockKernel(format, workgroup), [params, runner.storage(transposed(w, c.n, c.k), 'W'), runner.storage(x, 'x'), y, runner.step(c.rows)], groups);
   return runner.readFloat32(y, y0.length);
 }
 
@@ -91,7 +114,18 @@ async function check(format: WeightFormat, c: MatmulCase, seed: string): Promise
     }
   }
   for (const block of BLOCKS) {
-    expectIdentical(await run('matmul_blocked.wgsl', format, c, x, weights.data, y0, block), tiled, `blocked ${block.join('x')} = tiled, ${format} ${JSON.stringify(c)}`);
+    // The widest and the narrowest workgroup the plan picks (cpuWorkgroupSize).
+    for (const workgroup of [64, 8]) {
+      expectIdentical(await run('matmul_blocked.wgsl', format, c, x, weights.data, y0, block, workgroup), tiled, `blocked ${block.join('x')} (WG ${workgroup}) = tiled, ${format} ${JSON.stringify(c)}`);
+    }
+  }
+  for (const workgroup of CPU_MATVEC_WORKGROUPS) {
+    expectIdentical(await runCpuMatvec(workgroup, format, c, x, weights.data, y0), tiled, `cpu matvec (WG ${workgroup}) = tiled, ${format} ${JSON.stringify(c)}`);
+  }
+  if (runner.context.hasSubgroups && c.n % 8 === 0) {
+    for (const workgroup of [64, 8]) {
+      expectIdentical(await runShuffleBlock(format, c, x, weights.data, y0, workgroup), tiled, `blocked shuffle (WG ${workgroup}) = tiled, ${format} ${JSON.stringify(c)}`);
+    }
   }
 }
 
@@ -107,6 +141,11 @@ const shapes: readonly { rows: number; n: number; k: number }[] = [
   { rows: 9, n: 520, k: 24 },
   // 18 chunks: several rounds of matvec_subgroup.wgsl's lanes (8 on lavapipe), the last one partial.
   { rows: 2, n: 33, k: 1100 },
+  // matmul_blocked_shuffle.wgsl (n a multiple of 8): k ragged against the 8 lanes and the chunks, a
+  // last row block and a last workgroup partly past the work, a single block of columns.
+  { rows: 20, n: 264, k: 129 },
+  { rows: 33, n: 8, k: 7 },
+  { rows: 130, n: 528, k: 200 },
 ];
 
 describe.each(formats)('tiled, matvec and register-blocked matmul with %s weights (kn layout)', (format) => {
@@ -117,5 +156,6 @@ describe.each(formats)('tiled, matvec and register-blocked matmul with %s weight
   it('accumulates into a column range of a wider y', async () => {
     await check(format, { rows: 5, n: 65, k: 33, nOffset: 63, yStride: 131, accumulate: true }, `tiled acc ${format}`);
     await check(format, { rows: 67, n: 7, k: 130, nOffset: 1, yStride: 9, accumulate: true }, `tiled acc2 ${format}`);
+    await check(format, { rows: 18, n: 16, k: 130, nOffset: 3, yStride: 21, accumulate: true }, `tiled acc3 ${format}`);
   });
 });
