@@ -2,14 +2,16 @@
  * Decode bandwidth: the 1-row kernels of both matmul families (engine/matmul-plan.ts: on GPUs
  * matvec_subgroup.wgsl where the adapter has subgroups, else matvec.wgsl's chunk sums +
  * matmul_fold.wgsl; on CPU adapters matvec_cpu.wgsl, whose workgroup is sized so that every
- * product spreads over at least 8 workgroups) streaming 1.8B-shaped
+ * product spreads over at least 8 workgroups, and with subgroups matvec_cpu_shuffle.wgsl) streaming 1.8B-shaped
  * weights, in GB/s of weights read and as a fraction of the copy bandwidth measured on the same
  * adapter; the naive kernel at 1 row beside them (the baseline: it reads W row by row per
  * invocation). The adapter's default family is marked.
  *
  *   npm run bench -- decode-bandwidth [--large] [--unsafe]
+ *   node dist/bench/decode-bandwidth.js [--formats bf16,f16,f32]
  */
 import { parseArgs } from 'node:util';
+import { UserError } from '../engine/errors.js';
 import type { GpuContext } from '../engine/gpu/device.js';
 import type { WeightFormat } from '../engine/gpu/kernels.js';
 import { RandomFill } from '../engine/model/random-weights.js';
@@ -26,10 +28,10 @@ const SHAPES = [
   { name: '1.8B head 92544×2048', n: 92544, k: 2048 },
 ];
 
-export async function benchDecodeBandwidth(context: GpuContext, peaks: Peaks, options: { large: boolean }): Promise<void> {
+export async function benchDecodeBandwidth(context: GpuContext, peaks: Peaks, options: { large: boolean; formats?: readonly WeightFormat[] }): Promise<void> {
   const random = await RandomFill.create(context, 2);
   const maxBinding = Math.min(context.limits.maxStorageBufferBindingSize, context.limits.maxBufferSize);
-  const formats: WeightFormat[] = options.large && context.hasShaderF16 ? ['bf16', 'f16', 'f32'] : ['bf16'];
+  const formats: readonly WeightFormat[] = options.formats ?? (options.large && context.hasShaderF16 ? ['bf16', 'f16', 'f32'] : ['bf16']);
   const rows: string[][] = [];
   const engineChoice = engineMatmulChoice(context);
   for (const shape of SHAPES) {
@@ -48,14 +50,18 @@ export async function benchDecodeBandwidth(context: GpuContext, peaks: Peaks, op
       const subgroups = context.hasSubgroups ? await time('gpu subgroups') : undefined;
       // The CPU family's kernel and its predecessor, interleaved three times (medians): they differ by
       // how many of the adapter's threads a product keeps busy.
-      const cpuRuns: { now: number; before: number }[] = [];
-      for (let repeat = 0; repeat < 3; repeat += 1) cpuRuns.push({ before: await time('cpu 1-row block'), now: await time('cpu') });
+      // With subgroups, matvec_cpu_shuffle.wgsl (x shared between lanes, W eight values a load) too.
+      const cpuRuns: { now: number; before: number; shuffled: number }[] = [];
+      for (let repeat = 0; repeat < 3; repeat += 1) {
+        cpuRuns.push({ before: await time('cpu 1-row block'), now: await time('cpu'), shuffled: context.hasSubgroups ? await time('cpu subgroups') : Number.NaN });
+      }
       const middle = (values: number[]): number => values.sort((a, b) => a - b)[1] as number;
       const blocks = middle(cpuRuns.map((run) => run.now));
       const blocksBefore = middle(cpuRuns.map((run) => run.before));
+      const shuffled = middle(cpuRuns.map((run) => run.shuffled));
       const naive = await time('naive');
-      const engine = { cpu: blocks, 'cpu subgroups': blocks, gpu: split, 'gpu subgroups': subgroups ?? split }[engineChoice]; // 1 row: matvec_cpu.wgsl with or without subgroups
-      rows.push([shape.name, format, `${fmt(w.bytes / 2 ** 20, 0)} MiB`, fmt(naive), fmt(split), subgroups === undefined ? '—' : fmt(subgroups), fmt(blocksBefore), fmt(blocks), `${fmt(blocks / blocksBefore)}×`, `${fmt(engine / naive)}×`, percent(engine * 1e9, peaks.bandwidth)]);
+      const engine = { cpu: blocks, 'cpu subgroups': shuffled, gpu: split, 'gpu subgroups': subgroups ?? split }[engineChoice];
+      rows.push([shape.name, format, `${fmt(w.bytes / 2 ** 20, 0)} MiB`, fmt(naive), fmt(split), subgroups === undefined ? '—' : fmt(subgroups), fmt(blocksBefore), fmt(blocks), `${fmt(blocks / blocksBefore)}×`, fmt(shuffled), `${fmt(shuffled / blocks)}×`, `${fmt(engine / naive)}×`, percent(engine * 1e9, peaks.bandwidth)]);
       for (const chunk of w.chunks) chunk.buffer.destroy();
       for (const b of [x, y]) b.destroy();
       process.stderr.write(`  decode ${shape.name} ${format} done\n`);
@@ -63,18 +69,22 @@ export async function benchDecodeBandwidth(context: GpuContext, peaks: Peaks, op
   }
   printTable(
     `Decode matrix-vector (1 row), GB/s of weights read (copy peak ${fmt(peaks.bandwidth / 1e9)} GB/s); engine: ${engineChoice}, this adapter's default`,
-    ['shape', 'W', 'size', 'naive', 'split matvec (gpu)', 'subgroup matvec (gpu)', '1-row block (cpu, before)', 'matvec_cpu (cpu)', 'cpu now/before', 'engine/naive', 'engine % copy'],
+    ['shape', 'W', 'size', 'naive', 'split matvec (gpu)', 'subgroup matvec (gpu)', '1-row block (cpu, before)', 'matvec_cpu (cpu)', 'cpu now/before', 'matvec_cpu_shuffle (cpu, subgroups)', 'shuffle/matvec_cpu', 'engine/naive', 'engine % copy'],
     rows,
   );
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { large: { type: 'boolean', default: false }, unsafe: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { large: { type: 'boolean', default: false }, unsafe: { type: 'boolean', default: false }, formats: { type: 'string' } } });
+  const formats = values.formats?.split(',').map((format): WeightFormat => {
+    if (format !== 'bf16' && format !== 'f16' && format !== 'f32') throw new UserError(`--formats: unknown weight format '${format}'`, 'use bf16, f16 and f32, comma-separated');
+    return format;
+  });
   const context = await benchDevice({ unsafe: values.unsafe ?? false });
   process.stdout.write(`Adapter: ${describeContext(context)}\n`);
   const peaks = await measurePeaks(context, values.large ?? false);
   process.stdout.write(`Peaks: copy ${fmt(peaks.bandwidth / 1e9)} GB/s, f32 FMA ${fmt(peaks.flops / 1e9)} GFLOP/s\n`);
-  await benchDecodeBandwidth(context, peaks, { large: values.large ?? false });
+  await benchDecodeBandwidth(context, peaks, { large: values.large ?? false, ...(formats ? { formats } : {}) });
 }
 
 if (isEntry(import.meta.url)) runMain(main);
