@@ -2,7 +2,7 @@
  * Decode bandwidth: the 1-row kernels of both matmul families (engine/matmul-plan.ts: on GPUs
  * matvec_subgroup.wgsl where the adapter has subgroups, else matvec.wgsl's chunk sums +
  * matmul_fold.wgsl; on CPU adapters matvec_cpu.wgsl, whose workgroup is sized so that every
- * product spreads over at least 8 workgroups, and with subgroups matvec_cpu_shuffle.wgsl) streaming 1.8B-shaped
+ * product spreads over at least 8 workgroups) streaming 1.8B-shaped
  * weights, in GB/s of weights read and as a fraction of the copy bandwidth measured on the same
  * adapter; the naive kernel at 1 row beside them (the baseline: it reads W row by row per
  * invocation). The adapter's default family is marked.
@@ -50,18 +50,14 @@ export async function benchDecodeBandwidth(context: GpuContext, peaks: Peaks, op
       const subgroups = context.hasSubgroups ? await time('gpu subgroups') : undefined;
       // The CPU family's kernel and its predecessor, interleaved three times (medians): they differ by
       // how many of the adapter's threads a product keeps busy.
-      // With subgroups, matvec_cpu_shuffle.wgsl (x shared between lanes, W eight values a load) too.
-      const cpuRuns: { now: number; before: number; shuffled: number }[] = [];
-      for (let repeat = 0; repeat < 3; repeat += 1) {
-        cpuRuns.push({ before: await time('cpu 1-row block'), now: await time('cpu'), shuffled: context.hasSubgroups ? await time('cpu subgroups') : Number.NaN });
-      }
+      const cpuRuns: { now: number; before: number }[] = [];
+      for (let repeat = 0; repeat < 3; repeat += 1) cpuRuns.push({ before: await time('cpu 1-row block'), now: await time('cpu') });
       const middle = (values: number[]): number => values.sort((a, b) => a - b)[1] as number;
       const blocks = middle(cpuRuns.map((run) => run.now));
       const blocksBefore = middle(cpuRuns.map((run) => run.before));
-      const shuffled = middle(cpuRuns.map((run) => run.shuffled));
       const naive = await time('naive');
-      const engine = { cpu: blocks, 'cpu subgroups': shuffled, gpu: split, 'gpu subgroups': subgroups ?? split }[engineChoice];
-      rows.push([shape.name, format, `${fmt(w.bytes / 2 ** 20, 0)} MiB`, fmt(naive), fmt(split), subgroups === undefined ? '—' : fmt(subgroups), fmt(blocksBefore), fmt(blocks), `${fmt(blocks / blocksBefore)}×`, fmt(shuffled), `${fmt(shuffled / blocks)}×`, `${fmt(engine / naive)}×`, percent(engine * 1e9, peaks.bandwidth)]);
+      const engine = { cpu: blocks, 'cpu subgroups': blocks, gpu: split, 'gpu subgroups': subgroups ?? split }[engineChoice]; // 1 row: matvec_cpu.wgsl with or without subgroups
+      rows.push([shape.name, format, `${fmt(w.bytes / 2 ** 20, 0)} MiB`, fmt(naive), fmt(split), subgroups === undefined ? '—' : fmt(subgroups), fmt(blocksBefore), fmt(blocks), `${fmt(blocks / blocksBefore)}×`, `${fmt(engine / naive)}×`, percent(engine * 1e9, peaks.bandwidth)]);
       for (const chunk of w.chunks) chunk.buffer.destroy();
       for (const b of [x, y]) b.destroy();
       process.stderr.write(`  decode ${shape.name} ${format} done\n`);
@@ -69,7 +65,7 @@ export async function benchDecodeBandwidth(context: GpuContext, peaks: Peaks, op
   }
   printTable(
     `Decode matrix-vector (1 row), GB/s of weights read (copy peak ${fmt(peaks.bandwidth / 1e9)} GB/s); engine: ${engineChoice}, this adapter's default`,
-    ['shape', 'W', 'size', 'naive', 'split matvec (gpu)', 'subgroup matvec (gpu)', '1-row block (cpu, before)', 'matvec_cpu (cpu)', 'cpu now/before', 'matvec_cpu_shuffle (cpu, subgroups)', 'shuffle/matvec_cpu', 'engine/naive', 'engine % copy'],
+    ['shape', 'W', 'size', 'naive', 'split matvec (gpu)', 'subgroup matvec (gpu)', '1-row block (cpu, before)', 'matvec_cpu (cpu)', 'cpu now/before', 'engine/naive', 'engine % copy'],
     rows,
   );
 }

@@ -192,7 +192,7 @@ export function matmulVariants(target: MatmulTarget, format: WeightFormat, shape
       return variant;
     });
     const withShuffle = shuffleBlockFits(target, shape) ? [...blocks.slice(0, -1), shuffleBlockVariant(format, shape, blocks.at(-1)?.minRows ?? 1)] : blocks;
-    return withCpuMatvec(format, shape, withShuffle, cpuMatvecShuffleFits(target, shape));
+    return withCpuMatvec(format, shape, withShuffle);
   }
   const tiled: MatmulPass = {
     spec: matmulKernel('matmul_tiled.wgsl', format),
@@ -230,12 +230,12 @@ export function matmulVariants(target: MatmulTarget, format: WeightFormat, shape
  * hence over all of lavapipe's threads, where matmul_blocked.wgsl's 1024-column workgroups left
  * one thread idle.
  */
-function withCpuMatvec(format: WeightFormat, shape: MatmulShape, blocked: readonly MatmulVariant[], shuffle: boolean): MatmulVariant[] {
+function withCpuMatvec(format: WeightFormat, shape: MatmulShape, blocked: readonly MatmulVariant[]): MatmulVariant[] {
   const workgroup = cpuMatvecWorkgroup(shape.n);
   const matvec: MatmulVariant = {
     minRows: 1,
     maxRows: CPU_MATVEC_MAX_ROWS,
-    passes: [{ spec: shuffle ? cpuMatvecShuffleKernel(format, workgroup) : cpuMatvecKernel(format, workgroup), role: 'whole', workgroups: (rows) => [Math.ceil(shape.n / (CPU_MATVEC_COLUMNS * workgroup)), rows, 1] }],
+    passes: [{ spec: cpuMatvecKernel(format, workgroup), role: 'whole', workgroups: (rows) => [Math.ceil(shape.n / (CPU_MATVEC_COLUMNS * workgroup)), rows, 1] }],
   };
   const rest = blocked.filter((v) => v.maxRows > CPU_MATVEC_MAX_ROWS).map((v) => ({ ...v, minRows: Math.max(v.minRows, CPU_MATVEC_MAX_ROWS + 1) }));
   return [matvec, ...rest];
@@ -273,18 +273,6 @@ export function cpuMatvecKernel(format: WeightFormat, workgroup: number): Kernel
   return { ...matmulKernel('matvec_cpu.wgsl', format), constants: { WG: workgroup } };
 }
 
-/**
- * Whether decode on the 'cpu' family runs matvec_cpu_shuffle.wgsl (x shared between a subgroup's
- * lanes, W read eight values per load): subgroups, and n a multiple of 8 and at least 16.
- */
-export function cpuMatvecShuffleFits(target: MatmulTarget, shape: MatmulShape): boolean {
-  return target.kernels === 'cpu' && target.subgroupMinSize > 0 && shape.n % 8 === 0 && shape.n >= CPU_MATVEC_COLUMNS;
-}
-
-/** matvec_cpu_shuffle.wgsl's spec, `workgroup` invocations a workgroup (a multiple of the subgroup size). */
-export function cpuMatvecShuffleKernel(format: WeightFormat, workgroup: number): KernelSpec {
-  return { file: 'matvec_cpu_shuffle.wgsl', prelude: ['matmul_io.wgsl', `weights_by8/${format}.wgsl`], constants: { WG: workgroup } };
-}
 
 /** The variant that runs `rows` rows. */
 export function matmulVariantFor(target: MatmulTarget, format: WeightFormat, shape: MatmulShape, partialsCapacity: number, rows: number): MatmulVariant {

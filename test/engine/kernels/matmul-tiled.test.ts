@@ -11,7 +11,7 @@
 import { describe, it } from 'vitest';
 import type { WeightFormat } from '../../../engine/gpu/kernels.js';
 import { transposeBytes } from '../../../engine/gpu/gpu-tensor.js';
-import { CPU_MATVEC_COLUMNS, cpuMatvecKernel, K_CHUNK, kChunks, matmulKernel, shuffleBlockKernel, subgroupMatvecItems, subgroupMatvecKernel, cpuMatvecShuffleKernel } from '../../../engine/model/matmul-plan.js';
+import { CPU_MATVEC_COLUMNS, cpuMatvecKernel, K_CHUNK, kChunks, matmulKernel, shuffleBlockKernel, subgroupMatvecItems, subgroupMatvecKernel } from '../../../engine/model/matmul-plan.js';
 import { expectIdentical, expectWithin } from '../../helpers/float-comparison.js';
 import { KernelRunner } from '../../helpers/kernel-runner.js';
 import { matmulReference, type MatmulCase } from '../../helpers/matmul-reference.js';
@@ -78,12 +78,12 @@ async function run(kernel: Kernel, format: WeightFormat, c: MatmulCase, x: Float
 /** matvec_cpu.wgsl's workgroup sizes (engine/model/matmul-plan.ts picks one by W's width). */
 const CPU_MATVEC_WORKGROUPS: readonly number[] = [64, 8];
 
-async function runCpuMatvec(workgroup: number, format: WeightFormat, c: MatmulCase, x: Float32Array, w: Float32Array | Uint16Array, y0: Float32Array, shuffled = false): Promise<Float32Array> {
+async function runCpuMatvec(workgroup: number, format: WeightFormat, c: MatmulCase, x: Float32Array, w: Float32Array | Uint16Array, y0: Float32Array): Promise<Float32Array> {
   const params = runner.uniform([{ u32: c.n }, { u32: c.k }, { u32: c.nOffset }, { u32: c.yStride }, { u32: c.accumulate ? 1 : 0 }]);
   const y = runner.storage(y0, 'y');
   // One workgroup column and row beyond the work: they must write nothing.
   const groups: [number, number, number] = [Math.ceil(c.n / (CPU_MATVEC_COLUMNS * workgroup)) + 1, c.rows + 1, 1];
-  await runner.dispatch(shuffled ? cpuMatvecShuffleKernel(format, workgroup) : cpuMatvecKernel(format, workgroup), [params, runner.storage(transposed(w, c.n, c.k), 'W'), runner.storage(x, 'x'), y, runner.step(c.rows)], groups);
+  await runner.dispatch(cpuMatvecKernel(format, workgroup), [params, runner.storage(transposed(w, c.n, c.k), 'W'), runner.storage(x, 'x'), y, runner.step(c.rows)], groups);
   return runner.readFloat32(y, y0.length);
 }
 
@@ -121,9 +121,6 @@ async function check(format: WeightFormat, c: MatmulCase, seed: string): Promise
   }
   for (const workgroup of CPU_MATVEC_WORKGROUPS) {
     expectIdentical(await runCpuMatvec(workgroup, format, c, x, weights.data, y0), tiled, `cpu matvec (WG ${workgroup}) = tiled, ${format} ${JSON.stringify(c)}`);
-    if (runner.context.hasSubgroups && c.n % 8 === 0 && c.n >= CPU_MATVEC_COLUMNS) {
-      expectIdentical(await runCpuMatvec(workgroup, format, c, x, weights.data, y0, true), tiled, `cpu matvec, shuffled (WG ${workgroup}) = tiled, ${format} ${JSON.stringify(c)}`);
-    }
   }
   if (runner.context.hasSubgroups && c.n % 8 === 0) {
     for (const workgroup of [64, 8]) {
@@ -149,7 +146,7 @@ const shapes: readonly { rows: number; n: number; k: number }[] = [
   { rows: 20, n: 264, k: 129 },
   { rows: 33, n: 8, k: 7 },
   { rows: 130, n: 528, k: 200 },
-  // Decode through matvec_cpu_shuffle.wgsl: one row, k ragged against the lanes and the chunks.
+  // Decode (matvec_cpu.wgsl): one row, W several workgroups wide, k ragged against the chunks.
   { rows: 1, n: 136, k: 1100 },
 ];
 

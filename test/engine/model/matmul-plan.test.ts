@@ -109,11 +109,8 @@ describe('matmul plan', () => {
     expect(cpuMatvecWorkgroup(2048)).toBe(16);
     expect(cpuMatvecWorkgroup(92544)).toBe(64);
     expect(variantFor({ n: 1024, k: 1024 }, 0, 1, CPU).passes[0]!.workgroups(1)).toEqual([8, 1, 1]);
-    // With subgroups, the shuffled decode kernel where n is a multiple of 8, the same workgroups.
-    expect(variantFor({ n: 1024, k: 1024 }, 0, 1, CPU_SUBGROUPS_8).passes[0]!.spec.file).toBe('matvec_cpu_shuffle.wgsl');
-    expect(variantFor({ n: 1024, k: 1024 }, 0, 1, CPU_SUBGROUPS_8).passes[0]!.workgroups(1)).toEqual([8, 1, 1]);
-    expect(variantFor({ n: 92544, k: 2048 }, 0, 1, CPU_SUBGROUPS_8).passes[0]!.spec.prelude).toEqual(['matmul_io.wgsl', 'weights_by8/bf16.wgsl']);
-    expect(variantFor({ n: 130, k: 300 }, 0, 1, CPU_SUBGROUPS_8).passes[0]!.spec.file).toBe('matvec_cpu.wgsl');
+    // With subgroups too (x shared between lanes measured no faster in decode).
+    expect(variantFor({ n: 1024, k: 1024 }, 0, 1, CPU_SUBGROUPS_8).passes[0]!.spec.file).toBe('matvec_cpu.wgsl');
   });
 
   it('gives the CPU family with subgroups the shuffled 16-row block for prefill, where n is a multiple of 8', () => {
