@@ -8,8 +8,10 @@
  * invocation). The adapter's default family is marked.
  *
  *   npm run bench -- decode-bandwidth [--large] [--unsafe]
+ *   node dist/bench/decode-bandwidth.js [--formats bf16,f16,f32]
  */
 import { parseArgs } from 'node:util';
+import { UserError } from '../engine/errors.js';
 import type { GpuContext } from '../engine/gpu/device.js';
 import type { WeightFormat } from '../engine/gpu/kernels.js';
 import { RandomFill } from '../engine/model/random-weights.js';
@@ -26,10 +28,10 @@ const SHAPES = [
   { name: '1.8B head 92544×2048', n: 92544, k: 2048 },
 ];
 
-export async function benchDecodeBandwidth(context: GpuContext, peaks: Peaks, options: { large: boolean }): Promise<void> {
+export async function benchDecodeBandwidth(context: GpuContext, peaks: Peaks, options: { large: boolean; formats?: readonly WeightFormat[] }): Promise<void> {
   const random = await RandomFill.create(context, 2);
   const maxBinding = Math.min(context.limits.maxStorageBufferBindingSize, context.limits.maxBufferSize);
-  const formats: WeightFormat[] = options.large && context.hasShaderF16 ? ['bf16', 'f16', 'f32'] : ['bf16'];
+  const formats: readonly WeightFormat[] = options.formats ?? (options.large && context.hasShaderF16 ? ['bf16', 'f16', 'f32'] : ['bf16']);
   const rows: string[][] = [];
   const engineChoice = engineMatmulChoice(context);
   for (const shape of SHAPES) {
@@ -69,12 +71,16 @@ export async function benchDecodeBandwidth(context: GpuContext, peaks: Peaks, op
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { large: { type: 'boolean', default: false }, unsafe: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { large: { type: 'boolean', default: false }, unsafe: { type: 'boolean', default: false }, formats: { type: 'string' } } });
+  const formats = values.formats?.split(',').map((format): WeightFormat => {
+    if (format !== 'bf16' && format !== 'f16' && format !== 'f32') throw new UserError(`--formats: unknown weight format '${format}'`, 'use bf16, f16 and f32, comma-separated');
+    return format;
+  });
   const context = await benchDevice({ unsafe: values.unsafe ?? false });
   process.stdout.write(`Adapter: ${describeContext(context)}\n`);
   const peaks = await measurePeaks(context, values.large ?? false);
   process.stdout.write(`Peaks: copy ${fmt(peaks.bandwidth / 1e9)} GB/s, f32 FMA ${fmt(peaks.flops / 1e9)} GFLOP/s\n`);
-  await benchDecodeBandwidth(context, peaks, { large: values.large ?? false });
+  await benchDecodeBandwidth(context, peaks, { large: values.large ?? false, ...(formats ? { formats } : {}) });
 }
 
 if (isEntry(import.meta.url)) runMain(main);

@@ -273,6 +273,7 @@ export function cpuMatvecKernel(format: WeightFormat, workgroup: number): Kernel
   return { ...matmulKernel('matvec_cpu.wgsl', format), constants: { WG: workgroup } };
 }
 
+
 /** The variant that runs `rows` rows. */
 export function matmulVariantFor(target: MatmulTarget, format: WeightFormat, shape: MatmulShape, partialsCapacity: number, rows: number): MatmulVariant {
   const variant = matmulVariants(target, format, shape, partialsCapacity).find((v) => rows >= v.minRows && rows <= v.maxRows);

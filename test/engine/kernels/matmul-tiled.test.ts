@@ -146,6 +146,8 @@ const shapes: readonly { rows: number; n: number; k: number }[] = [
   { rows: 20, n: 264, k: 129 },
   { rows: 33, n: 8, k: 7 },
   { rows: 130, n: 528, k: 200 },
+  // Decode (matvec_cpu.wgsl): one row, W several workgroups wide, k ragged against the chunks.
+  { rows: 1, n: 136, k: 1100 },
 ];
 
 describe.each(formats)('tiled, matvec and register-blocked matmul with %s weights (kn layout)', (format) => {

@@ -109,6 +109,8 @@ describe('matmul plan', () => {
     expect(cpuMatvecWorkgroup(2048)).toBe(16);
     expect(cpuMatvecWorkgroup(92544)).toBe(64);
     expect(variantFor({ n: 1024, k: 1024 }, 0, 1, CPU).passes[0]!.workgroups(1)).toEqual([8, 1, 1]);
+    // With subgroups too (x shared between lanes measured no faster in decode).
+    expect(variantFor({ n: 1024, k: 1024 }, 0, 1, CPU_SUBGROUPS_8).passes[0]!.spec.file).toBe('matvec_cpu.wgsl');
   });
 
   it('gives the CPU family with subgroups the shuffled 16-row block for prefill, where n is a multiple of 8', () => {
