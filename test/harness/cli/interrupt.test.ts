@@ -106,17 +106,22 @@ describe('Ctrl-C', () => {
   }, 400_000);
 
   it('a second Ctrl-C stops at once', async () => {
-    // Kernel compilation (seconds here) runs to its end before the first Ctrl-C can stop the run
-    // at its first engine call: both land inside it, 200 ms apart (so no process merges them).
-    const child = startCli([...SWEEP, '--out', join(work, 'second')], { cwd: work });
-    await waitFor(child, /^loading the model: /m);
+    // Both land inside the first cell (the sweep announces its cell count just before it), 50 ms
+    // apart (so that both are delivered): a 1,346-token prefill plus up to 700 generated tokens,
+    // about 0.8 s here. The first asks to stop after the cell in flight, the second exits there and
+    // then, so the run never reports that it was interrupted after a cell. (This test used to put
+    // both inside kernel compilation, which now overlaps the model's upload and takes no time.)
+    const longCells = ['needle', '--model', join(FIXTURES_DIR, 'tiny-fp32'), '--lengths', '2048', '--answer-tokens', '700', '--depths', '0..100', '--repeats', '5'];
+    const child = startCli([...longCells, '--out', join(work, 'second')], { cwd: work });
+    await waitFor(child, /^cells: \d+ cells$/m);
     child.kill('SIGINT');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, 50));
     child.kill('SIGINT');
     const { code } = await exited(child);
     expect(code).toBe(130);
     expect(child.output.stderr).toContain('stopping after the record in flight');
     expect(child.output.stderr).toContain('stopped at once');
-    expect(child.output.stderr).not.toContain('compiling kernels: ');
+    expect(child.output.stderr).not.toContain('interrupted after');
+    expect(child.output.stderr).not.toContain('writing the report');
   }, 300_000);
 });
