@@ -1,13 +1,19 @@
 /**
  * Ctrl-C on a real `harness needle` process: the first SIGINT stops after the cell in flight, writes
  * the partial report and prints what was saved and the resume command (exit 130); the resume
- * finishes the sweep; the same on a real ceval process. A second SIGINT stops at once.
+ * finishes the sweep; the same on a real ceval process. A second SIGINT stops at once, with the
+ * record in flight a served model's completion that never comes.
  */
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cliPath, exited, runCli, startCli } from '../../helpers/cli-process.js';
+import { startServer } from '../../../harness/serve/openai-server.js';
+import { ByteTokenizer } from '../../helpers/byte-tokenizer.js';
+import { ScriptedModel } from '../../helpers/scripted-model.js';
 import { BENCHMARKS_DIR, FIXTURES_DIR } from '../../helpers/shared-data.js';
 
 const SWEEP = ['needle', '--model', join(FIXTURES_DIR, 'tiny-fp32'), '--lengths', '512,1024', '--depths', '0..100', '--repeats', '5'];
@@ -106,22 +112,47 @@ describe('Ctrl-C', () => {
   }, 400_000);
 
   it('a second Ctrl-C stops at once', async () => {
-    // Both land inside the first cell (the sweep announces its cell count just before it), 50 ms
-    // apart (so that both are delivered): a 1,346-token prefill plus up to 700 generated tokens,
-    // about 0.8 s here. The first asks to stop after the cell in flight, the second exits there and
-    // then, so the run never reports that it was interrupted after a cell. (This test used to put
-    // both inside kernel compilation, which now overlaps the model's upload and takes no time.)
-    const longCells = ['needle', '--model', join(FIXTURES_DIR, 'tiny-fp32'), '--lengths', '2048', '--answer-tokens', '700', '--depths', '0..100', '--repeats', '5'];
-    const child = startCli([...longCells, '--out', join(work, 'second')], { cwd: work });
-    await waitFor(child, /^cells: \d+ cells$/m);
-    child.kill('SIGINT');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    child.kill('SIGINT');
-    const { code } = await exited(child);
-    expect(code).toBe(130);
-    expect(child.output.stderr).toContain('stopping after the record in flight');
-    expect(child.output.stderr).toContain('stopped at once');
-    expect(child.output.stderr).not.toContain('interrupted after');
-    expect(child.output.stderr).not.toContain('writing the report');
+    // The record in flight is a completion the server never answers (a served model over loopback:
+    // `harness serve`'s server on a scripted model, behind a relay that holds every completion), so
+    // the first Ctrl-C's "after the record in flight" can never come: only the second one can end
+    // the run, and it must end it there and then. The second is sent once the first is acknowledged,
+    // so the two cannot merge into one signal.
+    const upstream = await startServer(new ScriptedModel({ name: 'held', tokenizer: new ByteTokenizer({ chatTemplate: null }), reply: () => 'The code is 123456.' }), { host: '127.0.0.1', port: 0 });
+    const held: ServerResponse[] = [];
+    const relay = createServer((request, response) => {
+      void (async () => {
+        const chunks: Buffer[] = [];
+        for await (const chunk of request) chunks.push(chunk as Buffer);
+        if ((request.url ?? '').endsWith('/completions')) {
+          held.push(response);
+          return;
+        }
+        const reply = await fetch(`${upstream.baseUrl.replace(/\/v1$/, '')}${request.url ?? '/'}`, {
+          method: request.method ?? 'GET', headers: { 'content-type': 'application/json' }, ...(request.method === 'POST' ? { body: Buffer.concat(chunks) } : {}),
+        });
+        response.writeHead(reply.status, { 'content-type': reply.headers.get('content-type') ?? 'application/json' });
+        response.end(Buffer.from(await reply.arrayBuffer()));
+      })();
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(relay.address() as AddressInfo).port}/v1`;
+      const child = startCli(['needle', '--api-base', base, '--lengths', '700', '--depths', '50', '--answer-tokens', '24', '--out', join(work, 'second')], { cwd: work });
+      for (let waited = 0; held.length === 0; waited += 50) {
+        if (waited > 120_000 || child.exitCode !== null) throw new Error(`no completion request arrived:\n${child.output.stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      child.kill('SIGINT');
+      await waitFor(child, /stopping after the record in flight/);
+      child.kill('SIGINT');
+      const { code } = await exited(child);
+      expect(code).toBe(130);
+      expect(child.output.stderr).toContain('stopped at once');
+      expect(child.output.stderr).not.toContain('interrupted after');
+    } finally {
+      for (const response of held) response.destroy();
+      await new Promise((resolve) => relay.close(resolve));
+      await upstream.close();
+    }
   }, 300_000);
 });
