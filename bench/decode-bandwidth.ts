@@ -1,7 +1,7 @@
 /**
  * Decode bandwidth: the 1-row kernels of both matmul families (engine/matmul-plan.ts: on GPUs
  * matvec_subgroup.wgsl where the adapter has subgroups, else matvec.wgsl's chunk sums +
- * matmul_fold.wgsl; on CPU adapters matvec_cpu.wgsl, whose workgroup is sized so that every
+ * matmul_fold.wgsl; on CPU adapters matmul_blocked.wgsl's 1-row block, whose workgroup is sized so that every
  * product spreads over at least 8 workgroups) streaming 1.8B-shaped
  * weights, in GB/s of weights read and as a fraction of the copy bandwidth measured on the same
  * adapter; the naive kernel at 1 row beside them (the baseline: it reads W row by row per
@@ -56,7 +56,7 @@ export async function benchDecodeBandwidth(context: GpuContext, peaks: Peaks, op
       const blocks = middle(cpuRuns.map((run) => run.now));
       const blocksBefore = middle(cpuRuns.map((run) => run.before));
       const naive = await time('naive');
-      const engine = { cpu: blocks, 'cpu subgroups': blocks, gpu: split, 'gpu subgroups': subgroups ?? split }[engineChoice]; // 1 row: matvec_cpu.wgsl with or without subgroups
+      const engine = { cpu: blocks, 'cpu subgroups': blocks, gpu: split, 'gpu subgroups': subgroups ?? split }[engineChoice]; // 1 row: the 1-row block with or without subgroups
       rows.push([shape.name, format, `${fmt(w.bytes / 2 ** 20, 0)} MiB`, fmt(naive), fmt(split), subgroups === undefined ? '—' : fmt(subgroups), fmt(blocksBefore), fmt(blocks), `${fmt(blocks / blocksBefore)}×`, `${fmt(engine / naive)}×`, percent(engine * 1e9, peaks.bandwidth)]);
       for (const chunk of w.chunks) chunk.buffer.destroy();
       for (const b of [x, y]) b.destroy();
@@ -65,7 +65,7 @@ export async function benchDecodeBandwidth(context: GpuContext, peaks: Peaks, op
   }
   printTable(
     `Decode matrix-vector (1 row), GB/s of weights read (copy peak ${fmt(peaks.bandwidth / 1e9)} GB/s); engine: ${engineChoice}, this adapter's default`,
-    ['shape', 'W', 'size', 'naive', 'split matvec (gpu)', 'subgroup matvec (gpu)', '1-row block (cpu, before)', 'matvec_cpu (cpu)', 'cpu now/before', 'engine/naive', 'engine % copy'],
+    ['shape', 'W', 'size', 'naive', 'split matvec (gpu)', 'subgroup matvec (gpu)', '1-row block (cpu, before)', '1-row block, sized workgroup (cpu)', 'cpu now/before', 'engine/naive', 'engine % copy'],
     rows,
   );
 }

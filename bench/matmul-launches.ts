@@ -13,7 +13,7 @@ import { launch, storage, type KernelLaunch } from './gpu-bench.js';
 /**
  * The untiled baseline (W row-major), or a kernel family of engine/matmul-plan.ts; 'gpu' and 'cpu'
  * plan without subgroups, 'gpu subgroups' and 'cpu subgroups' with the adapter's (where it has them);
- * 'cpu 1-row block' is the CPU family's decode kernel before matvec_cpu.wgsl (decode-bandwidth's baseline).
+ * 'cpu 1-row block' is the CPU family's decode kernel before its workgroups were sized to W (decode-bandwidth's baseline).
  */
 export type MatmulKernelChoice = 'naive' | KernelFamily | 'gpu subgroups' | 'cpu subgroups' | 'cpu 1-row block';
 
@@ -53,7 +53,7 @@ export async function matmulLaunches(context: GpuContext, kernel: MatmulKernelCh
     owned.push(params);
     const buffers = { params, weights: chunk.buffer, x, y, step, partials };
     if (kernel === 'cpu 1-row block') {
-      // The CPU family's decode kernel before matvec_cpu.wgsl: 64 invocations of 16 columns, 1024 columns a workgroup.
+      // The CPU family's decode kernel before its workgroups were sized to W: 64 invocations of 16 columns, 1024 columns a workgroup.
       launches.push(await launch(context, matmulKernel('matmul_blocked.wgsl', w.format, ['matmul_blocks/1x4.wgsl']), matmulBindings('whole', buffers), [Math.ceil(chunk.rowCount / 1024), rows, 1]));
       continue;
     }

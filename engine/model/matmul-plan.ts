@@ -16,8 +16,8 @@
  *   block grows with the row count so that W, the largest operand, is read as few times as possible.
  *   Measured on lavapipe (bench/matmul.ts): 2.8–3.8× the naive kernel at 1 row, 7× at 64 rows.
  *   With subgroups, above 8 rows: matmul_blocked_shuffle.wgsl (SHUFFLE_BLOCK below).
- * - 'cpu' at decode's 1 row: matvec_cpu.wgsl, the 1-row block in a workgroup sized to W's width,
- *   so that every product, `wo` and `w2` included, spreads over all of lavapipe's threads.
+ * - 'cpu', every block: a workgroup sized to W's width (cpuWorkgroupSize), so that every product,
+ *   decode's 1 row of `wo` and `w2` included, spreads over all of lavapipe's threads.
  */
 import type { GpuContext } from '../gpu/device.js';
 import type { KernelFamily } from './kernel-family.js';
@@ -191,8 +191,7 @@ export function matmulVariants(target: MatmulTarget, format: WeightFormat, shape
       minRows = block.maxRows + 1;
       return variant;
     });
-    const withShuffle = shuffleBlockFits(target, shape) ? [...blocks.slice(0, -1), shuffleBlockVariant(format, shape, blocks.at(-1)?.minRows ?? 1)] : blocks;
-    return withCpuMatvec(format, shape, withShuffle);
+    return shuffleBlockFits(target, shape) ? [...blocks.slice(0, -1), shuffleBlockVariant(format, shape, blocks.at(-1)?.minRows ?? 1)] : blocks;
   }
   const tiled: MatmulPass = {
     spec: matmulKernel('matmul_tiled.wgsl', format),
@@ -223,37 +222,17 @@ export function matmulVariants(target: MatmulTarget, format: WeightFormat, shape
   ];
 }
 
-/**
- * The 'cpu' family's variants with rows 1 … CPU_MATVEC_MAX_ROWS run by matvec_cpu.wgsl instead:
- * a register block of one row whose workgroup shrinks with W's width, so that even a narrow
- * product (n = 1024: `wo`, `w2` at hidden 1024) spreads over CPU_MATVEC_MIN_WORKGROUPS workgroups,
- * hence over all of lavapipe's threads, where matmul_blocked.wgsl's 1024-column workgroups left
- * one thread idle.
- */
-function withCpuMatvec(format: WeightFormat, shape: MatmulShape, blocked: readonly MatmulVariant[]): MatmulVariant[] {
-  const workgroup = cpuMatvecWorkgroup(shape.n);
-  const matvec: MatmulVariant = {
-    minRows: 1,
-    maxRows: CPU_MATVEC_MAX_ROWS,
-    passes: [{ spec: cpuMatvecKernel(format, workgroup), role: 'whole', workgroups: (rows) => [Math.ceil(shape.n / (CPU_MATVEC_COLUMNS * workgroup)), rows, 1] }],
-  };
-  const rest = blocked.filter((v) => v.maxRows > CPU_MATVEC_MAX_ROWS).map((v) => ({ ...v, minRows: Math.max(v.minRows, CPU_MATVEC_MAX_ROWS + 1) }));
-  return [matvec, ...rest];
-}
-
-/** Rows up to which the 'cpu' family runs matvec_cpu.wgsl (one row per workgroup row). */
-export const CPU_MATVEC_MAX_ROWS = 1;
-/** Output columns per invocation of matvec_cpu.wgsl (4 · BC there). */
+/** Output columns per invocation of the 'cpu' family's decode block (matmul_blocks/1x4.wgsl: 4 · BC). */
 export const CPU_MATVEC_COLUMNS = 16;
 /**
- * Workgroups matvec_cpu.wgsl aims for per product: 2 per thread of a 4-thread lavapipe, so that
- * the threads stay balanced while one finishes its share.
+ * Workgroups a 'cpu' family product aims for: 2 per thread of a 4-thread lavapipe, so that the
+ * threads stay balanced while one finishes its share.
  */
 export const CPU_MATVEC_MIN_WORKGROUPS = 8;
-/** Workgroup sizes of matvec_cpu.wgsl, largest first; 8 is one SIMD batch of lavapipe on AVX2. */
+/** Workgroup sizes of the 'cpu' family's kernels, largest first; 8 is one SIMD batch of lavapipe on AVX2. */
 const CPU_MATVEC_WORKGROUPS: readonly number[] = [64, 32, 16, 8];
 
-/** matvec_cpu.wgsl's workgroup for W of `n` columns: the largest that still gives CPU_MATVEC_MIN_WORKGROUPS. */
+/** The decode block's workgroup for W of `n` columns: the largest that still gives CPU_MATVEC_MIN_WORKGROUPS. */
 export function cpuMatvecWorkgroup(n: number): number {
   return cpuWorkgroupSize(n, CPU_MATVEC_COLUMNS);
 }
@@ -269,8 +248,9 @@ export function cpuWorkgroupSize(n: number, columns: number): number {
   return fits ?? (CPU_MATVEC_WORKGROUPS.at(-1) as number);
 }
 
+/** The 'cpu' family's decode kernel: matmul_blocked.wgsl's 1-row block, `workgroup` invocations a workgroup. */
 export function cpuMatvecKernel(format: WeightFormat, workgroup: number): KernelSpec {
-  return { ...matmulKernel('matvec_cpu.wgsl', format), constants: { WG: workgroup } };
+  return { ...matmulKernel('matmul_blocked.wgsl', format, ['matmul_blocks/1x4.wgsl']), constants: { WG: workgroup } };
 }
 
 

@@ -2,7 +2,7 @@
  * shaders/matmul_tiled.wgsl, shaders/matvec.wgsl + matmul_fold.wgsl (chunk sums, then their fold),
  * shaders/matvec_subgroup.wgsl (where the adapter has subgroups), shaders/matmul_blocked.wgsl in
  * each register block, shaders/matmul_blocked_shuffle.wgsl (subgroups; n a multiple of 8) and
- * shaders/matvec_cpu.wgsl at its widest and narrowest workgroup (weights in the transposed "kn" layout):
+ * the CPU family's decode block (matmul_blocked.wgsl, 1 row) at its widest and narrowest workgroup (weights in the transposed "kn" layout):
  * within the f32 dot-product bound of an f64 reference, and bit-for-bit equal to matmul_naive.wgsl
  * on the same weights — the model relies on that equality to pick a kernel by row count without
  * changing any result (batch invariance). The k values cross the K_CHUNK boundaries of the
@@ -75,7 +75,7 @@ async function run(kernel: Kernel, format: WeightFormat, c: MatmulCase, x: Float
   return runner.readFloat32(y, y0.length);
 }
 
-/** matvec_cpu.wgsl's workgroup sizes (engine/model/matmul-plan.ts picks one by W's width). */
+/** The decode block's workgroup sizes (engine/model/matmul-plan.ts picks one by W's width). */
 const CPU_MATVEC_WORKGROUPS: readonly number[] = [64, 8];
 
 async function runCpuMatvec(workgroup: number, format: WeightFormat, c: MatmulCase, x: Float32Array, w: Float32Array | Uint16Array, y0: Float32Array): Promise<Float32Array> {
@@ -146,7 +146,7 @@ const shapes: readonly { rows: number; n: number; k: number }[] = [
   { rows: 20, n: 264, k: 129 },
   { rows: 33, n: 8, k: 7 },
   { rows: 130, n: 528, k: 200 },
-  // Decode (matvec_cpu.wgsl): one row, W several workgroups wide, k ragged against the chunks.
+  // Decode (the 1-row block): one row, W several workgroups wide, k ragged against the chunks.
   { rows: 1, n: 136, k: 1100 },
 ];
 

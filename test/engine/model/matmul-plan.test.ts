@@ -95,7 +95,7 @@ describe('matmul plan', () => {
     const mid = [{ n: 512, k: 512 }, { n: 1024, k: 512 }, { n: 2816, k: 512 }, { n: 8192, k: 512 }];
     for (const shape of [...SHAPES_18B, ...mid, { n: 1024, k: 1024 }, { n: 1024, k: 2816 }]) {
       const variant = variantFor(shape, 0, 1, CPU);
-      expect(variant.passes.map((pass) => pass.spec.file)).toEqual(['matvec_cpu.wgsl']);
+      expect(variant.passes.map((pass) => pass.spec.file)).toEqual(['matmul_blocked.wgsl']);
       const size = variant.passes[0]!.spec.constants?.['WG'] as number;
       const [x, y] = variant.passes[0]!.workgroups(1);
       // Every column covered once, and the workgroup count reached wherever 8-invocation workgroups allow it.
@@ -110,7 +110,7 @@ describe('matmul plan', () => {
     expect(cpuMatvecWorkgroup(92544)).toBe(64);
     expect(variantFor({ n: 1024, k: 1024 }, 0, 1, CPU).passes[0]!.workgroups(1)).toEqual([8, 1, 1]);
     // With subgroups too (x shared between lanes measured no faster in decode).
-    expect(variantFor({ n: 1024, k: 1024 }, 0, 1, CPU_SUBGROUPS_8).passes[0]!.spec.file).toBe('matvec_cpu.wgsl');
+    expect(variantFor({ n: 1024, k: 1024 }, 0, 1, CPU_SUBGROUPS_8).passes[0]!.spec.file).toBe('matmul_blocked.wgsl');
   });
 
   it('gives the CPU family with subgroups the shuffled 16-row block for prefill, where n is a multiple of 8', () => {
