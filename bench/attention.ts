@@ -24,6 +24,36 @@ import { benchDevice, bindAll, describeContext, entryPipeline, fmt, isEntry, lau
 
 const SEGMENT = 256;
 
+/** The buffers of one prefill: a sequence of `tokens` rows attending to itself (row i at position i), random q, k and v. */
+export interface PrefillAttentionBuffers {
+  readonly q: GPUBuffer;
+  readonly k: GPUBuffer;
+  readonly v: GPUBuffer;
+  readonly out: GPUBuffer;
+  readonly rowMeta: GPUBuffer;
+  readonly params: GPUBuffer;
+  /** The step uniform: all `tokens` rows. */
+  readonly allRows: GPUBuffer;
+}
+
+export function prefillAttentionBuffers(context: GpuContext, random: RandomFill, shape: { tokens: number; heads: number; kvHeads: number; headDim: number }): PrefillAttentionBuffers {
+  const { tokens, heads, kvHeads, headDim } = shape;
+  const q = storage(context, tokens * heads * headDim * 4, 'q');
+  const k = storage(context, tokens * kvHeads * headDim * 4, 'k');
+  const v = storage(context, tokens * kvHeads * headDim * 4, 'v');
+  random.fill(q, tokens * heads * headDim, 'f32', 1);
+  random.fill(k, tokens * kvHeads * headDim, 'f32', 1);
+  random.fill(v, tokens * kvHeads * headDim, 'f32', 1);
+  const out = storage(context, tokens * heads * headDim * 4, 'out');
+  const meta = new Uint32Array(tokens * 2);
+  for (let i = 0; i < tokens; i += 1) meta[2 * i + 1] = i;
+  const rowMeta = storage(context, meta.byteLength, 'row meta');
+  context.device.queue.writeBuffer(rowMeta, 0, meta);
+  const params = createUniform(context.device, 'attention params', [{ u32: heads }, { u32: kvHeads }, { u32: headDim }, { u32: tokens }, { f32: 1 / Math.sqrt(headDim) }, { u32: Math.ceil(tokens / SEGMENT) }]);
+  const allRows = createUniform(context.device, 'step', [{ u32: tokens }]);
+  return { q, k, v, out, rowMeta, params, allRows };
+}
+
 export async function benchAttention(context: GpuContext, peaks: Peaks, options: { large: boolean; tokens?: readonly number[] }): Promise<void> {
   const heads = options.large ? 16 : 2;
   const kvHeads = options.large ? 8 : 1;
@@ -42,20 +72,8 @@ export async function benchAttention(context: GpuContext, peaks: Peaks, options:
   const decodeRows: string[][] = [];
   const timing = { iterations: 1, repeats: options.large ? 3 : 1 };
   for (const tokens of tokenCounts) {
-    const q = storage(context, tokens * heads * headDim * 4, 'q');
-    const k = storage(context, tokens * kvHeads * headDim * 4, 'k');
-    const v = storage(context, tokens * kvHeads * headDim * 4, 'v');
-    random.fill(q, tokens * heads * headDim, 'f32', 1);
-    random.fill(k, tokens * kvHeads * headDim, 'f32', 1);
-    random.fill(v, tokens * kvHeads * headDim, 'f32', 1);
-    const out = storage(context, tokens * heads * headDim * 4, 'out');
-    const meta = new Uint32Array(tokens * 2);
-    for (let i = 0; i < tokens; i += 1) meta[2 * i + 1] = i;
-    const rowMeta = storage(context, meta.byteLength, 'row meta');
-    context.device.queue.writeBuffer(rowMeta, 0, meta);
+    const { q, k, v, out, rowMeta, params, allRows } = prefillAttentionBuffers(context, random, { tokens, heads, kvHeads, headDim });
     const segments = Math.ceil(tokens / SEGMENT);
-    const params = createUniform(context.device, 'attention params', [{ u32: heads }, { u32: kvHeads }, { u32: headDim }, { u32: tokens }, { f32: 1 / Math.sqrt(headDim) }, { u32: segments }]);
-    const allRows = createUniform(context.device, 'step', [{ u32: tokens }]);
     const flops = 2 * heads * tokens * (tokens + 1) * headDim;
 
     const tiled = await launch(context, { file: 'attention_tiled.wgsl', constants: plan.constants, prelude: ['kv_read/f32.wgsl'] }, [params, q, rowMeta, k, v, out, allRows], [heads, Math.ceil(tokens / plan.rowsPerWorkgroup), 1]);

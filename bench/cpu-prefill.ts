@@ -19,7 +19,8 @@ import type { GpuContext } from '../engine/gpu/device.js';
 import type { WeightFormat } from '../engine/gpu/kernels.js';
 import { createUniform } from '../engine/gpu/uniforms.js';
 import { RandomFill } from '../engine/model/random-weights.js';
-import { benchDevice, describeContext, fmt, isEntry, launch, percent, printTable, runMain, storage, type KernelLaunch } from './gpu-bench.js';
+import { benchDevice, describeContext, encodeLaunches, fmt, isEntry, launch, percent, printTable, runMain, storage, type KernelLaunch } from './gpu-bench.js';
+import { prefillAttentionBuffers } from './attention.js';
 import { matmulLaunches } from './matmul-launches.js';
 
 interface Timing {
@@ -29,17 +30,10 @@ interface Timing {
 
 /** Wall and CPU seconds of one submit of `launches`. */
 async function timeOnce(context: GpuContext, launches: readonly KernelLaunch[]): Promise<Timing> {
-  const encoder = context.device.createCommandEncoder();
-  const pass = encoder.beginComputePass();
-  for (const l of launches) {
-    pass.setPipeline(l.pipeline);
-    pass.setBindGroup(0, l.bindGroup);
-    pass.dispatchWorkgroups(l.workgroups[0], l.workgroups[1], l.workgroups[2]);
-  }
-  pass.end();
+  const commands = encodeLaunches(context, launches);
   const cpu = process.cpuUsage();
   const started = performance.now();
-  context.device.queue.submit([encoder.finish()]);
+  context.device.queue.submit([commands]);
   await context.device.queue.onSubmittedWorkDone();
   const used = process.cpuUsage(cpu);
   return { wall: (performance.now() - started) / 1000, cpu: (used.user + used.system) / 1e6 };
@@ -138,19 +132,7 @@ async function main(): Promise<void> {
   const headDim = 128;
   const attentionRows: string[][] = [];
   for (const tokens of values.tokens.split(',').map(Number)) {
-    const q = storage(context, tokens * heads * headDim * 4, 'q');
-    const k = storage(context, tokens * kvHeads * headDim * 4, 'k');
-    const v = storage(context, tokens * kvHeads * headDim * 4, 'v');
-    random.fill(q, tokens * heads * headDim, 'f32', 1);
-    random.fill(k, tokens * kvHeads * headDim, 'f32', 1);
-    random.fill(v, tokens * kvHeads * headDim, 'f32', 1);
-    const out = storage(context, tokens * heads * headDim * 4, 'out');
-    const meta = new Uint32Array(tokens * 2);
-    for (let i = 0; i < tokens; i += 1) meta[2 * i + 1] = i;
-    const rowMeta = storage(context, meta.byteLength, 'row meta');
-    context.device.queue.writeBuffer(rowMeta, 0, meta);
-    const params = createUniform(context.device, 'attention params', [{ u32: heads }, { u32: kvHeads }, { u32: headDim }, { u32: tokens }, { f32: 1 / Math.sqrt(headDim) }, { u32: Math.ceil(tokens / 256) }]);
-    const step = createUniform(context.device, 'step', [{ u32: tokens }]);
+    const { q, k, v, out, rowMeta, params, allRows: step } = prefillAttentionBuffers(context, random, { tokens, heads, kvHeads, headDim });
     const flops = 2 * heads * tokens * (tokens + 1) * headDim;
     const rowsKernel = async (share: 'none' | 'subgroups'): Promise<KernelLaunch> =>
       launch(context, { file: 'attention_rows.wgsl', prelude: ['attention_cpu_io.wgsl', 'kv_read/f32.wgsl', `lane_share/${share}.wgsl`] }, [params, q, rowMeta, k, v, out, step], [heads, Math.ceil(tokens / 32), 1]);

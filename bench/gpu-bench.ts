@@ -36,24 +36,30 @@ export async function launch(context: GpuContext, spec: KernelSpec, resources: r
   return { pipeline, bindGroup: context.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }), workgroups };
 }
 
+/** One compute pass that dispatches `launches` in order, `iterations` times. */
+export function encodeLaunches(context: GpuContext, launches: readonly KernelLaunch[], iterations = 1): GPUCommandBuffer {
+  const encoder = context.device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  for (let i = 0; i < iterations; i += 1) {
+    for (const l of launches) {
+      pass.setPipeline(l.pipeline);
+      pass.setBindGroup(0, l.bindGroup);
+      pass.dispatchWorkgroups(l.workgroups[0], l.workgroups[1], l.workgroups[2]);
+    }
+  }
+  pass.end();
+  return encoder.finish();
+}
+
 /** Seconds per iteration of `launches` (one compute pass each iteration), median of `repeats`. */
 export async function timeLaunches(context: GpuContext, launches: readonly KernelLaunch[], options: { iterations?: number; repeats?: number } = {}): Promise<number> {
   const iterations = options.iterations ?? 1;
   const repeats = options.repeats ?? 3;
   const device = context.device;
   const run = async (): Promise<number> => {
-    const encoder = device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    for (let i = 0; i < iterations; i += 1) {
-      for (const l of launches) {
-        pass.setPipeline(l.pipeline);
-        pass.setBindGroup(0, l.bindGroup);
-        pass.dispatchWorkgroups(l.workgroups[0], l.workgroups[1], l.workgroups[2]);
-      }
-    }
-    pass.end();
+    const commands = encodeLaunches(context, launches, iterations);
     const started = performance.now();
-    device.queue.submit([encoder.finish()]);
+    device.queue.submit([commands]);
     await device.queue.onSubmittedWorkDone();
     return (performance.now() - started) / 1000 / iterations;
   };
