@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { expectedTensorShapes } from '../engine/checkpoint/checkpoint.js';
 import { parseConfig } from '../engine/checkpoint/config.js';
-import { shardFileName } from '../engine/checkpoint/safetensors-writer.js';
+import { encodeSafetensorsHeader, shardFileName } from '../engine/checkpoint/safetensors-writer.js';
 import { loadModel } from '../engine/index.js';
 import { runMain } from './gpu-bench.js';
 
@@ -79,14 +79,9 @@ function writeShard(file: string, tensors: readonly TensorPlan[], state: { x: nu
     header[tensor.name] = { dtype: 'BF16', shape: tensor.shape, data_offsets: [offset, offset + tensor.bytes] };
     offset += tensor.bytes;
   }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
-  const length = Buffer.alloc(8);
-  length.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
   const fd = openSync(file, 'w');
   try {
-    writeSync(fd, length);
-    writeSync(fd, Buffer.from(json, 'utf8'));
+    writeSync(fd, encodeSafetensorsHeader(header));
     for (const tensor of tensors) {
       const isNorm = tensor.shape.length === 1;
       // Uniform with standard deviation 1/sqrt(fan-in): activations keep their size through the layers.

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { expectedTensorShapes, openCheckpoint } from '../../engine/checkpoint/checkpoint.js';
 import type { InternLM2Config } from '../../engine/checkpoint/config.js';
 import { float32ToFloat16Bits } from '../../engine/checkpoint/half-precision.js';
+import { encodeSafetensorsHeader } from '../../engine/checkpoint/safetensors-writer.js';
 import { buildByteLevelTokenizer, ENGLISH_MERGES, SPECIAL_TOKENS } from '../../engine/tokenizer/byte-level-tokenizer.js';
 import { writeGgufFile } from './gguf-writer.js';
 import { internlm2GgufTensors, internlm2Metadata, sentencePieceVocabulary, syntheticVocabulary, type GgufVocabulary } from './internlm2-gguf.js';
@@ -57,16 +58,11 @@ function writeSafetensors(file: string, config: InternLM2Config, dtype: PeerDtyp
     header[plan.name] = { dtype: dtype.toUpperCase(), shape: plan.shape, data_offsets: [offset, offset + plan.count * bytesPerValue] };
     offset += plan.count * bytesPerValue;
   }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
-  const length = Buffer.alloc(8);
-  length.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
   const state = { x: (seed * 2654435761) >>> 0 || 1 };
   const chunk = new Float32Array(CHUNK_VALUES);
   const fd = openSync(file, 'w');
   try {
-    writeSync(fd, length);
-    writeSync(fd, Buffer.from(json, 'utf8'));
+    writeSync(fd, encodeSafetensorsHeader(header));
     for (const plan of plans) {
       const isNorm = plan.shape.length === 1;
       const bound = isNorm ? 0.1 : Math.sqrt(3 / plan.shape[1]!);

@@ -63,12 +63,20 @@ export function encodeSafetensors(tensors: readonly TensorToWrite[], metadata: R
     parts.push(bytes);
     offset += bytes.byteLength;
   }
+  return Buffer.concat([encodeSafetensorsHeader(header), ...parts]);
+}
+
+/**
+ * A safetensors file's start: the 8-byte little-endian header length, then the JSON header padded
+ * with spaces so that the data region starts 8-byte aligned (readers may then view f32 data in
+ * place); for writers that stream the tensor data after it.
+ */
+export function encodeSafetensorsHeader(header: Readonly<Record<string, unknown>>): Buffer {
   let json = JSON.stringify(header);
-  // Pad with spaces so the data region starts 8-byte aligned: readers may then view f32 data in place.
   json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
   const length = Buffer.alloc(8);
   length.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
-  return Buffer.concat([length, Buffer.from(json, 'utf8'), ...parts]);
+  return Buffer.concat([length, Buffer.from(json, 'utf8')]);
 }
 
 export function writeSafetensors(file: string, tensors: readonly TensorToWrite[]): void {
