@@ -7,6 +7,7 @@
  * software Vulkan it is exact enough; on a real GPU it includes ~10–50 µs of submit latency per
  * repeat, which the benches amortise by encoding several iterations per submit.
  */
+import { isUserError } from '../engine/errors.js';
 import { acquireDevice, type GpuContext } from '../engine/gpu/device.js';
 import { kernelCache, type KernelSpec } from '../engine/gpu/kernels.js';
 import { composeShader } from '../engine/gpu/shader-source.js';
@@ -130,6 +131,11 @@ export function runMain(main: () => Promise<void>): void {
   main().then(
     () => process.exit(0),
     (error: unknown) => {
+      // A UserError (a bad flag, npm unreachable) is two lines and exit 2, as the CLI prints it; anything else is a bug.
+      if (isUserError(error)) {
+        process.stderr.write(`error: ${error.message}\n  fix: ${error.hint}\n`);
+        process.exit(2);
+      }
       process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
       process.exit(1);
     },

@@ -269,11 +269,4 @@ async function main(): Promise<void> {
   process.stdout.write(`\nraw figures: ${options.out}\n`);
 }
 
-// A UserError (a bad flag, npm unreachable) is two lines and exit 2, as the CLI prints it; anything else is a bug.
-runMain(() =>
-  main().catch((error: unknown) => {
-    if (!(error instanceof UserError)) throw error;
-    process.stderr.write(`error: ${error.message}\n${error.hint}\n`);
-    process.exit(2);
-  }),
-);
+runMain(main);
